@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs GmoSign on this machine: provisions a local PostgreSQL (installed from Debian packages when missing)
+# in .data/postgres on 127.0.0.1:55432, applies the schema (the host does it at start-up) and starts the
+# service: native gRPC on 127.0.0.1:5080 (HTTP/2), gRPC-Web on 127.0.0.1:5081 (HTTP/1.1).
+# Running it again is harmless; data survives restarts. Extra arguments go to the host.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+source deploy/local/postgres.sh
+
+pg_provision "$root/.data/postgres" "${GMOSIGN_PG_PORT:-55432}"
+
+# The operator's first administrator: created once at start-up from these settings (never a fixed password).
+secrets="$root/.data/secrets"
+if [ ! -s "$secrets/operator-password" ]; then
+  printf 'Op-%s-9a' "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" > "$secrets/operator-password"
+  chmod 600 "$secrets/operator-password"
+fi
+export GmoSign__Accounts__BootstrapOperatorLoginId="${GMOSIGN_OPERATOR_LOGIN:-operator@gmosign.local}"
+export GmoSign__Accounts__BootstrapOperatorPassword="$(cat "$secrets/operator-password")"
+export ConnectionStrings__Postgres="$PG_CONNECTION"
+
+echo "==> operator login: $GmoSign__Accounts__BootstrapOperatorLoginId (password in .data/secrets/operator-password)"
+echo "==> starting GmoSign: gRPC 127.0.0.1:5080, gRPC-Web 127.0.0.1:5081"
+exec dotnet run --project src/Host/GmoSign.Host -c Release -- "$@"

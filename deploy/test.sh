@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: provisions a throwaway PostgreSQL cluster in .data/postgres-test on
+# 127.0.0.1:55433 (recreated on every run), lints the protos with buf, builds once and runs every test project.
+# The end-to-end tests start the real host against that PostgreSQL, each fixture in a database of its own.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+source deploy/local/postgres.sh
+
+test_pg="$root/.data/postgres-test"
+pg_stop "$test_pg"
+rm -rf "$test_pg"
+pg_provision "$test_pg" "${GMOSIGN_TEST_PG_PORT:-55433}"
+trap 'pg_stop "$test_pg"' EXIT
+export GMOSIGN_TEST_POSTGRES="$PG_CONNECTION"
+
+# buf (npm package @bufbuild/buf) lints the protos; installed once into .data/tools.
+tools="$root/.data/tools"
+if [ ! -x "$tools/node_modules/.bin/buf" ]; then
+  echo "==> installing buf"
+  npm install --silent --prefix "$tools" @bufbuild/buf@1.75.0 >/dev/null
+fi
+echo "==> buf lint"
+(cd protos && "$tools/node_modules/.bin/buf" lint)
+
+echo "==> build"
+dotnet build GmoSign.sln -c Release -nologo -v quiet
+
+echo "==> test"
+dotnet test GmoSign.sln -c Release --no-build -nologo -v quiet

@@ -1,0 +1,141 @@
+using GmoSign.Accounts;
+using GmoSign.Grains;
+using GmoSign.Host;
+using GmoSign.Platform.Database;
+using GmoSign.Platform.Errors;
+using GmoSign.Platform.Security;
+using GmoSign.Reseller;
+using GmoSign.Retention;
+using GmoSign.Signing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Npgsql;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+var builder = WebApplication.CreateBuilder(args);
+
+HostSettings settings;
+try
+{
+    settings = HostSettings.From(builder.Configuration);
+}
+catch (ConfigurationException ex)
+{
+    Log.Logger = CreateLogger(builder.Configuration, json: false);
+    Log.Fatal("Start-up stopped: {Problem}", ex.Message);
+    await Log.CloseAndFlushAsync();
+    return 2;
+}
+
+Log.Logger = CreateLogger(builder.Configuration, settings.JsonLogs);
+builder.Services.AddSerilog();
+
+var dataSource = new NpgsqlDataSourceBuilder(settings.ConnectionString).Build();
+try
+{
+    await DatabaseStartup.VerifyReachableAsync(dataSource, CancellationToken.None);
+    var migrator = new SchemaMigrator(dataSource, new Serilog.Extensions.Logging.SerilogLoggerFactory(Log.Logger).CreateLogger<SchemaMigrator>());
+    await migrator.ApplyAsync(DatabaseStartup.AllMigrations, CancellationToken.None);
+}
+catch (ConfigurationException ex)
+{
+    Log.Fatal("Start-up stopped: {Problem}", ex.Message);
+    await Log.CloseAndFlushAsync();
+    return 2;
+}
+
+builder.Services.AddSingleton(dataSource);
+builder.Services.AddSingleton(TimeProvider.System);
+
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    // Plain-text HTTP/2 (native gRPC, gRPC-Web over h2c) and HTTP/1.1 (gRPC-Web from browsers) need separate ports.
+    kestrel.Listen(settings.ListenAddress, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
+    kestrel.Listen(settings.ListenAddress, settings.GrpcWebPort, o => o.Protocols = HttpProtocols.Http1);
+});
+
+builder.UseOrleans(silo =>
+{
+    const string invariant = "Npgsql";
+    silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+    {
+        o.ClusterId = settings.ClusterId;
+        o.ServiceId = settings.ServiceId;
+    });
+    silo.ConfigureEndpoints(settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort);
+    silo.UseAdoNetClustering(o =>
+    {
+        o.Invariant = invariant;
+        o.ConnectionString = settings.ConnectionString;
+    });
+    silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
+    {
+        o.Invariant = invariant;
+        o.ConnectionString = settings.ConnectionString;
+        o.DeleteStateOnClear = true;
+    });
+    silo.UseAdoNetReminderService(o =>
+    {
+        o.Invariant = invariant;
+        o.ConnectionString = settings.ConnectionString;
+    });
+});
+
+builder.Services.AddGrpc(o =>
+{
+    o.Interceptors.Add<ErrorInterceptor>();
+    o.Interceptors.Add<AuthenticationInterceptor>();
+});
+builder.Services.AddGrpcReflection();
+builder.Services.AddGrpcHealthChecks()
+    .AddCheck<SiloHealthCheck>("silo")
+    .AddCheck<PostgresHealthCheck>("postgres");
+builder.Services.AddSingleton(sp => new RpcAccessTable(sp.GetServices<RpcAccess>()));
+
+builder.Services
+    .AddAccountsModule(builder.Configuration)
+    .AddResellerModule(builder.Configuration)
+    .AddSigningModule(builder.Configuration)
+    .AddRetentionModule(builder.Configuration);
+
+var app = builder.Build();
+app.UseRouting();
+app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+app.MapGrpcHealthChecksService();
+app.MapGrpcReflectionService();
+app.MapAccountsModule();
+app.MapResellerModule();
+app.MapSigningModule();
+app.MapRetentionModule();
+
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex)
+{
+    Log.Fatal(ex, "The host stopped because of an error");
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}
+
+static Serilog.ILogger CreateLogger(IConfiguration configuration, bool json)
+{
+    var logger = new LoggerConfiguration()
+        .MinimumLevel.Information()
+        .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+        .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
+        .MinimumLevel.Override("Orleans", Serilog.Events.LogEventLevel.Warning)
+        .ReadFrom.Configuration(configuration)
+        .Enrich.FromLogContext();
+    return json
+        ? logger.WriteTo.Console(new RenderedCompactJsonFormatter()).CreateLogger()
+        : logger.WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}").CreateLogger();
+}
+
+/// <summary>Lets the end-to-end tests name the host assembly.</summary>
+public partial class Program;

@@ -1,0 +1,49 @@
+using Grpc.Core;
+
+namespace GmoSign.Platform.Security;
+
+/// <summary>The kinds of identity a request can carry (DESIGN decision 5).</summary>
+public enum CallerKind
+{
+    Anonymous = 0,
+    Operator = 1,
+    Reseller = 2,
+    TenantUser = 3,
+    Integration = 4,
+}
+
+/// <summary>
+/// Who is calling: the one value every service method works from. Built once per call by
+/// <see cref="AuthenticationInterceptor"/> from the credentials in the headers.
+/// </summary>
+public sealed record Caller(
+    CallerKind Kind,
+    Guid? UserId,
+    Guid? TenantId,
+    Guid? ResellerId,
+    IReadOnlyList<string> Roles,
+    string DisplayName,
+    string? SessionId = null)
+{
+    public static readonly Caller Anonymous = new(CallerKind.Anonymous, null, null, null, [], "anonymous");
+
+    /// <summary>The client's IP address as the server saw it (for audit trails and IP allow-lists).</summary>
+    public string? IpAddress { get; init; }
+
+    /// <summary>The client's user agent (for audit trails).</summary>
+    public string? UserAgent { get; init; }
+
+    public bool HasRole(string role) => Roles.Contains(role, StringComparer.Ordinal);
+
+    /// <summary>The tenant of a tenant-scoped caller; a programming error to ask otherwise.</summary>
+    public Guid RequireTenant() => TenantId ?? throw new InvalidOperationException("The caller is not tenant-scoped.");
+}
+
+public static class CallerContextExtensions
+{
+    internal const string Key = "gmosign.caller";
+
+    /// <summary>The authenticated caller of this call (Anonymous for public RPCs without credentials).</summary>
+    public static Caller GetCaller(this ServerCallContext context) =>
+        context.UserState.TryGetValue(Key, out var value) && value is Caller caller ? caller : Caller.Anonymous;
+}

@@ -1,0 +1,13 @@
+namespace GmoSign.Reseller.Contracts;
+
+/// <summary>A reseller row as the directory (queryable projection) keeps it.</summary>
+public sealed record ResellerEntry(Guid ResellerId, string Name, string ContactEmail, int Status, DateTimeOffset CreatedAt, byte[] ApiKeyHash, Guid RegisteredBy);
+
+/// <summary>
+/// The queryable side of resellers (credential look-up, lists). The reseller grain writes it before it
+/// acknowledges a change; writes are idempotent so a retried grain call converges.
+/// </summary>
+public interface IResellerDirectory
+{
+    Task UpsertAsync(ResellerEntry entry, CancellationToken cancellationToken);
+}
