@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Web;
+
+namespace GmoSign.EndToEndTests.Infrastructure;
+
+/// <summary>The ports one host listens on; a fresh set of free loopback ports per host.</summary>
+public sealed record HostPorts(int Grpc, int GrpcWeb, int Silo, int Gateway)
+{
+    public static HostPorts Free() => new(FreePort(), FreePort(), FreePort(), FreePort());
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>
+/// The real GmoSign host (the built GmoSign.Host.dll) as a child process, configured only through environment
+/// variables, as an operator would run it.
+/// </summary>
+public sealed partial class HostProcess : IAsyncDisposable
+{
+    public const string OperatorLogin = "operator@e2e.test";
+    public const string OperatorPassword = "E2e-Operator-Pw-1";
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private HostProcess(Process process, HostPorts ports)
+    {
+        _process = process;
+        Ports = ports;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public HostPorts Ports { get; }
+
+    public string Output => string.Join('\n', _output);
+
+    public IReadOnlyList<string> OutputLines => _output.ToArray();
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Native gRPC over plain-text HTTP/2.</summary>
+    public GrpcChannel GrpcChannel() => Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{Ports.Grpc}");
+
+    /// <summary>gRPC-Web (application/grpc-web) over HTTP/1.1, as a browser sends it.</summary>
+    public GrpcChannel GrpcWebChannel() => Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{Ports.GrpcWeb}", new GrpcChannelOptions
+    {
+        HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, new HttpClientHandler()),
+        HttpVersion = HttpVersion.Version11,
+        HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    });
+
+    public static HostProcess Start(string? connectionString, HostPorts? ports = null, IDictionary<string, string>? settings = null)
+    {
+        ports ??= HostPorts.Free();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(HostDll)!,
+        };
+        start.ArgumentList.Add(HostDll);
+        var env = start.Environment;
+        env["ConnectionStrings__Postgres"] = connectionString ?? "";
+        env["GmoSign__Http__GrpcPort"] = ports.Grpc.ToString();
+        env["GmoSign__Http__GrpcWebPort"] = ports.GrpcWeb.ToString();
+        env["GmoSign__Orleans__SiloPort"] = ports.Silo.ToString();
+        env["GmoSign__Orleans__GatewayPort"] = ports.Gateway.ToString();
+        env["GmoSign__Orleans__ClusterId"] = "e2e";
+        env["GmoSign__Accounts__BootstrapOperatorLoginId"] = OperatorLogin;
+        env["GmoSign__Accounts__BootstrapOperatorPassword"] = OperatorPassword;
+        env["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            env[key] = value;
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");
+        return new HostProcess(process, ports);
+    }
+
+    public static async Task<HostProcess> StartServingAsync(string connectionString, HostPorts? ports = null, IDictionary<string, string>? settings = null)
+    {
+        var host = Start(connectionString, ports, settings);
+        await host.WaitUntilServingAsync(TimeSpan.FromSeconds(90));
+        return host;
+    }
+
+    /// <summary>Polls grpc.health.v1.Health/Check until SERVING; fails with the host's output if it dies or times out.</summary>
+    public async Task WaitUntilServingAsync(TimeSpan timeout)
+    {
+        using var channel = GrpcChannel();
+        var health = new Health.HealthClient(channel);
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The host exited with {_process.ExitCode}:\n{Output}");
+            }
+            try
+            {
+                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
+                if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"The host did not become SERVING within {timeout}:\n{Output}");
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Graceful stop, as systemd or Kubernetes does it: SIGTERM, then wait.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _ = Kill(_process.Id, 15);
+            try
+            {
+                return await WaitForExitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"The host did not stop within 60 s after SIGTERM:\n{Output}");
+            }
+        }
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    public static string HostDll { get; } = FindHostDll();
+
+    private static string FindHostDll()
+    {
+        var here = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
+        // tests/GmoSign.EndToEndTests/bin/<Configuration>/net10.0/
+        var configuration = here.Parent!.Name;
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "GmoSign.sln")))
+        {
+            root = root.Parent;
+        }
+        if (root is null)
+        {
+            throw new InvalidOperationException("Cannot find the repository root (GmoSign.sln).");
+        }
+        var dll = Path.Combine(root.FullName, "src", "Host", "GmoSign.Host", "bin", configuration, "net10.0", "GmoSign.Host.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"The host is not built: {dll}");
+    }
+}

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using GmoSign.Grains;
+using GmoSign.Reseller.Contracts;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace GmoSign.Grains.Tests;
+
+/// <summary>One in-process cluster with memory storage, shared by every grain test (unit-level tier).</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>What grains wrote to the reseller directory port, by reseller id.</summary>
+    public static ConcurrentDictionary<Guid, List<ResellerEntry>> ResellerRows { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.StopAllSilosAsync();
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddMemoryGrainStorage(GrainStorage.Name);
+            siloBuilder.UseInMemoryReminderService();
+            siloBuilder.ConfigureServices(services =>
+            {
+                services.AddSingleton(TimeProvider.System);
+                services.AddSingleton<IResellerDirectory, RecordingResellerDirectory>();
+            });
+        }
+    }
+
+    private sealed class RecordingResellerDirectory : IResellerDirectory
+    {
+        public Task UpsertAsync(ResellerEntry entry, CancellationToken cancellationToken)
+        {
+            ResellerRows.AddOrUpdate(entry.ResellerId, _ => [entry], (_, list) => { lock (list) { list.Add(entry); } return list; });
+            return Task.CompletedTask;
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
