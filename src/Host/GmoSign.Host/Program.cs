@@ -54,8 +54,19 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Listen(settings.ListenAddress, settings.GrpcWebPort, o => o.Protocols = HttpProtocols.Http1);
 });
 
+var lifecycle = builder.Configuration.GetSection(LifecycleOptions.Section).Get<LifecycleOptions>() ?? new LifecycleOptions();
+builder.Services.Configure<LifecycleOptions>(builder.Configuration.GetSection(LifecycleOptions.Section));
+
 builder.UseOrleans(silo =>
 {
+    // Tests and demonstrations run the lifecycle clock in seconds; production keeps Orleans' one-minute floor.
+    silo.Configure<Orleans.Hosting.ReminderOptions>(o =>
+    {
+        if (lifecycle.CheckInterval < o.MinimumReminderPeriod)
+        {
+            o.MinimumReminderPeriod = lifecycle.CheckInterval;
+        }
+    });
     const string invariant = "Npgsql";
     silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
     {
@@ -85,6 +96,7 @@ builder.Services.AddGrpc(o =>
 {
     o.Interceptors.Add<ErrorInterceptor>();
     o.Interceptors.Add<AuthenticationInterceptor>();
+    o.Interceptors.Add<MaintenanceInterceptor>();
 });
 builder.Services.AddGrpcReflection();
 builder.Services.AddGrpcHealthChecks()

@@ -1,21 +1,30 @@
 using GmoSign.Accounts.V1;
+using GmoSign.Errors;
 using GmoSign.Platform.Security;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace GmoSign.Accounts;
 
-internal sealed class AccountsGrpcService(SessionService sessions) : AccountsService.AccountsServiceBase
+internal sealed class AccountsGrpcService(
+    SessionService sessions,
+    TenantAdministration administration,
+    AccountStore accounts,
+    Passwords passwords,
+    IOptions<AccountsOptions> options,
+    TimeProvider clock) : AccountsService.AccountsServiceBase
 {
     public override async Task<LoginResponse> Login(LoginRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
-        var signedIn = await sessions.LoginAsync(request.LoginId, request.Password, caller.IpAddress, context.CancellationToken);
+        var signedIn = await sessions.LoginAsync(request.LoginId, request.Password, request.TotpCode, caller.IpAddress, context.CancellationToken);
         return new LoginResponse
         {
             SessionToken = signedIn.Token,
             ExpiresAt = Timestamp.FromDateTimeOffset(signedIn.ExpiresAt),
             Identity = Describe(signedIn.Caller),
+            TotpEnrollmentRequired = signedIn.Caller.EnrollmentOnly,
         };
     }
 
@@ -27,6 +36,110 @@ internal sealed class AccountsGrpcService(SessionService sessions) : AccountsSer
 
     public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context) =>
         Task.FromResult(Describe(context.GetCaller()));
+
+    public override async Task<CreateUserResponse> CreateUser(CreateUserRequest request, ServerCallContext context)
+    {
+        var role = request.Role switch
+        {
+            UserRole.Admin => TenantAdministration.AdminRole,
+            UserRole.Member => TenantAdministration.MemberRole,
+            _ => null,
+        };
+        var (user, password) = await administration.CreateUserAsync(context.GetCaller(), request.LoginId, request.DisplayName, role, context.CancellationToken);
+        return new CreateUserResponse { User = ToProto(user), InitialPassword = password };
+    }
+
+    public override async Task<ListUsersResponse> ListUsers(ListUsersRequest request, ServerCallContext context)
+    {
+        var (users, seats) = await administration.ListUsersAsync(context.GetCaller(), context.CancellationToken);
+        return new ListUsersResponse { Users = { users.Select(ToProto) }, Seats = seats, SeatsUsed = users.Count(u => u.Active) };
+    }
+
+    public override async Task<DeactivateUserResponse> DeactivateUser(DeactivateUserRequest request, ServerCallContext context)
+    {
+        await administration.DeactivateUserAsync(context.GetCaller(), request.UserId, context.CancellationToken);
+        return new DeactivateUserResponse();
+    }
+
+    public override async Task<ChangePasswordResponse> ChangePassword(ChangePasswordRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        if (string.IsNullOrEmpty(request.CurrentPassword))
+        {
+            throw DomainException.Required("current_password");
+        }
+        if (string.IsNullOrEmpty(request.NewPassword))
+        {
+            throw DomainException.Required("new_password");
+        }
+        Passwords.EnforcePolicy(request.NewPassword, "new_password");
+        var user = await accounts.FindByIdAsync(caller.UserId!.Value, context.CancellationToken)
+            ?? throw DomainException.NotFound("User", "ユーザー");
+        if (!passwords.Verify(user.PasswordHash, request.CurrentPassword))
+        {
+            throw DomainException.Invalid("current_password", "is wrong", "現在のパスワードが正しくありません");
+        }
+        await accounts.SetPasswordAsync(user.UserId, passwords.Hash(request.NewPassword), context.CancellationToken);
+        return new ChangePasswordResponse();
+    }
+
+    public override async Task<BeginTotpEnrollmentResponse> BeginTotpEnrollment(BeginTotpEnrollmentRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var user = await accounts.FindByIdAsync(caller.UserId!.Value, context.CancellationToken)
+            ?? throw DomainException.NotFound("User", "ユーザー");
+        if (user.TotpSecret is not null)
+        {
+            throw DomainException.Precondition("TOTP_ALREADY_ENROLLED", "Two-factor sign-in is already set up.", "二要素認証は既に設定されています。");
+        }
+        var secret = Totp.NewSecret();
+        await accounts.SetPendingTotpAsync(user.UserId, secret, context.CancellationToken);
+        return new BeginTotpEnrollmentResponse
+        {
+            SecretBase32 = Totp.Base32(secret),
+            OtpauthUri = Totp.Uri(options.Value.TotpIssuer, user.LoginId, secret),
+        };
+    }
+
+    public override async Task<ConfirmTotpEnrollmentResponse> ConfirmTotpEnrollment(ConfirmTotpEnrollmentRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        if (string.IsNullOrEmpty(request.Code))
+        {
+            throw DomainException.Required("code");
+        }
+        var user = await accounts.FindByIdAsync(caller.UserId!.Value, context.CancellationToken)
+            ?? throw DomainException.NotFound("User", "ユーザー");
+        if (user.TotpPendingSecret is not { } pending)
+        {
+            throw DomainException.Precondition("TOTP_NOT_STARTED", "Call BeginTotpEnrollment first.", "先に BeginTotpEnrollment を呼び出してください。");
+        }
+        var step = Totp.Verify(pending, request.Code, clock.GetUtcNow(), null)
+            ?? throw DomainException.Invalid("code", "is not the current code of the authenticator", "認証アプリの現在のコードと一致しません");
+        await accounts.ConfirmTotpAsync(user.UserId, step, context.CancellationToken);
+        return new ConfirmTotpEnrollmentResponse();
+    }
+
+    public override async Task<SetTwoFactorPolicyResponse> SetTwoFactorPolicy(SetTwoFactorPolicyRequest request, ServerCallContext context)
+    {
+        await administration.SetTwoFactorPolicyAsync(context.GetCaller(), request.Required, context.CancellationToken);
+        return new SetTwoFactorPolicyResponse();
+    }
+
+    public override async Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
+    {
+        var (key, secret) = await administration.CreateApiKeyAsync(context.GetCaller(), request.Name, context.CancellationToken);
+        return new CreateApiKeyResponse { ApiKey = ToProto(key), Secret = secret };
+    }
+
+    public override async Task<ListApiKeysResponse> ListApiKeys(ListApiKeysRequest request, ServerCallContext context) =>
+        new() { ApiKeys = { (await administration.ListApiKeysAsync(context.GetCaller(), context.CancellationToken)).Select(ToProto) } };
+
+    public override async Task<RevokeApiKeyResponse> RevokeApiKey(RevokeApiKeyRequest request, ServerCallContext context)
+    {
+        await administration.RevokeApiKeyAsync(context.GetCaller(), request.KeyId, context.CancellationToken);
+        return new RevokeApiKeyResponse();
+    }
 
     internal static WhoAmIResponse Describe(Caller caller) => new()
     {
@@ -44,4 +157,35 @@ internal sealed class AccountsGrpcService(SessionService sessions) : AccountsSer
         Roles = { caller.Roles },
         DisplayName = caller.DisplayName,
     };
+
+    private static User ToProto(UserAccount u) => new()
+    {
+        UserId = u.UserId.ToString(),
+        LoginId = u.LoginId,
+        DisplayName = u.DisplayName,
+        Role = u.IsAdmin ? UserRole.Admin : UserRole.Member,
+        Active = u.Active,
+        TotpEnrolled = u.TotpSecret is not null,
+        CreatedAt = Timestamp.FromDateTimeOffset(u.CreatedAt),
+    };
+
+    private static ApiKey ToProto(ApiKeyRecord k)
+    {
+        var proto = new ApiKey
+        {
+            KeyId = k.KeyId.ToString(),
+            Name = k.Name,
+            Prefix = k.Prefix,
+            CreatedAt = Timestamp.FromDateTimeOffset(k.CreatedAt),
+        };
+        if (k.LastUsedAt is { } used)
+        {
+            proto.LastUsedAt = Timestamp.FromDateTimeOffset(used);
+        }
+        if (k.RevokedAt is { } revoked)
+        {
+            proto.RevokedAt = Timestamp.FromDateTimeOffset(revoked);
+        }
+        return proto;
+    }
 }

@@ -17,11 +17,25 @@ public static class AccountsModule
     {
         get
         {
+            const CallerKind op = CallerKind.Operator, user = CallerKind.TenantUser;
             var service = AccountsService.Descriptor;
             yield return RpcAccess.PublicMethod(service, nameof(AccountsService.AccountsServiceBase.Login));
-            yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.Logout), CallerKind.Operator, CallerKind.TenantUser);
+            yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.Logout), op, user) with { DuringEnrollment = true };
             yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.WhoAmI),
-                CallerKind.Operator, CallerKind.Reseller, CallerKind.TenantUser, CallerKind.Integration);
+                op, CallerKind.Reseller, user, CallerKind.Integration) with { DuringEnrollment = true };
+            yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.ChangePassword), op, user);
+            yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.BeginTotpEnrollment), op, user) with { DuringEnrollment = true };
+            yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.ConfirmTotpEnrollment), op, user) with { DuringEnrollment = true };
+            foreach (var method in new[]
+            {
+                nameof(AccountsService.AccountsServiceBase.CreateUser), nameof(AccountsService.AccountsServiceBase.ListUsers),
+                nameof(AccountsService.AccountsServiceBase.DeactivateUser), nameof(AccountsService.AccountsServiceBase.SetTwoFactorPolicy),
+                nameof(AccountsService.AccountsServiceBase.CreateApiKey), nameof(AccountsService.AccountsServiceBase.ListApiKeys),
+                nameof(AccountsService.AccountsServiceBase.RevokeApiKey),
+            })
+            {
+                yield return RpcAccess.ForRoles(service, method, user, TenantAdministration.AdminRole);
+            }
         }
     }
 
@@ -31,6 +45,9 @@ public static class AccountsModule
         services.AddSingleton<AccountStore>();
         services.AddSingleton<Passwords>();
         services.AddSingleton<SessionService>();
+        services.AddSingleton<TenantUserStore>();
+        services.AddSingleton<TenantAdministration>();
+        services.AddSingleton<GmoSign.Accounts.Contracts.ITenantUserProvisioning>(sp => sp.GetRequiredService<TenantAdministration>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<SessionService>());
         services.AddHostedService<OperatorBootstrap>();
         foreach (var rule in AccessRules)

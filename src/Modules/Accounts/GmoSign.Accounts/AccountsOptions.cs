@@ -21,4 +21,7 @@ public sealed class AccountsOptions
     public string? BootstrapOperatorLoginId { get; set; }
 
     public string? BootstrapOperatorPassword { get; set; }
+
+    /// <summary>Issuer shown in authenticator apps.</summary>
+    public string TotpIssuer { get; set; } = "GmoSign";
 }

@@ -1,19 +1,29 @@
 using GmoSign.Errors;
 using GmoSign.Platform.Security;
 using GmoSign.Platform.Validation;
+using GmoSign.Reseller.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace GmoSign.Accounts;
 
-/// <summary>Sign-in with lockout, and session tokens that expire and can be revoked (terms Art. 7).</summary>
+/// <summary>
+/// Sign-in with lockout and TOTP, and session tokens that expire and can be revoked (terms Art. 7).
+/// Also resolves session tokens and integration API keys into callers.
+/// </summary>
 internal sealed class SessionService(
-    AccountStore store, Passwords passwords, IOptions<AccountsOptions> options, TimeProvider clock) : ICredentialResolver
+    AccountStore store,
+    TenantUserStore tenantUsers,
+    Passwords passwords,
+    ITenantContracts tenants,
+    IOptions<AccountsOptions> options,
+    TimeProvider clock) : ICredentialResolver
 {
     public const string TokenPrefix = "gss";
+    public const string ApiKeyPrefix = "gsk";
 
     public sealed record SignedIn(string Token, DateTimeOffset ExpiresAt, Caller Caller);
 
-    public async Task<SignedIn> LoginAsync(string? loginIdInput, string? passwordInput, string? ipAddress, CancellationToken cancellationToken)
+    public async Task<SignedIn> LoginAsync(string? loginIdInput, string? passwordInput, string? totpCode, string? ipAddress, CancellationToken cancellationToken)
     {
         var loginId = Check.Required(loginIdInput, "login_id", 254).ToLowerInvariant();
         if (string.IsNullOrEmpty(passwordInput))
@@ -23,6 +33,10 @@ internal sealed class SessionService(
         if (passwordInput.Length > 256)
         {
             throw DomainException.TooLong("password", 256);
+        }
+        if (!string.IsNullOrEmpty(totpCode) && totpCode.Length > 10)
+        {
+            throw DomainException.TooLong("totp_code", 10);
         }
 
         var settings = options.Value;
@@ -39,19 +53,43 @@ internal sealed class SessionService(
         }
         if (!passwords.Verify(user.PasswordHash, passwordInput))
         {
-            var lockEnd = await store.RecordFailedLoginAsync(user.UserId, settings.MaxFailedLogins, now + settings.LockoutDuration, cancellationToken);
-            if (lockEnd is { } end && end > now)
+            throw await FailedAsync(user, now, WrongCredentials(), cancellationToken);
+        }
+
+        if (user.TotpSecret is { } secret)
+        {
+            if (string.IsNullOrEmpty(totpCode))
             {
-                throw Locked(end);
+                // The password was right; the second factor is still missing. Not counted as a failure.
+                throw new DomainException(ErrorKind.Unauthenticated, "TOTP_REQUIRED",
+                    "totp_code: a one-time code from the authenticator app is required.",
+                    "totp_code: 認証アプリのワンタイムコードが必要です。", "totp_code");
             }
-            throw WrongCredentials();
+            var step = Totp.Verify(secret, totpCode, now, user.TotpLastStep);
+            if (step is null || !await store.UseTotpStepAsync(user.UserId, step.Value, cancellationToken))
+            {
+                throw await FailedAsync(user, now, new DomainException(ErrorKind.Unauthenticated, "TOTP_INVALID",
+                    "totp_code: the one-time code is wrong, expired or already used.",
+                    "totp_code: ワンタイムコードが正しくないか、期限切れか、使用済みです。", "totp_code"), cancellationToken);
+            }
+        }
+
+        var enrollmentOnly = false;
+        if (user.Kind == CallerKind.TenantUser)
+        {
+            var tenant = await tenants.GetAsync(user.TenantId!.Value, cancellationToken);
+            if (tenant is null || !tenant.CanSignIn(now))
+            {
+                throw DomainException.Denied("The contract of your organization has ended.", "ご契約は終了しています。");
+            }
+            enrollmentOnly = user.TotpSecret is null && await store.TotpRequiredAsync(tenant.TenantId, cancellationToken);
         }
 
         var token = SecretTokens.Create(TokenPrefix);
         var sessionId = Guid.CreateVersion7();
         var expiresAt = now + settings.SessionLifetime;
-        await store.CreateSessionAsync(user.UserId, sessionId, SecretTokens.Hash(token), now, expiresAt, ipAddress, cancellationToken);
-        return new SignedIn(token, expiresAt, ToCaller(user, sessionId));
+        await store.CreateSessionAsync(user.UserId, sessionId, SecretTokens.Hash(token), now, expiresAt, ipAddress, enrollmentOnly, cancellationToken);
+        return new SignedIn(token, expiresAt, ToCaller(user, sessionId, enrollmentOnly));
     }
 
     public Task LogoutAsync(Caller caller, CancellationToken cancellationToken) =>
@@ -61,16 +99,54 @@ internal sealed class SessionService(
 
     public async ValueTask<Caller?> ResolveAsync(CredentialType type, string credential, CancellationToken cancellationToken)
     {
-        if (type != CredentialType.Bearer || !credential.StartsWith(TokenPrefix + "_", StringComparison.Ordinal))
+        var now = clock.GetUtcNow();
+        if (type == CredentialType.Bearer && credential.StartsWith(TokenPrefix + "_", StringComparison.Ordinal))
         {
-            return null;
+            var found = await store.FindSessionAsync(SecretTokens.Hash(credential), now, cancellationToken);
+            if (found is not { } session)
+            {
+                return null;
+            }
+            if (session.User.Kind == CallerKind.TenantUser)
+            {
+                var tenant = await tenants.GetAsync(session.User.TenantId!.Value, cancellationToken);
+                if (tenant is null || !tenant.CanSignIn(now))
+                {
+                    return null;
+                }
+            }
+            return ToCaller(session.User, session.SessionId, session.EnrollmentOnly);
         }
-        var found = await store.FindSessionAsync(SecretTokens.Hash(credential), clock.GetUtcNow(), cancellationToken);
-        return found is { } session ? ToCaller(session.User, session.SessionId) : null;
+        if (type == CredentialType.ApiKey && credential.StartsWith(ApiKeyPrefix + "_", StringComparison.Ordinal))
+        {
+            var key = await tenantUsers.UseApiKeyAsync(SecretTokens.Hash(credential), now, cancellationToken);
+            if (key is not { } k)
+            {
+                return null;
+            }
+            // An integration acts only while the tenant holds the API option and its contract allows sign-in.
+            var tenant = await tenants.GetAsync(k.TenantId, cancellationToken);
+            if (tenant is null || !tenant.CanSignIn(now) || !tenant.Holds(OptionCodes.ApiAccess))
+            {
+                return null;
+            }
+            return new Caller(CallerKind.Integration, null, k.TenantId, null, [], k.Name, null);
+        }
+        return null;
     }
 
-    private static Caller ToCaller(UserAccount user, Guid sessionId) =>
-        new(user.Kind, user.UserId, user.TenantId, null, user.Roles, user.DisplayName, sessionId.ToString());
+    private async Task<DomainException> FailedAsync(UserAccount user, DateTimeOffset now, DomainException error, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var lockEnd = await store.RecordFailedLoginAsync(user.UserId, settings.MaxFailedLogins, now + settings.LockoutDuration, cancellationToken);
+        return lockEnd is { } end && end > now ? Locked(end) : error;
+    }
+
+    private static Caller ToCaller(UserAccount user, Guid sessionId, bool enrollmentOnly) =>
+        new(user.Kind, user.UserId, user.TenantId, null, user.Roles, user.DisplayName, sessionId.ToString())
+        {
+            EnrollmentOnly = enrollmentOnly,
+        };
 
     private static DomainException WrongCredentials() => DomainException.Unauthenticated(
         "The login id or password is wrong.", "ログインIDまたはパスワードが正しくありません。");

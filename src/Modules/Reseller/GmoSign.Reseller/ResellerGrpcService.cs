@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using GmoSign.Errors;
 using GmoSign.Grains;
 using GmoSign.Platform.Security;
@@ -10,7 +11,15 @@ using Grpc.Core;
 
 namespace GmoSign.Reseller;
 
-internal sealed class ResellerGrpcService(IGrainFactory grains) : ResellerService.ResellerServiceBase
+internal sealed class ResellerGrpcService(
+    IGrainFactory grains,
+    ApplicationStore applications,
+    TenantDirectory tenants,
+    TenantLookup lookup,
+    Catalog catalog,
+    TermsStore terms,
+    UsageStore usage,
+    TimeProvider clock) : ResellerService.ResellerServiceBase
 {
     public override async Task<RegisterResellerResponse> RegisterReseller(RegisterResellerRequest request, ServerCallContext context)
     {
@@ -27,9 +36,7 @@ internal sealed class ResellerGrpcService(IGrainFactory grains) : ResellerServic
 
         if (!result.Created && (result.Reseller.Name != name || result.Reseller.ContactEmail != email))
         {
-            throw new DomainException(ErrorKind.AlreadyExists, "REQUEST_ID_REUSED",
-                "request_id was already used for a different registration.",
-                "request_id は別の登録で既に使用されています。", "request_id");
+            throw RequestIdReused();
         }
         return new RegisterResellerResponse { Reseller = ToProto(result.Reseller), ApiKey = result.Created ? apiKey : "" };
     }
@@ -45,6 +52,168 @@ internal sealed class ResellerGrpcService(IGrainFactory grains) : ResellerServic
             ? throw DomainException.NotFound("Reseller", "販売代理店", "reseller_id")
             : new GetResellerResponse { Reseller = ToProto(reseller) };
     }
+
+    public override async Task<SubmitApplicationResponse> SubmitApplication(SubmitApplicationRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var resellerId = caller.ResellerId!.Value;
+        var requestId = Check.RequestId(request.RequestId);
+        var now = clock.GetUtcNow();
+        var data = await ApplicationRules.ValidateAsync(request, catalog, terms, Dates.Today(now), context.CancellationToken);
+
+        var records = data.Customer.CorporateNumber is { } number
+            ? await applications.OrganizationRecordsAsync(number, context.CancellationToken)
+            : [];
+        var findings = Screening.Findings(data, Dates.Today(now), records);
+        var stored = await applications.InsertAsync(
+            new ApplicationRecord(Guid.CreateVersion7(), resellerId, requestId, ApplicationState.Pending, data, findings, [], null, null, null, now),
+            data.Customer.CorporateNumber, context.CancellationToken);
+        if (!SameData(stored.Data, data))
+        {
+            throw RequestIdReused();
+        }
+        return new SubmitApplicationResponse { Application = Mapping.ToProto(stored) };
+    }
+
+    public override async Task<GetApplicationResponse> GetApplication(GetApplicationRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var id = Check.Id(request.ApplicationId, "application_id");
+        var application = await applications.GetAsync(id, context.CancellationToken);
+        if (application is null || (caller.Kind == CallerKind.Reseller && application.ResellerId != caller.ResellerId))
+        {
+            throw DomainException.NotFound("Application", "申込", "application_id");
+        }
+        return new GetApplicationResponse { Application = Mapping.ToProto(application) };
+    }
+
+    public override async Task<ListApplicationsResponse> ListApplications(ListApplicationsRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var size = Paging.Size(request.PageSize);
+        var after = Paging.Parse(request.PageToken);
+        ApplicationState? state = request.Status switch
+        {
+            ApplicationStatus.Unspecified => null,
+            ApplicationStatus.Pending => ApplicationState.Pending,
+            ApplicationStatus.Approved => ApplicationState.Approved,
+            ApplicationStatus.Rejected => ApplicationState.Rejected,
+            _ => throw DomainException.Invalid("status", "is not a known status", "不明なステータスです"),
+        };
+        var resellerScope = caller.Kind == CallerKind.Reseller ? caller.ResellerId : null;
+        var page = await applications.ListAsync(resellerScope, state, after, size + 1, context.CancellationToken);
+        var reply = new ListApplicationsResponse { Applications = { page.Take(size).Select(Mapping.ToProto) } };
+        if (page.Count > size)
+        {
+            var last = page[size - 1];
+            reply.NextPageToken = Paging.Token(last.SubmittedAt, last.ApplicationId);
+        }
+        return reply;
+    }
+
+    public override async Task<ListTenantsResponse> ListTenants(ListTenantsRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var size = Paging.Size(request.PageSize);
+        var after = Paging.Parse(request.PageToken);
+        Guid? resellerScope;
+        if (caller.Kind == CallerKind.Reseller)
+        {
+            if (!string.IsNullOrEmpty(request.ResellerId) && Check.Id(request.ResellerId, "reseller_id") != caller.ResellerId)
+            {
+                throw DomainException.NotFound("Reseller", "販売代理店", "reseller_id");
+            }
+            resellerScope = caller.ResellerId;
+        }
+        else
+        {
+            resellerScope = string.IsNullOrEmpty(request.ResellerId) ? null : Check.Id(request.ResellerId, "reseller_id");
+        }
+        var ids = await tenants.ListAsync(resellerScope, after, size + 1, context.CancellationToken);
+        var snapshots = await Task.WhenAll(ids.Take(size).Select(id => grains.GetGrain<ITenantGrain>(id).GetAsync()));
+        var reply = new ListTenantsResponse { Tenants = { snapshots.OfType<TenantSnapshot>().Select(Mapping.ToProto) } };
+        if (ids.Count > size && snapshots[^1] is { } last)
+        {
+            reply.NextPageToken = Paging.Token(last.CreatedAt, last.TenantId);
+        }
+        return reply;
+    }
+
+    public override async Task<GetTenantResponse> GetTenant(GetTenantRequest request, ServerCallContext context)
+    {
+        var (_, tenant) = await lookup.FindAsync(context.GetCaller(), request.TenantId);
+        return new GetTenantResponse { Tenant = Mapping.ToProto(tenant) };
+    }
+
+    public override async Task<SetTenantOptionResponse> SetTenantOption(SetTenantOptionRequest request, ServerCallContext context)
+    {
+        var (grain, _) = await lookup.FindAsync(context.GetCaller(), request.TenantId);
+        var (code, quantity) = await ApplicationRules.OptionAsync(request.Option, "option", catalog, allowZero: true, context.CancellationToken);
+        return new SetTenantOptionResponse { Tenant = Mapping.ToProto(await grain.SetOptionAsync(code, quantity)) };
+    }
+
+    public override async Task<SetNonRenewalResponse> SetNonRenewal(SetNonRenewalRequest request, ServerCallContext context)
+    {
+        var (grain, _) = await lookup.FindAsync(context.GetCaller(), request.TenantId);
+        return new SetNonRenewalResponse { Tenant = Mapping.ToProto(await grain.SetNonRenewalAsync(request.NonRenewal)) };
+    }
+
+    public override async Task<TerminateTenantResponse> TerminateTenant(TerminateTenantRequest request, ServerCallContext context)
+    {
+        var (grain, _) = await lookup.FindAsync(context.GetCaller(), request.TenantId);
+        var notice = Check.Required(request.Notice, "notice", 1000);
+        var effectiveAt = request.EffectiveAt?.ToDateTimeOffset() ?? clock.GetUtcNow();
+        return new TerminateTenantResponse { Tenant = Mapping.ToProto(await grain.TerminateByNoticeAsync(effectiveAt, notice)) };
+    }
+
+    public override async Task<GetUsageResponse> GetUsage(GetUsageRequest request, ServerCallContext context)
+    {
+        var (_, tenant) = await lookup.FindAsync(context.GetCaller(), request.TenantId);
+        var from = Dates.Month(request.FromMonth, "from_month");
+        var to = Dates.Month(request.ToMonth, "to_month");
+        if (to < from || from.AddMonths(24) < to)
+        {
+            throw DomainException.Invalid("to_month", "must be within 24 months after from_month", "from_month から24か月以内で指定してください");
+        }
+        var months = await usage.GetAsync(tenant.TenantId, from, to, context.CancellationToken);
+        return new GetUsageResponse { Months = { months.Select(Mapping.ToProto) } };
+    }
+
+    public override async Task<ReportFeeResponse> ReportFee(ReportFeeRequest request, ServerCallContext context)
+    {
+        var (_, tenant) = await lookup.FindAsync(context.GetCaller(), request.TenantId);
+        var month = Dates.Month(request.Month, "month");
+        if (request.FeePaidJpy is < 0 or > 100_000_000)
+        {
+            throw DomainException.Invalid("fee_paid_jpy", "must be between 0 and 100,000,000", "0〜100,000,000の範囲で指定してください");
+        }
+        if (month > UsageStore.MonthOf(clock.GetUtcNow()))
+        {
+            throw DomainException.Invalid("month", "is in the future", "未来の月は指定できません");
+        }
+        var updated = await usage.ReportFeeAsync(tenant.TenantId, month, request.FeePaidJpy, context.CancellationToken);
+        return new ReportFeeResponse { Usage = Mapping.ToProto(updated) };
+    }
+
+    public override async Task<GetLiabilityCapResponse> GetLiabilityCap(GetLiabilityCapRequest request, ServerCallContext context)
+    {
+        var (_, tenant) = await lookup.FindAsync(context.GetCaller(), request.TenantId);
+        var damage = Dates.Required(request.DamageDate, "damage_date");
+        var basis = new DateOnly(damage.Year, damage.Month, 1).AddMonths(-1);
+        var month = (await usage.GetAsync(tenant.TenantId, basis, basis, context.CancellationToken)).Single();
+        return new GetLiabilityCapResponse
+        {
+            CapJpy = month.FeePaidJpy ?? 0,
+            BasisMonth = Dates.ToProto(basis),
+            FeeReported = month.FeePaidJpy is not null,
+        };
+    }
+
+    private static bool SameData(ApplicationData a, ApplicationData b) =>
+        JsonSerializer.Serialize(a) == JsonSerializer.Serialize(b);
+
+    private static DomainException RequestIdReused() => new(ErrorKind.AlreadyExists, "REQUEST_ID_REUSED",
+        "request_id was already used for a different request.", "request_id は別のリクエストで既に使用されています。", "request_id");
 
     internal static Guid IdempotentId(Guid caller, string operation, string requestId)
     {

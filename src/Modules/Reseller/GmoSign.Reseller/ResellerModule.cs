@@ -18,9 +18,36 @@ public static class ResellerModule
     {
         get
         {
-            var service = ResellerService.Descriptor;
-            yield return RpcAccess.ForRoles(service, nameof(ResellerService.ResellerServiceBase.RegisterReseller), CallerKind.Operator, "admin");
-            yield return RpcAccess.For(service, nameof(ResellerService.ResellerServiceBase.GetReseller), CallerKind.Operator, CallerKind.Reseller);
+            const CallerKind op = CallerKind.Operator, reseller = CallerKind.Reseller, user = CallerKind.TenantUser, integration = CallerKind.Integration;
+            var r = ResellerService.Descriptor;
+            yield return RpcAccess.ForRoles(r, nameof(ResellerService.ResellerServiceBase.RegisterReseller), op, "admin");
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.GetReseller), op, reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.SubmitApplication), reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.GetApplication), op, reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.ListApplications), op, reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.ListTenants), op, reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.GetTenant), op, reseller, user, integration);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.SetTenantOption), reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.SetNonRenewal), op, reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.TerminateTenant), reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.GetUsage), op, reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.ReportFee), reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.GetLiabilityCap), op, reseller);
+
+            var o = OperatorService.Descriptor;
+            foreach (var method in new[]
+            {
+                nameof(OperatorService.OperatorServiceBase.ApproveApplication), nameof(OperatorService.OperatorServiceBase.RejectApplication),
+                nameof(OperatorService.OperatorServiceBase.SuspendTenant), nameof(OperatorService.OperatorServiceBase.ResumeTenant),
+                nameof(OperatorService.OperatorServiceBase.TerminateTenantForCause), nameof(OperatorService.OperatorServiceBase.RecordDelinquency),
+                nameof(OperatorService.OperatorServiceBase.StartMaintenance), nameof(OperatorService.OperatorServiceBase.EndMaintenance),
+                nameof(OperatorService.OperatorServiceBase.PublishTermsVersion),
+            })
+            {
+                yield return RpcAccess.ForRoles(o, method, op, "admin");
+            }
+            yield return RpcAccess.For(o, nameof(OperatorService.OperatorServiceBase.GetMaintenance), op, reseller, user, integration);
+            yield return RpcAccess.For(o, nameof(OperatorService.OperatorServiceBase.ListTermsVersions), op, reseller, user, integration);
         }
     }
 
@@ -29,6 +56,18 @@ public static class ResellerModule
         services.AddSingleton<ResellerDirectory>();
         services.AddSingleton<IResellerDirectory>(sp => sp.GetRequiredService<ResellerDirectory>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<ResellerDirectory>());
+        services.AddSingleton<TenantDirectory>();
+        services.AddSingleton<ITenantDirectory>(sp => sp.GetRequiredService<TenantDirectory>());
+        services.AddSingleton<ITenantContracts, TenantContracts>();
+        services.AddSingleton<UsageStore>();
+        services.AddSingleton<IUsageRecorder>(sp => sp.GetRequiredService<UsageStore>());
+        services.AddSingleton<ApplicationStore>();
+        services.AddSingleton<Catalog>();
+        services.AddSingleton<TermsStore>();
+        services.AddSingleton<TenantLookup>();
+        services.AddSingleton<MaintenanceSchedule>();
+        services.AddSingleton<IMaintenanceGate>(sp => sp.GetRequiredService<MaintenanceSchedule>());
+        services.AddHostedService(sp => sp.GetRequiredService<MaintenanceSchedule>());
         foreach (var rule in AccessRules)
         {
             services.AddSingleton(rule);
@@ -39,6 +78,7 @@ public static class ResellerModule
     public static IEndpointRouteBuilder MapResellerModule(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<ResellerGrpcService>();
+        endpoints.MapGrpcService<OperatorGrpcService>();
         return endpoints;
     }
 }

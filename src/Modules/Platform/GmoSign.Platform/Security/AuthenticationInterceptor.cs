@@ -79,6 +79,12 @@ public sealed class AuthenticationInterceptor(
             throw DomainException.Denied(
                 "You are not allowed to call this method.", "このメソッドを呼び出す権限がありません。");
         }
+        if (caller.EnrollmentOnly && !rule.DuringEnrollment)
+        {
+            throw DomainException.Precondition("TOTP_ENROLLMENT_REQUIRED",
+                "Your organization requires two-factor sign-in: enroll an authenticator first (BeginTotpEnrollment, ConfirmTotpEnrollment).",
+                "組織の設定により二要素認証が必須です。先に認証アプリを登録してください（BeginTotpEnrollment、ConfirmTotpEnrollment）。");
+        }
         context.UserState[CallerContextExtensions.Key] = caller;
     }
 

@@ -33,6 +33,11 @@ public sealed record Caller(
     /// <summary>The client's user agent (for audit trails).</summary>
     public string? UserAgent { get; init; }
 
+    /// <summary>
+    /// The tenant requires two-factor sign-in and this user has not enrolled yet: the session may only enroll.
+    /// </summary>
+    public bool EnrollmentOnly { get; init; }
+
     public bool HasRole(string role) => Roles.Contains(role, StringComparer.Ordinal);
 
     /// <summary>The tenant of a tenant-scoped caller; a programming error to ask otherwise.</summary>

@@ -8,6 +8,9 @@ namespace GmoSign.Platform.Security;
 /// </summary>
 public sealed record RpcAccess(string Method, IReadOnlyList<CallerKind> Kinds, IReadOnlyList<string>? Roles = null, bool Public = false)
 {
+    /// <summary>Also admits sessions that may only enroll a second factor (WhoAmI, Logout, TOTP enrollment).</summary>
+    public bool DuringEnrollment { get; init; }
+
     /// <summary>The full method path as gRPC names it: <c>/package.Service/Method</c>.</summary>
     public static string PathOf(Google.Protobuf.Reflection.ServiceDescriptor service, string method) =>
         $"/{service.FullName}/{method}";

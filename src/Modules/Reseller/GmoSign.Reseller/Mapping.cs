@@ -1,0 +1,146 @@
+using GmoSign.Grains;
+using GmoSign.Platform.Validation;
+using Google.Protobuf.WellKnownTypes;
+using V1 = GmoSign.Reseller.V1;
+
+namespace GmoSign.Reseller;
+
+/// <summary>Domain ⇄ wire for the reseller and operator services.</summary>
+internal static class Mapping
+{
+    private static readonly Dictionary<string, V1.ScreeningFinding> FindingCodes = new(StringComparer.Ordinal)
+    {
+        [Screening.MinorWithoutGuardianConsent] = V1.ScreeningFinding.MinorWithoutGuardianConsent,
+        [Screening.IdentityNotVerified] = V1.ScreeningFinding.IdentityNotVerified,
+        [Screening.PriorDelinquency] = V1.ScreeningFinding.PriorDelinquency,
+        [Screening.PriorTerminationForCause] = V1.ScreeningFinding.PriorTerminationForCause,
+        [Screening.AntiSocialDeclarationMissing] = V1.ScreeningFinding.AntiSocialDeclarationMissing,
+    };
+
+    /// <summary>Stored rejection reason codes: the proto enum's names, stable across versions.</summary>
+    public static string ReasonCode(V1.RejectionReason reason) => reason.ToString();
+
+    public static V1.RejectionReason Reason(string code) =>
+        System.Enum.TryParse<V1.RejectionReason>(code, out var reason) ? reason : V1.RejectionReason.Unspecified;
+
+    public static V1.CustomerProfile ToProto(CustomerProfile c) => new()
+    {
+        Name = c.Name,
+        Kind = c.Kind == CustomerKind.Consumer ? V1.CustomerKind.Consumer : V1.CustomerKind.Organization,
+        CorporateNumber = c.CorporateNumber ?? "",
+        RepresentativeName = c.RepresentativeName ?? "",
+        ContactEmail = c.ContactEmail,
+        Address = c.Address,
+        Phone = c.Phone ?? "",
+    };
+
+    public static V1.Application ToProto(ApplicationRecord a)
+    {
+        var proto = new V1.Application
+        {
+            ApplicationId = a.ApplicationId.ToString(),
+            ResellerId = a.ResellerId.ToString(),
+            Status = a.State switch
+            {
+                ApplicationState.Approved => V1.ApplicationStatus.Approved,
+                ApplicationState.Rejected => V1.ApplicationStatus.Rejected,
+                _ => V1.ApplicationStatus.Pending,
+            },
+            Customer = ToProto(a.Data.Customer),
+            Plan = a.Data.Plan,
+            TermMonths = a.Data.TermMonths,
+            Options = { a.Data.Options.Select(o => new V1.OptionGrant { Code = o.Key, Quantity = o.Value }) },
+            AntiSocialForcesDeclared = a.Data.AntiSocialForcesDeclared,
+            GuardianConsent = a.Data.GuardianConsent,
+            AcceptedTermsVersion = a.Data.AcceptedTermsVersion,
+            Findings = { a.Findings.Select(f => FindingCodes.GetValueOrDefault(f)) },
+            RejectionReasons = { a.RejectionReasons.Select(Reason) },
+            DecisionNote = a.DecisionNote ?? "",
+            TenantId = a.TenantId?.ToString() ?? "",
+            SubmittedAt = Timestamp.FromDateTimeOffset(a.SubmittedAt),
+        };
+        if (a.Data.Identity is { } identity)
+        {
+            proto.IdentityVerification = new V1.IdentityVerification
+            {
+                Method = identity.Method, Reference = identity.Reference, VerifiedOn = Dates.ToProto(identity.VerifiedOn),
+            };
+        }
+        if (a.Data.DateOfBirth is { } born)
+        {
+            proto.DateOfBirth = Dates.ToProto(born);
+        }
+        if (a.DecidedAt is { } decided && a.State is ApplicationState.Approved or ApplicationState.Rejected)
+        {
+            proto.DecidedAt = Timestamp.FromDateTimeOffset(decided);
+        }
+        return proto;
+    }
+
+    public static V1.Tenant ToProto(TenantSnapshot t)
+    {
+        var proto = new V1.Tenant
+        {
+            TenantId = t.TenantId.ToString(),
+            ResellerId = t.ResellerId.ToString(),
+            Customer = ToProto(t.Customer),
+            Plan = t.Plan,
+            Options = { t.Options.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => new V1.OptionGrant { Code = o.Key, Quantity = o.Value }) },
+            Seats = t.Seats,
+            Status = t.Status switch
+            {
+                TenantStatus.Active => V1.TenantStatus.Active,
+                TenantStatus.Suspended => V1.TenantStatus.Suspended,
+                TenantStatus.Terminated => V1.TenantStatus.Terminated,
+                TenantStatus.Deleted => V1.TenantStatus.Deleted,
+                _ => V1.TenantStatus.Unspecified,
+            },
+            StatusReason = t.StatusReason ?? "",
+            TermStart = Timestamp.FromDateTimeOffset(t.TermStart),
+            TermEnd = Timestamp.FromDateTimeOffset(t.TermEnd),
+            TermMonths = t.TermMonths,
+            NonRenewal = t.NonRenewal,
+            Renewals = t.Renewals,
+            TerminationKind = t.TerminationKind switch
+            {
+                TerminationKind.TermExpired => V1.TerminationKind.TermExpired,
+                TerminationKind.ResellerNotice => V1.TerminationKind.ResellerNotice,
+                TerminationKind.ForCause => V1.TerminationKind.ForCause,
+                TerminationKind.AntiSocialForce => V1.TerminationKind.AntiSocialForce,
+                _ => V1.TerminationKind.Unspecified,
+            },
+            AcceptedTermsVersion = t.AcceptedTermsVersion,
+            CreatedAt = Timestamp.FromDateTimeOffset(t.CreatedAt),
+        };
+        if (t.TerminatedAt is { } terminated)
+        {
+            proto.TerminatedAt = Timestamp.FromDateTimeOffset(terminated);
+        }
+        if (t.ExportUntil is { } exportUntil)
+        {
+            proto.ExportUntil = Timestamp.FromDateTimeOffset(exportUntil);
+        }
+        if (t.ScheduledTerminationAt is { } scheduled)
+        {
+            proto.ScheduledTerminationAt = Timestamp.FromDateTimeOffset(scheduled);
+        }
+        return proto;
+    }
+
+    public static V1.MonthlyUsage ToProto(UsageMonth m)
+    {
+        var proto = new V1.MonthlyUsage
+        {
+            Month = Dates.ToProto(m.Month),
+            EnvelopesSent = m.EnvelopesSent,
+            Signatures = m.Signatures,
+            StorageBytes = m.StorageBytes,
+            ActiveSeats = m.ActiveSeats,
+        };
+        if (m.FeePaidJpy is { } fee)
+        {
+            proto.FeePaidJpy = fee;
+        }
+        return proto;
+    }
+}

@@ -1,0 +1,65 @@
+using GmoSign.Reseller.Contracts;
+using Npgsql;
+
+namespace GmoSign.Reseller;
+
+/// <summary>Schema <c>reseller.tenant</c>: the tenants' queryable projection (lists, screening look-ups).</summary>
+internal sealed class TenantDirectory(NpgsqlDataSource db) : ITenantDirectory
+{
+    public async Task UpsertAsync(TenantEntry entry, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            INSERT INTO reseller.tenant (tenant_id, reseller_id, name, corporate_number, status, plan, term_end, termination_kind, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (tenant_id) DO UPDATE
+            SET name = excluded.name, corporate_number = excluded.corporate_number, status = excluded.status,
+                plan = excluded.plan, term_end = excluded.term_end, termination_kind = excluded.termination_kind
+            """);
+        command.Parameters.AddWithValue(entry.TenantId);
+        command.Parameters.AddWithValue(entry.ResellerId);
+        command.Parameters.AddWithValue(entry.Name);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)entry.CorporateNumber ?? DBNull.Value);
+        command.Parameters.AddWithValue((short)entry.Status);
+        command.Parameters.AddWithValue(entry.Plan);
+        command.Parameters.AddWithValue(entry.TermEnd);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Smallint, entry.TerminationKind is { } k ? (short)k : DBNull.Value);
+        command.Parameters.AddWithValue(entry.CreatedAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Tenant ids in creation order, after the cursor; optionally one reseller's.</summary>
+    public async Task<List<Guid>> ListAsync(Guid? resellerId, (DateTimeOffset CreatedAt, Guid Id)? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT tenant_id FROM reseller.tenant
+            WHERE ($1::uuid IS NULL OR reseller_id = $1)
+              AND ($2::timestamptz IS NULL OR (created_at, tenant_id) > ($2, $3::uuid))
+            ORDER BY created_at, tenant_id
+            LIMIT $4
+            """);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Uuid, (object?)resellerId ?? DBNull.Value);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.TimestampTz, (object?)after?.CreatedAt ?? DBNull.Value);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Uuid, (object?)after?.Id ?? DBNull.Value);
+        command.Parameters.AddWithValue(limit);
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+        return ids;
+    }
+}
+
+/// <summary>Other modules read tenants' contracts through the tenant grains.</summary>
+internal sealed class TenantContracts(IGrainFactory grains) : ITenantContracts
+{
+    public async Task<TenantView?> GetAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        var tenant = await grains.GetGrain<GmoSign.Grains.ITenantGrain>(tenantId).GetAsync();
+        return tenant is null
+            ? null
+            : new TenantView(tenant.TenantId, tenant.ResellerId, (TenantLifecycleStatus)tenant.Status, tenant.StatusReason,
+                tenant.Seats, tenant.Options, tenant.ExportUntil);
+    }
+}
