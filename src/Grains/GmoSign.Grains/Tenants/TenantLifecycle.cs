@@ -39,8 +39,9 @@ internal static class TenantLifecycle
                 return true;
             }
             state.TermStart = state.TermEnd;
-            state.TermEnd = AddTerm(state.TermStart, state.TermMonths, options.MonthLengthOverride);
             state.Renewals++;
+            // Counted from the contract's start, so month ends do not drift (31 Jan → 28 Feb → 31 Mar).
+            state.TermEnd = AddTerm(state.CreatedAt, state.TermMonths * (state.Renewals + 1), options.MonthLengthOverride);
             state.RenewedAt.Add(state.TermStart);
             changed = true;
         }
