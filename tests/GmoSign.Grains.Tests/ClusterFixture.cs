@@ -34,7 +34,21 @@ public sealed class ClusterFixture : IAsyncLifetime
             {
                 services.AddSingleton(TimeProvider.System);
                 services.AddSingleton<IResellerDirectory, RecordingResellerDirectory>();
+                services.AddSingleton<ITenantDirectory, RecordingTenantDirectory>();
+                services.Configure<LifecycleOptions>(o => o.ExportWindow = TimeSpan.FromDays(30));
             });
+        }
+    }
+
+    /// <summary>What tenant grains wrote to the directory port, by tenant id.</summary>
+    public static ConcurrentDictionary<Guid, List<TenantEntry>> TenantRows { get; } = new();
+
+    private sealed class RecordingTenantDirectory : ITenantDirectory
+    {
+        public Task UpsertAsync(TenantEntry entry, CancellationToken cancellationToken)
+        {
+            TenantRows.AddOrUpdate(entry.TenantId, _ => [entry], (_, list) => { lock (list) { list.Add(entry); } return list; });
+            return Task.CompletedTask;
         }
     }
 
