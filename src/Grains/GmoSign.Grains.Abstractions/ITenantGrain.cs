@@ -99,4 +99,10 @@ public interface ITenantGrain : IGrainWithGuidKey
     Task<TenantSnapshot> SuspendAsync(string reason);
 
     Task<TenantSnapshot> ResumeAsync();
+
+    /// <summary>Puts confirmed registered data in force (Art. 13, 14).</summary>
+    Task<TenantSnapshot> ApplyProfileChangeAsync(CustomerProfile customer);
+
+    /// <summary>Records consent to a terms version; the version with the latest effective date is kept.</summary>
+    Task<TenantSnapshot> RecordTermsConsentAsync(string version, DateTimeOffset effectiveAt);
 }

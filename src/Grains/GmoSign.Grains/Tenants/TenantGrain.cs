@@ -115,6 +115,28 @@ internal sealed class TenantGrain(
         s.StatusReason = null;
     });
 
+    public Task<TenantSnapshot> ApplyProfileChangeAsync(CustomerProfile customer) => ChangeAsync(s =>
+    {
+        TenantLifecycle.EnsureNotEnded(s);
+        s.Customer = customer;
+    });
+
+    public async Task<TenantSnapshot> RecordTermsConsentAsync(string version, DateTimeOffset effectiveAt)
+    {
+        var s = state.State;
+        var same = s.AcceptedTermsVersion == version;
+        var newer = s.AcceptedTermsEffectiveAt is not { } current || effectiveAt > current;
+        if (!s.Exists || (same && s.AcceptedTermsEffectiveAt == effectiveAt) || (!same && !newer))
+        {
+            return await GetAsync() ?? throw DomainException.NotFound("Tenant", "テナント", "tenant_id");
+        }
+        return await ChangeAsync(t =>
+        {
+            t.AcceptedTermsVersion = version;
+            t.AcceptedTermsEffectiveAt = effectiveAt;
+        });
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == LifecycleReminder && state.State.Exists)

@@ -26,4 +26,5 @@ internal sealed class TenantState
     [Id(20)] public long Version { get; set; }
     /// <summary>Start of every term after the first, in order: the renewal history.</summary>
     [Id(21)] public List<DateTimeOffset> RenewedAt { get; set; } = [];
+    [Id(22)] public DateTimeOffset? AcceptedTermsEffectiveAt { get; set; }
 }

@@ -12,6 +12,9 @@ internal sealed class AccountsGrpcService(
     TenantAdministration administration,
     AccountStore accounts,
     Passwords passwords,
+    IpAllowList ipAllowList,
+    Delegations delegations,
+    GmoSign.Reseller.Contracts.ITenantContracts tenants,
     IOptions<AccountsOptions> options,
     TimeProvider clock) : AccountsService.AccountsServiceBase
 {
@@ -139,6 +142,97 @@ internal sealed class AccountsGrpcService(
     {
         await administration.RevokeApiKeyAsync(context.GetCaller(), request.KeyId, context.CancellationToken);
         return new RevokeApiKeyResponse();
+    }
+
+    public override async Task<SetIpAllowListResponse> SetIpAllowList(SetIpAllowListRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var networks = IpAllowList.Parse(request.Cidrs, "cidrs");
+        var tenant = await tenants.GetAsync(caller.RequireTenant(), context.CancellationToken) ?? throw DomainException.NotFound("Tenant", "テナント");
+        if (networks.Length > 0 && !tenant.Holds(GmoSign.Reseller.Contracts.OptionCodes.IpRestriction))
+        {
+            throw DomainException.Precondition("OPTION_REQUIRED",
+                "An IP allow-list needs the IP restriction option; ask your reseller to add it.",
+                "IPアドレス制限の設定にはIPアドレス制限オプションが必要です。販売代理店にご依頼ください。");
+        }
+        if (networks.Length > 0 && !networks.Any(n => caller.IpAddress is { } ip && n.Contains(System.Net.IPAddress.Parse(ip))))
+        {
+            // Refuse a list that would lock the admin out at once.
+            throw DomainException.Invalid("cidrs", $"must include the address you call from ({caller.IpAddress})",
+                $"現在の接続元アドレス（{caller.IpAddress}）を含めてください");
+        }
+        await ipAllowList.SetAsync(tenant.TenantId, networks, caller.UserId!.Value, context.CancellationToken);
+        return new SetIpAllowListResponse { Cidrs = { networks.Select(n => n.ToString()) } };
+    }
+
+    public override async Task<GetSecuritySettingsResponse> GetSecuritySettings(GetSecuritySettingsRequest request, ServerCallContext context)
+    {
+        var tenantId = context.GetCaller().RequireTenant();
+        var tenant = await tenants.GetAsync(tenantId, context.CancellationToken) ?? throw DomainException.NotFound("Tenant", "テナント");
+        return new GetSecuritySettingsResponse
+        {
+            TotpRequired = await accounts.TotpRequiredAsync(tenantId, context.CancellationToken),
+            IpAllowList = { await ipAllowList.GetAsync(tenantId, context.CancellationToken) },
+            IpRestrictionAvailable = tenant.Holds(GmoSign.Reseller.Contracts.OptionCodes.IpRestriction),
+        };
+    }
+
+    public override async Task<GrantDelegationResponse> GrantDelegation(GrantDelegationRequest request, ServerCallContext context)
+    {
+        var scope = request.Scope switch
+        {
+            DelegationScope.All => Delegations.ScopeAll,
+            DelegationScope.Tag => Delegations.ScopeTag,
+            _ => (short)0,
+        };
+        var granted = await delegations.GrantAsync(context.GetCaller(), request.DelegateUserId, scope, request.Tag,
+            request.ValidFrom?.ToDateTimeOffset(), request.ValidUntil?.ToDateTimeOffset(), context.CancellationToken);
+        return new GrantDelegationResponse { Delegation = ToProto(granted) };
+    }
+
+    public override async Task<ListDelegationsResponse> ListDelegations(ListDelegationsRequest request, ServerCallContext context) =>
+        new() { Delegations = { (await delegations.ListAsync(context.GetCaller(), request.IncludeInactive, context.CancellationToken)).Select(ToProto) } };
+
+    public override async Task<RevokeDelegationResponse> RevokeDelegation(RevokeDelegationRequest request, ServerCallContext context)
+    {
+        await delegations.RevokeAsync(context.GetCaller(), request.DelegationId, context.CancellationToken);
+        return new RevokeDelegationResponse();
+    }
+
+    public override async Task<ListDelegationEventsResponse> ListDelegationEvents(ListDelegationEventsRequest request, ServerCallContext context) =>
+        new()
+        {
+            Events =
+            {
+                (await delegations.EventsAsync(context.GetCaller().RequireTenant(), context.CancellationToken)).Select(e => new DelegationEvent
+                {
+                    DelegationId = e.DelegationId.ToString(),
+                    Action = e.Action,
+                    ActorUserId = e.ActorUserId.ToString(),
+                    At = Timestamp.FromDateTimeOffset(e.At),
+                    IpAddress = e.IpAddress ?? "",
+                }),
+            },
+        };
+
+    private static Delegation ToProto(DelegationRecord d)
+    {
+        var proto = new Delegation
+        {
+            DelegationId = d.DelegationId.ToString(),
+            PrincipalUserId = d.PrincipalUserId.ToString(),
+            DelegateUserId = d.DelegateUserId.ToString(),
+            Scope = d.Scope == Delegations.ScopeTag ? DelegationScope.Tag : DelegationScope.All,
+            Tag = d.Tag ?? "",
+            ValidFrom = Timestamp.FromDateTimeOffset(d.ValidFrom),
+            ValidUntil = Timestamp.FromDateTimeOffset(d.ValidUntil),
+            CreatedAt = Timestamp.FromDateTimeOffset(d.CreatedAt),
+        };
+        if (d.RevokedAt is { } revoked)
+        {
+            proto.RevokedAt = Timestamp.FromDateTimeOffset(revoked);
+        }
+        return proto;
     }
 
     internal static WhoAmIResponse Describe(Caller caller) => new()

@@ -24,6 +24,9 @@ public static class AccountsModule
             yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.WhoAmI),
                 op, CallerKind.Reseller, user, CallerKind.Integration) with { DuringEnrollment = true };
             yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.ChangePassword), op, user);
+            yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.GrantDelegation), user);
+            yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.ListDelegations), user);
+            yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.RevokeDelegation), user);
             yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.BeginTotpEnrollment), op, user) with { DuringEnrollment = true };
             yield return RpcAccess.For(service, nameof(AccountsService.AccountsServiceBase.ConfirmTotpEnrollment), op, user) with { DuringEnrollment = true };
             foreach (var method in new[]
@@ -31,7 +34,8 @@ public static class AccountsModule
                 nameof(AccountsService.AccountsServiceBase.CreateUser), nameof(AccountsService.AccountsServiceBase.ListUsers),
                 nameof(AccountsService.AccountsServiceBase.DeactivateUser), nameof(AccountsService.AccountsServiceBase.SetTwoFactorPolicy),
                 nameof(AccountsService.AccountsServiceBase.CreateApiKey), nameof(AccountsService.AccountsServiceBase.ListApiKeys),
-                nameof(AccountsService.AccountsServiceBase.RevokeApiKey),
+                nameof(AccountsService.AccountsServiceBase.RevokeApiKey), nameof(AccountsService.AccountsServiceBase.SetIpAllowList),
+                nameof(AccountsService.AccountsServiceBase.GetSecuritySettings), nameof(AccountsService.AccountsServiceBase.ListDelegationEvents),
             })
             {
                 yield return RpcAccess.ForRoles(service, method, user, TenantAdministration.AdminRole);
@@ -47,6 +51,10 @@ public static class AccountsModule
         services.AddSingleton<SessionService>();
         services.AddSingleton<TenantUserStore>();
         services.AddSingleton<TenantAdministration>();
+        services.AddSingleton<IpAllowList>();
+        services.AddSingleton<ICallerCheck>(sp => sp.GetRequiredService<IpAllowList>());
+        services.AddSingleton<Delegations>();
+        services.AddSingleton<GmoSign.Accounts.Contracts.IDelegationLookup>(sp => sp.GetRequiredService<Delegations>());
         services.AddSingleton<GmoSign.Accounts.Contracts.ITenantUserProvisioning>(sp => sp.GetRequiredService<TenantAdministration>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<SessionService>());
         services.AddHostedService<OperatorBootstrap>();

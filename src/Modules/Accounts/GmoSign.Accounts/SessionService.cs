@@ -15,6 +15,7 @@ internal sealed class SessionService(
     TenantUserStore tenantUsers,
     Passwords passwords,
     ITenantContracts tenants,
+    IpAllowList ipAllowList,
     IOptions<AccountsOptions> options,
     TimeProvider clock) : ICredentialResolver
 {
@@ -82,6 +83,7 @@ internal sealed class SessionService(
             {
                 throw DomainException.Denied("The contract of your organization has ended.", "ご契約は終了しています。");
             }
+            await ipAllowList.EnforceAsync(tenant.TenantId, ipAddress, cancellationToken);
             enrollmentOnly = user.TotpSecret is null && await store.TotpRequiredAsync(tenant.TenantId, cancellationToken);
         }
 

@@ -127,6 +127,46 @@ internal static class Mapping
         return proto;
     }
 
+    public static V1.ChangeRequest ToProto(ChangeRequestRecord r)
+    {
+        var proto = new V1.ChangeRequest
+        {
+            ChangeRequestId = r.ChangeRequestId.ToString(),
+            TenantId = r.TenantId.ToString(),
+            Kind = (V1.ChangeKind)(int)r.Kind,
+            Proposed = ToProto(r.Proposed),
+            Current = ToProto(r.Current),
+            Reason = r.Reason,
+            Status = r.State switch
+            {
+                ChangeState.Confirmed => V1.ChangeRequestStatus.Confirmed,
+                ChangeState.Rejected => V1.ChangeRequestStatus.Rejected,
+                _ => V1.ChangeRequestStatus.Pending,
+            },
+            FiledBy = r.FiledBy,
+            FiledAt = Timestamp.FromDateTimeOffset(r.FiledAt),
+            DecisionNote = r.DecisionNote ?? "",
+        };
+        if (r.DecidedAt is { } decided && r.State is ChangeState.Confirmed or ChangeState.Rejected)
+        {
+            proto.DecidedAt = Timestamp.FromDateTimeOffset(decided);
+        }
+        return proto;
+    }
+
+    public static V1.Notice ToProto(NoticeRecord n) => new()
+    {
+        NoticeId = n.NoticeId.ToString(),
+        Kind = (V1.NoticeKind)n.Kind,
+        TitleJa = n.TitleJa,
+        TitleEn = n.TitleEn,
+        BodyJa = n.BodyJa,
+        BodyEn = n.BodyEn,
+        EffectiveAt = Timestamp.FromDateTimeOffset(n.EffectiveAt),
+        OptionCode = n.OptionCode ?? "",
+        PublishedAt = Timestamp.FromDateTimeOffset(n.PublishedAt),
+    };
+
     public static V1.MonthlyUsage ToProto(UsageMonth m)
     {
         var proto = new V1.MonthlyUsage

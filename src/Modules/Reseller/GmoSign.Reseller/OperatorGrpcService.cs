@@ -15,6 +15,8 @@ internal sealed class OperatorGrpcService(
     TenantLookup lookup,
     Catalog catalog,
     TermsStore terms,
+    TermsCatalog termsCatalog,
+    ContractStore contracts,
     MaintenanceSchedule maintenance,
     ITenantUserProvisioning provisioning,
     TimeProvider clock) : OperatorService.OperatorServiceBase
@@ -50,6 +52,12 @@ internal sealed class OperatorGrpcService(
             application.ResellerId, data.Customer, plan.Code, plan.Seats, data.TermMonths, data.Options, data.AcceptedTermsVersion));
         var password = await provisioning.ProvisionAdminAsync(tenantId, data.Customer.ContactEmail,
             data.Customer.RepresentativeName ?? data.Customer.Name, ct);
+        // Consent to the exact terms version given with the application (Art. 2-2, 28).
+        await contracts.RecordConsentAsync(tenantId, data.AcceptedTermsVersion, "application", null, application.SubmittedAt, ct);
+        if (await termsCatalog.FindAsync(data.AcceptedTermsVersion, ct) is { } accepted)
+        {
+            tenant = await grains.GetGrain<ITenantGrain>(tenantId).RecordTermsConsentAsync(accepted.Version, accepted.EffectiveAt);
+        }
         var approved = await applications.TransitionAsync(id, [ApplicationState.Approving], ApplicationState.Approved,
             caller.UserId.Value, clock.GetUtcNow(), null, note, tenantId, ct)
             ?? throw DomainException.Precondition("APPLICATION_DECIDED", "The application was decided concurrently.", "申込は同時に別の判断がされました。");
@@ -151,6 +159,8 @@ internal sealed class OperatorGrpcService(
         }
         var notice = new MaintenanceNotice(ja, en, startsAt, endsAt);
         await maintenance.SetAsync(notice, context.GetCaller().UserId!.Value, context.CancellationToken);
+        await contracts.PublishNoticeAsync(new NoticeRecord(Guid.CreateVersion7(), (short)NoticeKind.Maintenance,
+            "メンテナンスのお知らせ", "Maintenance notice", ja, en, startsAt, null, now), context.GetCaller().UserId!.Value, context.CancellationToken);
         return new StartMaintenanceResponse { Maintenance = ToProto(notice, now) };
     }
 
@@ -198,11 +208,79 @@ internal sealed class OperatorGrpcService(
             throw new DomainException(ErrorKind.AlreadyExists, "TERMS_VERSION_EXISTS", $"Terms version {version} is already published.",
                 $"規約バージョン {version} は既に公開されています。", "terms.version");
         }
+        termsCatalog.Invalidate();
+        // Every tenant is notified (Art. 28-2); use after the effective date counts as consent (Art. 28-3).
+        await contracts.PublishNoticeAsync(new NoticeRecord(Guid.CreateVersion7(), (short)NoticeKind.TermsChange,
+            $"利用規約の変更（{version}）", $"Terms of use changed ({version})",
+            $"{record.SummaryJa}\n全文: {url}\n効力発生日以降のご利用により、変更後の規約に同意いただいたものとみなします。",
+            $"{record.SummaryEn}\nFull text: {url}\nUsing the service after the effective date counts as consent to the new terms.",
+            effectiveAt, null, now), context.GetCaller().UserId!.Value, context.CancellationToken);
         return new PublishTermsVersionResponse { Terms = ToProto(record) };
     }
 
     public override async Task<ListTermsVersionsResponse> ListTermsVersions(ListTermsVersionsRequest request, ServerCallContext context) =>
         new() { Versions = { (await terms.ListAsync(context.CancellationToken)).Select(ToProto) } };
+
+    public override async Task<DecideChangeRequestResponse> DecideChangeRequest(DecideChangeRequestRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var id = Check.Id(request.ChangeRequestId, "change_request_id");
+        var note = Check.Optional(request.Note, "note", 1000);
+        var ct = context.CancellationToken;
+        var existing = await contracts.GetAsync(id, ct) ?? throw DomainException.NotFound("Change request", "変更届", "change_request_id");
+        var grain = grains.GetGrain<ITenantGrain>(existing.TenantId);
+        var now = clock.GetUtcNow();
+        ChangeRequestRecord decided;
+        if (request.Confirm)
+        {
+            // Claim, apply (idempotent), then mark confirmed: a retry after a crash completes the confirmation.
+            var claimed = await contracts.TransitionAsync(id, [ChangeState.Pending, ChangeState.Confirming], ChangeState.Confirming, caller.UserId!.Value, now, note, ct)
+                ?? throw ChangeDecided(existing);
+            await grain.ApplyProfileChangeAsync(claimed.Proposed);
+            decided = await contracts.TransitionAsync(id, [ChangeState.Confirming], ChangeState.Confirmed, caller.UserId.Value, now, note, ct)
+                ?? throw ChangeDecided(existing);
+        }
+        else
+        {
+            decided = await contracts.TransitionAsync(id, [ChangeState.Pending], ChangeState.Rejected, caller.UserId!.Value, now, note, ct)
+                ?? throw ChangeDecided(existing);
+        }
+        var tenant = await grain.GetAsync();
+        return new DecideChangeRequestResponse { ChangeRequest = Mapping.ToProto(decided), Tenant = Mapping.ToProto(tenant!) };
+    }
+
+    public override async Task<PublishNoticeResponse> PublishNotice(PublishNoticeRequest request, ServerCallContext context)
+    {
+        var now = clock.GetUtcNow();
+        if (request.Kind == NoticeKind.Unspecified || !System.Enum.IsDefined(request.Kind))
+        {
+            throw DomainException.Invalid("kind", "is required", "必須項目です");
+        }
+        var effectiveAt = request.EffectiveAt?.ToDateTimeOffset() ?? throw DomainException.Required("effective_at");
+        if (request.Kind == NoticeKind.Discontinuation && effectiveAt <= now)
+        {
+            throw DomainException.Invalid("effective_at", "a discontinuation is announced ahead: the date must be in the future",
+                "提供の廃止は事前に通知します。未来の日時を指定してください");
+        }
+        string? option = null;
+        if (!string.IsNullOrEmpty(request.OptionCode))
+        {
+            option = Check.Required(request.OptionCode, "option_code", 40);
+            if (await catalog.FindOptionAsync(option, context.CancellationToken) is null)
+            {
+                throw DomainException.Invalid("option_code", $"'{option}' is not an option of the catalogue", $"「{option}」はオプションとして存在しません");
+            }
+        }
+        var notice = new NoticeRecord(Guid.CreateVersion7(), (short)request.Kind,
+            Check.Required(request.TitleJa, "title_ja", 200), Check.Required(request.TitleEn, "title_en", 200),
+            Check.Required(request.BodyJa, "body_ja", 5000), Check.Required(request.BodyEn, "body_en", 5000),
+            effectiveAt, option, now);
+        await contracts.PublishNoticeAsync(notice, context.GetCaller().UserId!.Value, context.CancellationToken);
+        return new PublishNoticeResponse { Notice = Mapping.ToProto(notice) };
+    }
+
+    private static DomainException ChangeDecided(ChangeRequestRecord r) => DomainException.Precondition("CHANGE_REQUEST_DECIDED",
+        "The change request was already decided.", "変更届は既に処理されています。");
 
     private static void EnsureUndecided(ApplicationRecord application, params ApplicationState[] allowed)
     {

@@ -42,12 +42,19 @@ public static class ResellerModule
                 nameof(OperatorService.OperatorServiceBase.TerminateTenantForCause), nameof(OperatorService.OperatorServiceBase.RecordDelinquency),
                 nameof(OperatorService.OperatorServiceBase.StartMaintenance), nameof(OperatorService.OperatorServiceBase.EndMaintenance),
                 nameof(OperatorService.OperatorServiceBase.PublishTermsVersion),
+                nameof(OperatorService.OperatorServiceBase.DecideChangeRequest), nameof(OperatorService.OperatorServiceBase.PublishNotice),
             })
             {
                 yield return RpcAccess.ForRoles(o, method, op, "admin");
             }
             yield return RpcAccess.For(o, nameof(OperatorService.OperatorServiceBase.GetMaintenance), op, reseller, user, integration);
             yield return RpcAccess.For(o, nameof(OperatorService.OperatorServiceBase.ListTermsVersions), op, reseller, user, integration);
+
+            var c = ContractService.Descriptor;
+            yield return new RpcAccess(RpcAccess.PathOf(c, nameof(ContractService.ContractServiceBase.FileChangeRequest)), [reseller, user], ["admin"]);
+            yield return new RpcAccess(RpcAccess.PathOf(c, nameof(ContractService.ContractServiceBase.ListChangeRequests)), [op, reseller, user], ["admin"]);
+            yield return RpcAccess.For(c, nameof(ContractService.ContractServiceBase.ListNotices), op, reseller, user, integration);
+            yield return RpcAccess.ForRoles(c, nameof(ContractService.ContractServiceBase.AcceptTermsVersion), user, "admin");
         }
     }
 
@@ -64,6 +71,9 @@ public static class ResellerModule
         services.AddSingleton<ApplicationStore>();
         services.AddSingleton<Catalog>();
         services.AddSingleton<TermsStore>();
+        services.AddSingleton<TermsCatalog>();
+        services.AddSingleton<ContractStore>();
+        services.AddSingleton<ICallerCheck, TermsConsentObserver>();
         services.AddSingleton<TenantLookup>();
         services.AddSingleton<MaintenanceSchedule>();
         services.AddSingleton<IMaintenanceGate>(sp => sp.GetRequiredService<MaintenanceSchedule>());
@@ -79,6 +89,7 @@ public static class ResellerModule
     {
         endpoints.MapGrpcService<ResellerGrpcService>();
         endpoints.MapGrpcService<OperatorGrpcService>();
+        endpoints.MapGrpcService<ContractGrpcService>();
         return endpoints;
     }
 }

@@ -12,9 +12,11 @@ namespace GmoSign.Platform.Security;
 public sealed class AuthenticationInterceptor(
     RpcAccessTable access,
     IEnumerable<ICredentialResolver> resolvers,
+    IEnumerable<ICallerCheck> checks,
     ILogger<AuthenticationInterceptor> logger) : Interceptor
 {
     private readonly ICredentialResolver[] _resolvers = resolvers.ToArray();
+    private readonly ICallerCheck[] _checks = checks.ToArray();
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -84,6 +86,13 @@ public sealed class AuthenticationInterceptor(
             throw DomainException.Precondition("TOTP_ENROLLMENT_REQUIRED",
                 "Your organization requires two-factor sign-in: enroll an authenticator first (BeginTotpEnrollment, ConfirmTotpEnrollment).",
                 "組織の設定により二要素認証が必須です。先に認証アプリを登録してください（BeginTotpEnrollment、ConfirmTotpEnrollment）。");
+        }
+        if (caller.Kind != CallerKind.Anonymous)
+        {
+            foreach (var check in _checks)
+            {
+                await check.CheckAsync(caller, context.CancellationToken);
+            }
         }
         context.UserState[CallerContextExtensions.Key] = caller;
     }

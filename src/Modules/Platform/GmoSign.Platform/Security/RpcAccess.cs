@@ -38,7 +38,9 @@ public sealed record RpcAccess(string Method, IReadOnlyList<CallerKind> Kinds, I
         {
             return false;
         }
-        return Roles is null || Roles.Count == 0 || Roles.Any(caller.HasRole);
+        // Roles belong to people (operator staff, tenant users); resellers and integrations are admitted by kind.
+        return Roles is null || Roles.Count == 0 || caller.Kind is CallerKind.Reseller or CallerKind.Integration
+            || Roles.Any(caller.HasRole);
     }
 }
 
