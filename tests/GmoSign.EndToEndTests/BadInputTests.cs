@@ -128,7 +128,22 @@ public sealed class BadInputTests(PlatformFixture platform)
             ("terms.effective_at", () => platform.Operator.PublishTermsVersionAsync(new PublishTermsVersionRequest { Terms = new TermsVersion { Version = "old", EffectiveAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-1)), SummaryJa = "x", SummaryEn = "x", Url = "https://example.jp" } }, platform.AsOperator).ResponseAsync),
             ("terms.url", () => platform.Operator.PublishTermsVersionAsync(new PublishTermsVersionRequest { Terms = new TermsVersion { Version = "v9", EffectiveAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)), SummaryJa = "x", SummaryEn = "x", Url = "ftp://x" } }, platform.AsOperator).ResponseAsync),
         };
-        foreach (var (field, call) in cases)
+        var contracts = new ContractService.ContractServiceClient(platform.Channel);
+        var profile = (await platform.GetTenantAsync(tenant.TenantId)).Customer;
+        var more = new (string Field, Func<Task> Call)[]
+        {
+            ("kind", () => contracts.FileChangeRequestAsync(new FileChangeRequestRequest { TenantId = tenant.TenantId, Proposed = profile, Reason = "x" }, admin).ResponseAsync),
+            ("proposed", () => contracts.FileChangeRequestAsync(new FileChangeRequestRequest { TenantId = tenant.TenantId, Kind = ChangeKind.RegisteredData, Reason = "x" }, admin).ResponseAsync),
+            ("reason", () => contracts.FileChangeRequestAsync(new FileChangeRequestRequest { TenantId = tenant.TenantId, Kind = ChangeKind.RegisteredData, Proposed = profile }, admin).ResponseAsync),
+            ("version", () => contracts.AcceptTermsVersionAsync(new AcceptTermsVersionRequest { Version = "never-published" }, admin).ResponseAsync),
+            ("change_request_id", () => platform.Operator.DecideChangeRequestAsync(new DecideChangeRequestRequest { ChangeRequestId = "x" }, platform.AsOperator).ResponseAsync),
+            ("title_ja", () => platform.Operator.PublishNoticeAsync(new PublishNoticeRequest { Kind = NoticeKind.General, TitleEn = "x", BodyJa = "x", BodyEn = "x", EffectiveAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)) }, platform.AsOperator).ResponseAsync),
+            ("option_code", () => platform.Operator.PublishNoticeAsync(new PublishNoticeRequest { Kind = NoticeKind.General, TitleJa = "x", TitleEn = "x", BodyJa = "x", BodyEn = "x", OptionCode = "nope", EffectiveAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)) }, platform.AsOperator).ResponseAsync),
+            ("cidrs", () => platform.Accounts.SetIpAllowListAsync(new SetIpAllowListRequest { Cidrs = { Enumerable.Range(0, 101).Select(i => $"10.0.{i}.0/24") } }, admin).ResponseAsync),
+            ("delegate_user_id", () => platform.Accounts.GrantDelegationAsync(new GrantDelegationRequest { DelegateUserId = "x", Scope = DelegationScope.All, ValidUntil = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)) }, admin).ResponseAsync),
+            ("delegation_id", () => platform.Accounts.RevokeDelegationAsync(new RevokeDelegationRequest { DelegationId = "" }, admin).ResponseAsync),
+        };
+        foreach (var (field, call) in cases.Concat(more))
         {
             var ex = await Calls.FailsAsync(call);
             Assert.True(ex.StatusCode == StatusCode.InvalidArgument, $"{field}: {ex.StatusCode} {ex.Status.Detail}");
@@ -143,5 +158,8 @@ public sealed class BadInputTests(PlatformFixture platform)
         Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM reseller.terms_version WHERE version IN ('old', 'v9')"));
         Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM reseller.organization_record WHERE corporate_number = '1234567890123'"));
         Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM reseller.usage_month WHERE fee_paid_jpy IS NOT NULL AND tenant_id = $1", Guid.Parse(tenant.TenantId)));
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM reseller.change_request WHERE tenant_id = $1", Guid.Parse(tenant.TenantId)));
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM accounts.delegation WHERE tenant_id = $1", Guid.Parse(tenant.TenantId)));
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM reseller.notice WHERE title_en = 'x'"));
     }
 }

@@ -22,7 +22,7 @@ public sealed class FoundationTests
 
             // Reflection lists every service (what `buf curl --list-services` shows).
             Assert.Equal(
-                ["gmosign.accounts.v1.AccountsService", "gmosign.reseller.v1.OperatorService", "gmosign.reseller.v1.ResellerService", "gmosign.retention.v1.RetentionService",
+                ["gmosign.accounts.v1.AccountsService", "gmosign.reseller.v1.ContractService", "gmosign.reseller.v1.OperatorService", "gmosign.reseller.v1.ResellerService", "gmosign.retention.v1.RetentionService",
                  "gmosign.signing.v1.SigningService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
                  "grpc.reflection.v1alpha.ServerReflection"],
                 await ListServicesAsync(grpc));

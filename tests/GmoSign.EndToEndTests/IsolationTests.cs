@@ -21,7 +21,8 @@ public sealed class IsolationTests(PlatformFixture platform)
         "AccountsService/Login", "AccountsService/Logout", "AccountsService/WhoAmI", "AccountsService/ChangePassword",
         "AccountsService/BeginTotpEnrollment", "AccountsService/ConfirmTotpEnrollment", "AccountsService/SetTwoFactorPolicy",
         "AccountsService/CreateUser", "AccountsService/CreateApiKey", "ResellerService/SubmitApplication",
-        "OperatorService/GetMaintenance", "OperatorService/ListTermsVersions",
+        "OperatorService/GetMaintenance", "OperatorService/ListTermsVersions", "AccountsService/SetIpAllowList",
+        "AccountsService/GetSecuritySettings", "ContractService/ListNotices", "ContractService/AcceptTermsVersion",
     ];
 
     [Fact]
@@ -88,6 +89,30 @@ public sealed class IsolationTests(PlatformFixture platform)
             await Denied("OperatorService/PublishTermsVersion", StatusCode.PermissionDenied, () => op.PublishTermsVersionAsync(new PublishTermsVersionRequest { Terms = new TermsVersion { Version = "evil" } }, caller).ResponseAsync);
         }
 
+        var contracts = new ContractService.ContractServiceClient(platform.Channel);
+        var profile = (await platform.GetTenantAsync(a.TenantId)).Customer;
+        await Denied("ContractService/FileChangeRequest", StatusCode.NotFound, () => contracts.FileChangeRequestAsync(new FileChangeRequestRequest { TenantId = a.TenantId, Kind = ChangeKind.RegisteredData, Proposed = profile, Reason = "x" }, resellerB).ResponseAsync);
+        await Denied("ContractService/FileChangeRequest", StatusCode.NotFound, () => contracts.FileChangeRequestAsync(new FileChangeRequestRequest { TenantId = a.TenantId, Kind = ChangeKind.RegisteredData, Proposed = profile, Reason = "x" }, adminB).ResponseAsync);
+        await Denied("ContractService/ListChangeRequests", StatusCode.NotFound, () => contracts.ListChangeRequestsAsync(new ListChangeRequestsRequest { TenantId = a.TenantId }, resellerB).ResponseAsync);
+        var filedA = (await contracts.FileChangeRequestAsync(new FileChangeRequestRequest { TenantId = a.TenantId, Kind = ChangeKind.RegisteredData, Proposed = profile, Reason = "isolation" }, adminA)).ChangeRequest;
+        Assert.DoesNotContain((await contracts.ListChangeRequestsAsync(new ListChangeRequestsRequest(), adminB)).ChangeRequests, r => r.TenantId == a.TenantId);
+        Assert.DoesNotContain((await contracts.ListChangeRequestsAsync(new ListChangeRequestsRequest(), resellerB)).ChangeRequests, r => r.TenantId == a.TenantId);
+        foreach (var caller in new[] { resellerB, adminB })
+        {
+            await Denied("OperatorService/DecideChangeRequest", StatusCode.PermissionDenied, () => op.DecideChangeRequestAsync(new DecideChangeRequestRequest { ChangeRequestId = filedA.ChangeRequestId, Confirm = true }, caller).ResponseAsync);
+            await Denied("OperatorService/PublishNotice", StatusCode.PermissionDenied, () => op.PublishNoticeAsync(new PublishNoticeRequest { Kind = NoticeKind.General, TitleJa = "x", TitleEn = "x", BodyJa = "x", BodyEn = "x", EffectiveAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)) }, caller).ResponseAsync);
+        }
+
+        // Delegations never cross tenants.
+        var delegationA = (await accounts.GrantDelegationAsync(new GrantDelegationRequest { DelegateUserId = memberA.User.UserId, Scope = DelegationScope.All, ValidUntil = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(7)) }, adminA)).Delegation;
+        await Denied("AccountsService/GrantDelegation", StatusCode.NotFound, () => accounts.GrantDelegationAsync(new GrantDelegationRequest { DelegateUserId = memberA.User.UserId, Scope = DelegationScope.All, ValidUntil = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(7)) }, adminB).ResponseAsync);
+        await Denied("AccountsService/RevokeDelegation", StatusCode.NotFound, () => accounts.RevokeDelegationAsync(new RevokeDelegationRequest { DelegationId = delegationA.DelegationId }, adminB).ResponseAsync);
+        probed.Add("AccountsService/ListDelegations");
+        Assert.Empty((await accounts.ListDelegationsAsync(new ListDelegationsRequest { IncludeInactive = true }, adminB)).Delegations);
+        probed.Add("AccountsService/ListDelegationEvents");
+        Assert.Empty((await accounts.ListDelegationEventsAsync(new ListDelegationEventsRequest(), adminB)).Events);
+        Assert.Single((await accounts.ListDelegationsAsync(new ListDelegationsRequest(), adminA)).Delegations);
+
         // Another tenant's admin.
         await Denied("ResellerService/GetTenant", StatusCode.NotFound, () => resellers.GetTenantAsync(new GetTenantRequest { TenantId = a.TenantId }, adminB).ResponseAsync);
         await Denied("AccountsService/DeactivateUser", StatusCode.NotFound, () => accounts.DeactivateUserAsync(new DeactivateUserRequest { UserId = memberA.User.UserId }, adminB).ResponseAsync);
@@ -104,6 +129,8 @@ public sealed class IsolationTests(PlatformFixture platform)
         await Denied("ResellerService/SetTenantOption", StatusCode.PermissionDenied, () => resellers.SetTenantOptionAsync(new SetTenantOptionRequest { TenantId = a.TenantId, Option = new OptionGrant { Code = "extra_seats", Quantity = 9 } }, adminA).ResponseAsync);
 
         // Nothing of A changed.
+        var pendingA = Assert.Single((await contracts.ListChangeRequestsAsync(new ListChangeRequestsRequest(), adminA)).ChangeRequests);
+        Assert.Equal(ChangeRequestStatus.Pending, pendingA.Status);
         var stillA = await platform.GetTenantAsync(a.TenantId);
         Assert.Equal(TenantStatus.Active, stillA.Status);
         Assert.False(stillA.NonRenewal);
@@ -112,7 +139,7 @@ public sealed class IsolationTests(PlatformFixture platform)
         await accounts.WhoAmIAsync(new WhoAmIRequest(), integrationA);
 
         // Every RPC is either probed or acts only on the caller itself.
-        var all = new[] { AccountsService.Descriptor, ResellerService.Descriptor, OperatorService.Descriptor }
+        var all = new[] { AccountsService.Descriptor, ResellerService.Descriptor, OperatorService.Descriptor, ContractService.Descriptor }
             .SelectMany(s => s.Methods.Select(m => $"{s.Name}/{m.Name}"));
         var uncovered = all.Except(probed).Except(SelfScoped).ToArray();
         Assert.True(uncovered.Length == 0, "RPCs without an isolation probe: " + string.Join(", ", uncovered));
