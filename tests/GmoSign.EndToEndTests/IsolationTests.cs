@@ -22,7 +22,7 @@ public sealed class IsolationTests(PlatformFixture platform)
         "AccountsService/BeginTotpEnrollment", "AccountsService/ConfirmTotpEnrollment", "AccountsService/SetTwoFactorPolicy",
         "AccountsService/CreateUser", "AccountsService/CreateApiKey", "ResellerService/SubmitApplication",
         "OperatorService/GetMaintenance", "OperatorService/ListTermsVersions", "AccountsService/SetIpAllowList",
-        "AccountsService/GetSecuritySettings", "ContractService/ListNotices", "ContractService/AcceptTermsVersion",
+        "AccountsService/GetSecuritySettings", "ContractService/ListNotices", "ContractService/AcceptTermsVersion", "ResellerService/ListCatalog",
     ];
 
     [Fact]

@@ -332,6 +332,44 @@ public sealed class LifecycleTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task The_catalogue_lists_plans_and_options_for_resellers()
+    {
+        var catalog = await platform.Resellers.ListCatalogAsync(new ListCatalogRequest(), platform.AsReseller);
+        Assert.Equal(["light", "standard", "business"], catalog.Plans.Select(p => p.Code));
+        Assert.Equal(["api_access", "bulk_send", "certificate_signing", "extra_seats", "ip_restriction"], catalog.Options.Select(o => o.Code));
+        Assert.Equal(10000, catalog.Options.Single(o => o.Code == "extra_seats").MaxQuantity);
+    }
+
+    [Fact]
+    public async Task Scheduled_maintenance_starts_at_its_time()
+    {
+        var startsAt = DateTimeOffset.UtcNow.AddSeconds(4);
+        var announced = (await platform.Operator.StartMaintenanceAsync(new StartMaintenanceRequest
+        {
+            NoticeJa = "予定メンテナンス", NoticeEn = "Planned maintenance",
+            StartsAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(startsAt),
+            EndsAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(startsAt.AddMinutes(2)),
+        }, platform.AsOperator)).Maintenance;
+        try
+        {
+            Assert.False(announced.Active);
+            // Announced, not yet in effect: customers are served and can read the announcement.
+            var seen = await platform.Operator.GetMaintenanceAsync(new GetMaintenanceRequest(), platform.AsReseller);
+            Assert.Equal("Planned maintenance", seen.Maintenance.NoticeEn);
+            await platform.Resellers.ListTenantsAsync(new ListTenantsRequest(), platform.AsReseller);
+
+            await Task.Delay(startsAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(500));
+            var refused = await Calls.FailsAsync(() => platform.Resellers.ListTenantsAsync(new ListTenantsRequest(), platform.AsReseller).ResponseAsync);
+            Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+            Assert.Equal("MAINTENANCE", Calls.ErrorInfo(refused).Reason);
+        }
+        finally
+        {
+            await platform.Operator.EndMaintenanceAsync(new EndMaintenanceRequest(), platform.AsOperator);
+        }
+    }
+
+    [Fact]
     public async Task Maintenance_answers_unavailable_with_a_retry_hint_to_customers_but_not_to_the_operator()
     {
         await platform.Operator.StartMaintenanceAsync(new StartMaintenanceRequest

@@ -58,11 +58,7 @@ public static class AccountsModule
         services.AddSingleton<GmoSign.Accounts.Contracts.ITenantUserProvisioning>(sp => sp.GetRequiredService<TenantAdministration>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<SessionService>());
         services.AddHostedService<OperatorBootstrap>();
-        foreach (var rule in AccessRules)
-        {
-            services.AddSingleton(rule);
-        }
-        return services;
+        return services.AddRpcAccessRules(AccessRules);
     }
 
     public static IEndpointRouteBuilder MapAccountsModule(this IEndpointRouteBuilder endpoints)

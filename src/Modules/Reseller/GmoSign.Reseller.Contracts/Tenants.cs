@@ -46,6 +46,12 @@ public sealed record TenantView(
 public interface ITenantContracts
 {
     Task<TenantView?> GetAsync(Guid tenantId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// For sending and signing (Signing module): throws FAILED_PRECONDITION (<c>TENANT_SUSPENDED</c> with the
+    /// operator's reason, or <c>TENANT_TERMINATED</c>) unless the tenant's contract is active; NOT_FOUND if none.
+    /// </summary>
+    Task<TenantView> EnsureCanTransactAsync(Guid tenantId, CancellationToken cancellationToken);
 }
 
 /// <summary>A tenant row as the directory (queryable projection) keeps it.</summary>

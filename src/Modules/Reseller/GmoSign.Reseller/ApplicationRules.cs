@@ -91,12 +91,7 @@ internal static partial class ApplicationRules
         string? representative = null;
         if (kind == CustomerKind.Organization)
         {
-            corporateNumber = Check.Required(c.CorporateNumber, $"{prefix}.corporate_number", 13);
-            if (!Screening.IsValidCorporateNumber(corporateNumber))
-            {
-                throw DomainException.Invalid($"{prefix}.corporate_number", "is not a valid 13-digit corporate number (check digit)",
-                    "13桁の法人番号として正しくありません（チェックデジット）");
-            }
+            corporateNumber = Screening.RequireCorporateNumber(c.CorporateNumber, $"{prefix}.corporate_number");
             representative = Check.Required(c.RepresentativeName, $"{prefix}.representative_name", 100);
         }
         else

@@ -18,6 +18,12 @@ internal sealed class Catalog(NpgsqlDataSource db)
     public async Task<OptionDefinition?> FindOptionAsync(string code, CancellationToken cancellationToken) =>
         (await LoadAsync(cancellationToken)).Options.GetValueOrDefault(code);
 
+    public async Task<(IEnumerable<Plan> Plans, IEnumerable<OptionDefinition> Options)> ListAsync(CancellationToken cancellationToken)
+    {
+        var (plans, options) = await LoadAsync(cancellationToken);
+        return (plans.Values.OrderBy(p => p.Seats), options.Values.OrderBy(o => o.Code, StringComparer.Ordinal));
+    }
+
     private async Task<(Dictionary<string, Plan> Plans, Dictionary<string, OptionDefinition> Options)> LoadAsync(CancellationToken cancellationToken)
     {
         if (_loaded is { } loaded)

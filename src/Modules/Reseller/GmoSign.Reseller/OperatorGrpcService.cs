@@ -135,12 +135,7 @@ internal sealed class OperatorGrpcService(
 
     public override async Task<RecordDelinquencyResponse> RecordDelinquency(RecordDelinquencyRequest request, ServerCallContext context)
     {
-        var number = Check.Required(request.CorporateNumber, "corporate_number", 13);
-        if (!Screening.IsValidCorporateNumber(number))
-        {
-            throw DomainException.Invalid("corporate_number", "is not a valid 13-digit corporate number (check digit)",
-                "13桁の法人番号として正しくありません（チェックデジット）");
-        }
+        var number = Screening.RequireCorporateNumber(request.CorporateNumber, "corporate_number");
         var note = Check.Required(request.Note, "note", 1000);
         await applications.AddOrganizationRecordAsync(number, "delinquency", note, context.GetCaller().UserId, clock.GetUtcNow(), context.CancellationToken);
         return new RecordDelinquencyResponse();

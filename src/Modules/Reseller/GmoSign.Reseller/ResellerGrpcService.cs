@@ -209,6 +209,16 @@ internal sealed class ResellerGrpcService(
         };
     }
 
+    public override async Task<ListCatalogResponse> ListCatalog(ListCatalogRequest request, ServerCallContext context)
+    {
+        var (plans, options) = await catalog.ListAsync(context.CancellationToken);
+        return new ListCatalogResponse
+        {
+            Plans = { plans.Select(p => new CatalogPlan { Code = p.Code, NameJa = p.NameJa, NameEn = p.NameEn, Seats = p.Seats }) },
+            Options = { options.Select(o => new CatalogOption { Code = o.Code, NameJa = o.NameJa, NameEn = o.NameEn, MaxQuantity = o.MaxQuantity }) },
+        };
+    }
+
     private static bool SameData(ApplicationData a, ApplicationData b) =>
         JsonSerializer.Serialize(a) == JsonSerializer.Serialize(b);
 

@@ -33,6 +33,7 @@ public static class ResellerModule
             yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.GetUsage), op, reseller);
             yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.ReportFee), reseller);
             yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.GetLiabilityCap), op, reseller);
+            yield return RpcAccess.For(r, nameof(ResellerService.ResellerServiceBase.ListCatalog), op, reseller, user, integration);
 
             var o = OperatorService.Descriptor;
             foreach (var method in new[]
@@ -78,11 +79,7 @@ public static class ResellerModule
         services.AddSingleton<MaintenanceSchedule>();
         services.AddSingleton<IMaintenanceGate>(sp => sp.GetRequiredService<MaintenanceSchedule>());
         services.AddHostedService(sp => sp.GetRequiredService<MaintenanceSchedule>());
-        foreach (var rule in AccessRules)
-        {
-            services.AddSingleton(rule);
-        }
-        return services;
+        return services.AddRpcAccessRules(AccessRules);
     }
 
     public static IEndpointRouteBuilder MapResellerModule(this IEndpointRouteBuilder endpoints)

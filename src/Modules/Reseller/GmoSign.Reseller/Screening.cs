@@ -47,6 +47,16 @@ internal static class Screening
         return born.AddYears(age) > day ? age - 1 : age;
     }
 
+    /// <summary>A required 法人番号 field, checked by its check digit (INVALID_ARGUMENT naming the field).</summary>
+    public static string RequireCorporateNumber(string? value, string field)
+    {
+        var number = Platform.Validation.Check.Required(value, field, 13);
+        return IsValidCorporateNumber(number)
+            ? number
+            : throw Errors.DomainException.Invalid(field, "is not a valid 13-digit corporate number (check digit)",
+                "13桁の法人番号として正しくありません（チェックデジット）");
+    }
+
     /// <summary>法人番号: 13 digits whose first digit is the check digit over the other twelve.</summary>
     public static bool IsValidCorporateNumber(string value)
     {

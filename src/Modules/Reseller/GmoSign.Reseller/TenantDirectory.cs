@@ -54,6 +54,9 @@ internal sealed class TenantDirectory(NpgsqlDataSource db) : ITenantDirectory
 /// <summary>Other modules read tenants' contracts through the tenant grains.</summary>
 internal sealed class TenantContracts(IGrainFactory grains) : ITenantContracts
 {
+    public async Task<TenantView> EnsureCanTransactAsync(Guid tenantId, CancellationToken cancellationToken) =>
+        TenantGuards.EnsureCanTransact(await GetAsync(tenantId, cancellationToken));
+
     public async Task<TenantView?> GetAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         var tenant = await grains.GetGrain<GmoSign.Grains.ITenantGrain>(tenantId).GetAsync();
@@ -62,4 +65,24 @@ internal sealed class TenantContracts(IGrainFactory grains) : ITenantContracts
             : new TenantView(tenant.TenantId, tenant.ResellerId, (TenantLifecycleStatus)tenant.Status, tenant.StatusReason,
                 tenant.Seats, tenant.Options, tenant.ExportUntil);
     }
+}
+
+/// <summary>The rules other modules apply to a tenant's contract.</summary>
+internal static class TenantGuards
+{
+    public static TenantView EnsureCanTransact(TenantView? tenant) => tenant switch
+    {
+        null => throw GmoSign.Errors.DomainException.NotFound("Tenant", "テナント", "tenant_id"),
+        { Status: TenantLifecycleStatus.Suspended } => throw new GmoSign.Errors.DomainException(GmoSign.Errors.ErrorKind.FailedPrecondition,
+            "TENANT_SUSPENDED",
+            $"The service is suspended for your organization (Art. 12-2): {tenant.StatusReason}. Sign-in, reading and export remain available.",
+            $"貴社のご利用は停止されています（第12条第2項）：{tenant.StatusReason}。ログイン・閲覧・エクスポートは引き続きご利用いただけます。")
+        {
+            Metadata = { ["reason"] = tenant.StatusReason ?? "" },
+        },
+        { CanTransact: false } => throw GmoSign.Errors.DomainException.Precondition("TENANT_TERMINATED",
+            "The contract has ended: documents can be read and exported until the export window closes.",
+            "契約は終了しています。エクスポート期間の終了まで閲覧・エクスポートのみ可能です。"),
+        _ => tenant,
+    };
 }

@@ -26,11 +26,7 @@ public static class RetentionModule
 
     public static IServiceCollection AddRetentionModule(this IServiceCollection services, IConfiguration configuration)
     {
-        foreach (var rule in AccessRules)
-        {
-            services.AddSingleton(rule);
-        }
-        return services;
+        return services.AddRpcAccessRules(AccessRules);
     }
 
     public static IEndpointRouteBuilder MapRetentionModule(this IEndpointRouteBuilder endpoints)

@@ -28,11 +28,7 @@ public static class SigningModule
     public static IServiceCollection AddSigningModule(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<SigningOptions>(configuration.GetSection(SigningOptions.Section));
-        foreach (var rule in AccessRules)
-        {
-            services.AddSingleton(rule);
-        }
-        return services;
+        return services.AddRpcAccessRules(AccessRules);
     }
 
     public static IEndpointRouteBuilder MapSigningModule(this IEndpointRouteBuilder endpoints)

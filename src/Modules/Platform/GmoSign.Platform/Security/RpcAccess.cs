@@ -65,3 +65,17 @@ public sealed class RpcAccessTable
 
     public RpcAccess? Find(string method) => _rules.GetValueOrDefault(method);
 }
+
+public static class RpcAccessRegistration
+{
+    /// <summary>Registers a module's access rules; the host builds one <see cref="RpcAccessTable"/> from all of them.</summary>
+    public static Microsoft.Extensions.DependencyInjection.IServiceCollection AddRpcAccessRules(
+        this Microsoft.Extensions.DependencyInjection.IServiceCollection services, IEnumerable<RpcAccess> rules)
+    {
+        foreach (var rule in rules)
+        {
+            Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(services, rule);
+        }
+        return services;
+    }
+}
