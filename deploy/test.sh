@@ -14,6 +14,17 @@ pg_provision "$test_pg" "${GMOSIGN_TEST_PG_PORT:-55433}"
 trap 'pg_stop "$test_pg"' EXIT
 export GMOSIGN_TEST_POSTGRES="$PG_CONNECTION"
 
+# Independent judges of the PDF signatures: poppler's pdfsig, qpdf, Ghostscript (another PDF producer), openssl.
+missing=()
+for tool in pdfsig:poppler-utils qpdf:qpdf gs:ghostscript openssl:openssl; do
+  command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
 # buf (npm package @bufbuild/buf) lints the protos; installed once into .data/tools.
 tools="$root/.data/tools"
 if [ ! -x "$tools/node_modules/.bin/buf" ]; then

@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace GmoSign.Signing.Pdf;
+
+/// <summary>
+/// The development PKI (SPEC Art. 9): a root CA, an issuing CA, the platform's document-signing certificate
+/// (witness-type signatures), a timestamp authority certificate, and signer certificates issued to people
+/// (certificate-type signatures). Keys are ECDSA P-256. Production replaces all of it with an external CA and TSA.
+/// </summary>
+public sealed class DevelopmentPki : IDisposable
+{
+    public const string DocumentSigningEku = "1.3.6.1.5.5.7.3.36"; // id-kp-documentSigning (RFC 9336)
+    public const string TimeStampingEku = "1.3.6.1.5.5.7.3.8";
+
+    private DevelopmentPki(X509Certificate2 root, X509Certificate2 issuingCa, SigningIdentity platformSigner, SigningIdentity timestamping)
+    {
+        Root = root;
+        IssuingCa = issuingCa;
+        PlatformSigner = platformSigner;
+        Timestamping = timestamping;
+    }
+
+    public X509Certificate2 Root { get; }
+
+    /// <summary>The issuing CA, with its private key.</summary>
+    public X509Certificate2 IssuingCa { get; }
+
+    public SigningIdentity PlatformSigner { get; }
+
+    public SigningIdentity Timestamping { get; }
+
+    public static DevelopmentPki Create(string organization = "GmoSign Development", DateTimeOffset? now = null)
+    {
+        var start = (now ?? DateTimeOffset.UtcNow).AddDays(-1);
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest($"CN={organization} Root CA, O={organization}, C=JP", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 1, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        rootRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(rootRequest.PublicKey, false));
+        var root = rootRequest.CreateSelfSigned(start, start.AddYears(20));
+
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest($"CN={organization} Issuing CA, O={organization}, C=JP", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
+        caRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, true, false));
+        using var caPublic = caRequest.Create(root, start, start.AddYears(10), Serial());
+        var issuingCa = caPublic.CopyWithPrivateKey(caKey);
+
+        var pki = new DevelopmentPki(root, issuingCa,
+            Issue(issuingCa, root, $"CN={organization} Document Signing, O={organization}, C=JP", DocumentSigningEku, start, 5),
+            Issue(issuingCa, root, $"CN={organization} Time Stamping Authority, O={organization}, C=JP", TimeStampingEku, start, 5));
+        return pki;
+    }
+
+    /// <summary>A certificate for a person (certificate-type signing, 当事者型), valid for <paramref name="years"/>.</summary>
+    public SigningIdentity IssueSigner(string commonName, string email, int years = 1)
+    {
+        var name = new X500DistinguishedNameBuilder();
+        name.AddCountryOrRegion("JP");
+        name.AddEmailAddress(email);
+        name.AddCommonName(commonName);
+        return Issue(IssuingCa, Root, name.Build(), DocumentSigningEku, DateTimeOffset.UtcNow.AddMinutes(-5), years);
+    }
+
+    private static SigningIdentity Issue(X509Certificate2 issuer, X509Certificate2 root, string subject, string eku, DateTimeOffset start, int years) =>
+        Issue(issuer, root, new X500DistinguishedName(subject), eku, start, years);
+
+    private static SigningIdentity Issue(X509Certificate2 issuer, X509Certificate2 root, X500DistinguishedName subject, string eku, DateTimeOffset start, int years)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation, true));
+        // RFC 3161: a TSA certificate carries exactly id-kp-timeStamping, marked critical.
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid(eku) }, eku == TimeStampingEku));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        var notAfter = start.AddYears(years) < issuer.NotAfter ? start.AddYears(years) : new DateTimeOffset(issuer.NotAfter);
+        using var certificate = request.Create(issuer, start, notAfter, Serial());
+        return new SigningIdentity(certificate.CopyWithPrivateKey(key), [X509CertificateLoader.LoadCertificate(issuer.RawData), X509CertificateLoader.LoadCertificate(root.RawData)]);
+    }
+
+    private static byte[] Serial()
+    {
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F; // positive
+        return serial;
+    }
+
+    public void Dispose()
+    {
+        PlatformSigner.Dispose();
+        Timestamping.Dispose();
+        IssuingCa.Dispose();
+        Root.Dispose();
+    }
+}

@@ -1,0 +1,402 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using UglyToad.PdfPig;
+using UglyToad.PdfPig.Core;
+using UglyToad.PdfPig.CrossReference;
+using UglyToad.PdfPig.Tokens;
+using UglyToad.PdfPig.Writer;
+
+namespace GmoSign.Signing.Pdf;
+
+/// <summary>The document cannot be signed; <see cref="Exception.Message"/> says why in plain words.</summary>
+public sealed class InvalidPdfException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>What goes into the signature dictionary besides the signature itself.</summary>
+public sealed record PdfSignatureInfo(
+    string FieldName,
+    DateTimeOffset SigningTime,
+    string? SignerName = null,
+    string? Reason = null,
+    string? Location = null,
+    bool DocumentTimestamp = false);
+
+/// <summary>A PDF with one more revision whose /Contents is reserved and still to be filled.</summary>
+public sealed class PreparedSignature
+{
+    internal PreparedSignature(byte[] document, long contentsStart, long contentsEnd)
+    {
+        Document = document;
+        ContentsStart = contentsStart;
+        ContentsEnd = contentsEnd;
+    }
+
+    /// <summary>The whole file, earlier revisions byte for byte unchanged.</summary>
+    public byte[] Document { get; }
+
+    /// <summary>Offset of '&lt;' that opens the reserved /Contents hex string.</summary>
+    public long ContentsStart { get; }
+
+    /// <summary>Offset just after the closing '&gt;'.</summary>
+    public long ContentsEnd { get; }
+
+    /// <summary>Bytes the signature container may take.</summary>
+    public int Capacity => (int)(ContentsEnd - ContentsStart - 2) / 2;
+
+    /// <summary>SHA-256 over the signed byte ranges: everything but the /Contents string.</summary>
+    public byte[] Digest()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Document, 0, (int)ContentsStart);
+        hash.AppendData(Document, (int)ContentsEnd, (int)(Document.Length - ContentsEnd));
+        return hash.GetHashAndReset();
+    }
+
+    /// <summary>Writes the container (CMS or timestamp token) into the reserved space and returns the file.</summary>
+    public byte[] Complete(ReadOnlySpan<byte> container)
+    {
+        if (container.Length > Capacity)
+        {
+            throw new InvalidOperationException($"The signature ({container.Length} bytes) exceeds the reserved {Capacity} bytes.");
+        }
+        var hex = Convert.ToHexString(container);
+        Encoding.ASCII.GetBytes(hex, Document.AsSpan((int)ContentsStart + 1, hex.Length));
+        return Document;
+    }
+}
+
+/// <summary>
+/// Appends a signature revision to a PDF as an incremental update (ISO 32000 §7.5.6, §12.8), never touching earlier
+/// bytes, so that earlier signatures stay valid: the signature dictionary with an exact /ByteRange and a reserved
+/// /Contents, an invisible signature field merged with its widget on the first page, the page (or its /Annots array)
+/// and the catalog (or its /AcroForm) re-written, and a cross-reference section of the same kind as the file's last
+/// one with /Prev. Structure is read with PdfPig.
+/// </summary>
+public static class PdfIncrementalWriter
+{
+    private const int ByteRangeWidth = 10;
+
+    public static PreparedSignature Prepare(ReadOnlyMemory<byte> pdf, PdfSignatureInfo info, int reservedBytes)
+    {
+        PdfDocument document;
+        try
+        {
+            document = PdfDocument.Open(pdf, new ParsingOptions { UseLenientParsing = false });
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw LooksEncrypted(pdf.Span)
+                ? new InvalidPdfException("The PDF is encrypted; remove the password protection before signing.", ex)
+                : new InvalidPdfException("The file is not a readable PDF document.", ex);
+        }
+        using (document)
+        {
+            if (document.IsEncrypted)
+            {
+                throw new InvalidPdfException("The PDF is encrypted; remove the password protection before signing.");
+            }
+            return Append(pdf, document, info, reservedBytes);
+        }
+    }
+
+    private static PreparedSignature Append(ReadOnlyMemory<byte> pdf, PdfDocument document, PdfSignatureInfo info, int reservedBytes)
+    {
+        var structure = document.Structure;
+        var trailer = structure.Trailer;
+        var catalogRef = trailer.Root;
+        var catalog = Dictionary(structure.GetObject(catalogRef).Data, "catalog");
+        var pageRef = FirstPage(structure, catalog);
+        var page = Dictionary(structure.GetObject(pageRef).Data, "page");
+
+        var nextNumber = (long)Math.Max(trailer.Size, structure.CrossReferenceTable.ObjectOffsets.Keys.Select(k => k.ObjectNumber).DefaultIfEmpty(0).Max() + 1);
+        var sigRef = new IndirectReference(nextNumber++, 0);
+        var fieldRef = new IndirectReference(nextNumber++, 0);
+
+        var output = new MemoryStream(pdf.Length + reservedBytes * 2 + 4096);
+        output.Write(pdf.Span);
+        var last = pdf.Span[^1];
+        if (last != '\n' && last != '\r')
+        {
+            output.WriteByte((byte)'\n');
+        }
+        var offsets = new SortedDictionary<long, (long Offset, int Generation)>();
+
+        // 1. The signature dictionary with placeholders.
+        offsets[sigRef.ObjectNumber] = (output.Position, 0);
+        Ascii(output, $"{sigRef.ObjectNumber} 0 obj\n<<");
+        Ascii(output, info.DocumentTimestamp
+            ? "/Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161"
+            : "/Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached");
+        var byteRangeAt = output.Position + "/ByteRange [".Length;
+        Ascii(output, "/ByteRange [" + new string(' ', 4 * ByteRangeWidth + 3) + "]");
+        Ascii(output, "/Contents ");
+        var contentsStart = output.Position;
+        output.WriteByte((byte)'<');
+        output.Write(Enumerable.Repeat((byte)'0', reservedBytes * 2).ToArray());
+        output.WriteByte((byte)'>');
+        var contentsEnd = output.Position;
+        if (!info.DocumentTimestamp)
+        {
+            Ascii(output, $"/M ({PdfDate(info.SigningTime)})");
+            WriteText(output, "/Name", info.SignerName);
+            WriteText(output, "/Reason", info.Reason);
+            WriteText(output, "/Location", info.Location);
+        }
+        Ascii(output, ">>\nendobj\n");
+
+        // 2. The field merged with its invisible widget on the first page.
+        offsets[fieldRef.ObjectNumber] = (output.Position, 0);
+        Ascii(output, $"{fieldRef.ObjectNumber} 0 obj\n<</Type /Annot /Subtype /Widget /FT /Sig /T ");
+        WriteToken(output, new StringToken(info.FieldName));
+        Ascii(output, $" /V {sigRef.ObjectNumber} 0 R /P {pageRef.ObjectNumber} {pageRef.Generation} R /Rect [0 0 0 0] /F 132>>\nendobj\n");
+
+        // 3. The page's annotations gain the widget.
+        var fieldToken = new IndirectReferenceToken(fieldRef);
+        if (page.TryGet(NameToken.Annots, out var annots) && annots is IndirectReferenceToken annotsRef)
+        {
+            var array = structure.GetObject(annotsRef.Data).Data as ArrayToken
+                ?? throw new InvalidPdfException("The page's /Annots is not an array.");
+            WriteObject(output, offsets, annotsRef.Data, new ArrayToken([.. array.Data, fieldToken]));
+        }
+        else
+        {
+            var existing = annots is ArrayToken inline ? inline.Data : [];
+            WriteObject(output, offsets, pageRef, page.With(NameToken.Annots, new ArrayToken([.. existing, fieldToken])));
+        }
+
+        // 4. The AcroForm gains the field and says that the document holds signatures that need appending.
+        var sigFlags = new NumericToken(3);
+        if (catalog.TryGet(NameToken.AcroForm, out var acroForm) && acroForm is IndirectReferenceToken acroRef)
+        {
+            var form = Dictionary(structure.GetObject(acroRef.Data).Data, "AcroForm");
+            WriteObject(output, offsets, acroRef.Data, WithField(structure, form, fieldToken).With(NameToken.SigFlags, sigFlags));
+        }
+        else
+        {
+            var form = acroForm as DictionaryToken ?? new DictionaryToken(new Dictionary<NameToken, IToken>());
+            var updated = WithField(structure, form, fieldToken).With(NameToken.SigFlags, sigFlags);
+            WriteObject(output, offsets, catalogRef, catalog.With(NameToken.AcroForm, updated));
+        }
+
+        // 5. A cross-reference section of the file's kind, linked to the previous one.
+        var size = Math.Max(nextNumber, trailer.Size);
+        var xrefOffset = output.Position;
+        var previous = LastStartXref(pdf.Span);
+        var parts = structure.CrossReferenceTable.Parts;
+        var lastSection = parts.FirstOrDefault(p => p.Offset == previous)
+            ?? throw new InvalidPdfException("The PDF's last cross-reference section is not where startxref points.");
+        if (lastSection.Type == CrossReferenceType.Stream)
+        {
+            WriteXrefStream(output, offsets, structure, catalogRef, size, xrefOffset, previous);
+        }
+        else
+        {
+            WriteXrefTable(output, offsets, structure, catalogRef, size, previous);
+        }
+        Ascii(output, $"startxref\n{xrefOffset.ToString(CultureInfo.InvariantCulture)}\n%%EOF\n");
+
+        var bytes = output.ToArray();
+        var range = $"0 {Pad(contentsStart)} {Pad(contentsEnd)} {Pad(bytes.Length - contentsEnd)}";
+        Encoding.ASCII.GetBytes(range, bytes.AsSpan((int)byteRangeAt, range.Length));
+        return new PreparedSignature(bytes, contentsStart, contentsEnd);
+    }
+
+    /// <summary>The offset after the file's last <c>startxref</c>: where the newest cross-reference section is.</summary>
+    private static long LastStartXref(ReadOnlySpan<byte> pdf)
+    {
+        var at = pdf.LastIndexOf("startxref"u8);
+        if (at < 0)
+        {
+            throw new InvalidPdfException("The PDF has no startxref.");
+        }
+        var rest = pdf[(at + "startxref".Length)..];
+        var start = 0;
+        while (start < rest.Length && rest[start] is (byte)' ' or (byte)'\r' or (byte)'\n' or (byte)'\t')
+        {
+            start++;
+        }
+        var end = start;
+        while (end < rest.Length && rest[end] is >= (byte)'0' and <= (byte)'9')
+        {
+            end++;
+        }
+        return end > start && long.TryParse(rest[start..end], CultureInfo.InvariantCulture, out var offset)
+            ? offset
+            : throw new InvalidPdfException("The PDF's startxref is not a number.");
+    }
+
+    /// <summary>An /Encrypt entry (not /EncryptMetadata) anywhere in the file: a trailer or cross-reference stream names one.</summary>
+    private static bool LooksEncrypted(ReadOnlySpan<byte> pdf)
+    {
+        var key = "/Encrypt"u8;
+        for (var at = pdf.IndexOf(key); at >= 0; )
+        {
+            var next = at + key.Length;
+            if (next >= pdf.Length || !char.IsAsciiLetter((char)pdf[next]))
+            {
+                return true;
+            }
+            var rest = pdf[next..].IndexOf(key);
+            at = rest < 0 ? -1 : next + rest;
+        }
+        return false;
+    }
+
+    private static string Pad(long value) => value.ToString(CultureInfo.InvariantCulture).PadRight(ByteRangeWidth);
+
+    private static DictionaryToken WithField(Structure structure, DictionaryToken form, IToken field)
+    {
+        if (form.TryGet(NameToken.Fields, out var fields) && fields is IndirectReferenceToken fieldsRef)
+        {
+            fields = structure.GetObject(fieldsRef.Data).Data;
+        }
+        var existing = fields is ArrayToken array ? array.Data : [];
+        return form.With(NameToken.Fields, new ArrayToken([.. existing, field]));
+    }
+
+    private static IndirectReference FirstPage(Structure structure, DictionaryToken catalog)
+    {
+        if (!catalog.TryGet(NameToken.Pages, out var pages) || pages is not IndirectReferenceToken node)
+        {
+            throw new InvalidPdfException("The PDF has no page tree.");
+        }
+        for (var depth = 0; depth < 64; depth++)
+        {
+            var dictionary = Dictionary(structure.GetObject(node.Data).Data, "page tree node");
+            if (!dictionary.TryGet(NameToken.Kids, out var kids))
+            {
+                return node.Data;
+            }
+            if (kids is IndirectReferenceToken kidsRef)
+            {
+                kids = structure.GetObject(kidsRef.Data).Data;
+            }
+            if (kids is not ArrayToken { Length: > 0 } array || array[0] is not IndirectReferenceToken first)
+            {
+                throw new InvalidPdfException("The PDF has no pages.");
+            }
+            node = first;
+        }
+        throw new InvalidPdfException("The page tree is too deep.");
+    }
+
+    private static DictionaryToken Dictionary(IToken token, string what) => token switch
+    {
+        DictionaryToken dictionary => dictionary,
+        StreamToken stream => stream.StreamDictionary,
+        _ => throw new InvalidPdfException($"The PDF's {what} is not a dictionary."),
+    };
+
+    private static void WriteObject(MemoryStream output, SortedDictionary<long, (long, int)> offsets, IndirectReference reference, IToken token)
+    {
+        offsets[reference.ObjectNumber] = (output.Position, reference.Generation);
+        Ascii(output, $"{reference.ObjectNumber} {reference.Generation} obj\n");
+        WriteToken(output, token);
+        Ascii(output, "\nendobj\n");
+    }
+
+    private static void WriteToken(Stream output, IToken token) => TokenWriter.Instance.WriteToken(token, output);
+
+    private static void WriteXrefTable(MemoryStream output, SortedDictionary<long, (long Offset, int Generation)> offsets, Structure structure,
+        IndirectReference catalogRef, long size, long previous)
+    {
+        Ascii(output, "xref\n");
+        foreach (var run in Runs(offsets.Keys))
+        {
+            Ascii(output, $"{run.Start} {run.Count}\n");
+            for (var n = run.Start; n < run.Start + run.Count; n++)
+            {
+                var (offset, generation) = offsets[n];
+                Ascii(output, $"{offset:D10} {generation:D5} n\r\n");
+            }
+        }
+        Ascii(output, $"trailer\n<</Size {size} /Root {catalogRef.ObjectNumber} {catalogRef.Generation} R");
+        WriteTrailerCommon(output, structure, previous);
+        Ascii(output, ">>\n");
+    }
+
+    private static void WriteXrefStream(MemoryStream output, SortedDictionary<long, (long Offset, int Generation)> offsets, Structure structure,
+        IndirectReference catalogRef, long size, long xrefOffset, long previous)
+    {
+        var xrefNumber = size;
+        offsets[xrefNumber] = (xrefOffset, 0);
+        size++;
+        var data = new MemoryStream();
+        foreach (var (_, (offset, generation)) in offsets)
+        {
+            data.WriteByte(1);
+            data.WriteByte((byte)(offset >> 24));
+            data.WriteByte((byte)(offset >> 16));
+            data.WriteByte((byte)(offset >> 8));
+            data.WriteByte((byte)offset);
+            data.WriteByte((byte)(generation >> 8));
+            data.WriteByte((byte)generation);
+        }
+        var index = string.Join(' ', Runs(offsets.Keys).Select(r => $"{r.Start} {r.Count}"));
+        Ascii(output, $"{xrefNumber} 0 obj\n<</Type /XRef /Size {size} /W [1 4 2] /Index [{index}] /Root {catalogRef.ObjectNumber} {catalogRef.Generation} R");
+        WriteTrailerCommon(output, structure, previous);
+        Ascii(output, $" /Length {data.Length}>>\nstream\n");
+        data.Position = 0;
+        data.CopyTo(output);
+        Ascii(output, "\nendstream\nendobj\n");
+    }
+
+    private static void WriteTrailerCommon(MemoryStream output, Structure structure, long previous)
+    {
+        var trailer = structure.Trailer;
+        if (trailer.Info is { } info)
+        {
+            Ascii(output, " /Info ");
+            WriteToken(output, info);
+        }
+        Ascii(output, " /ID ");
+        if (trailer.Identifier is { Count: 2 } id)
+        {
+            WriteToken(output, new ArrayToken(id.Cast<IToken>().ToList()));
+        }
+        else
+        {
+            var fresh = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+            Ascii(output, $"[<{fresh}> <{fresh}>]");
+        }
+        Ascii(output, $" /Prev {previous.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    private static IEnumerable<(long Start, long Count)> Runs(IEnumerable<long> sortedNumbers)
+    {
+        long start = -1, count = 0;
+        foreach (var n in sortedNumbers)
+        {
+            if (count > 0 && n == start + count)
+            {
+                count++;
+                continue;
+            }
+            if (count > 0)
+            {
+                yield return (start, count);
+            }
+            start = n;
+            count = 1;
+        }
+        if (count > 0)
+        {
+            yield return (start, count);
+        }
+    }
+
+    /// <summary>Text strings as UTF-16BE with BOM, hex-encoded, so Japanese names survive every reader.</summary>
+    private static void WriteText(MemoryStream output, string key, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return;
+        }
+        Ascii(output, $"{key} <FEFF{Convert.ToHexString(Encoding.BigEndianUnicode.GetBytes(value))}>");
+    }
+
+    private static string PdfDate(DateTimeOffset time) =>
+        "D:" + time.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "Z";
+
+    private static void Ascii(Stream output, string text) => output.Write(Encoding.ASCII.GetBytes(text));
+}
