@@ -19,12 +19,12 @@ public static class CadesSignature
     private const string IdMessageDigest = "1.2.840.113549.1.9.4";
     private const string IdSigningCertificateV2 = "1.2.840.113549.1.9.16.2.47";
     private const string IdTimeStampToken = "1.2.840.113549.1.9.16.2.14";
-    private const string IdSha256 = "2.16.840.1.101.3.4.2.1";
+    internal const string IdSha256 = "2.16.840.1.101.3.4.2.1";
     private const string IdEcdsaWithSha256 = "1.2.840.10045.4.3.2";
 
     public static async ValueTask<byte[]> CreateAsync(ReadOnlyMemory<byte> contentSha256, SigningIdentity signer, ITimestampAuthority? tsa, CancellationToken cancellationToken)
     {
-        var signedAttributes = SignedAttributes(contentSha256.Span, signer.Certificate);
+        var signedAttributes = SignedAttributes(IdData, contentSha256.Span, signer.Certificate);
         // The signature covers the DER of the attributes as a SET OF (tag 0x31), not as the [0] in SignerInfo.
         var signature = signer.Key.SignData(signedAttributes, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
         byte[]? timestamp = null;
@@ -32,10 +32,10 @@ public static class CadesSignature
         {
             timestamp = await tsa.TimestampAsync(SHA256.HashData(signature), cancellationToken);
         }
-        return SignedData(signedAttributes, signature, timestamp, signer);
+        return SignedData(IdData, null, signedAttributes, signature, timestamp, signer);
     }
 
-    private static byte[] SignedAttributes(ReadOnlySpan<byte> digest, X509Certificate2 certificate)
+    internal static byte[] SignedAttributes(string contentType, ReadOnlySpan<byte> digest, X509Certificate2 certificate)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSetOf())
@@ -45,7 +45,7 @@ public static class CadesSignature
                 writer.WriteObjectIdentifier(IdContentType);
                 using (writer.PushSetOf())
                 {
-                    writer.WriteObjectIdentifier(IdData);
+                    writer.WriteObjectIdentifier(contentType);
                 }
             }
             using (writer.PushSequence())
@@ -91,7 +91,11 @@ public static class CadesSignature
         return writer.Encode();
     }
 
-    private static byte[] SignedData(byte[] signedAttributes, byte[] signature, byte[]? timestamp, SigningIdentity signer)
+    /// <summary>
+    /// ContentInfo(SignedData) with one signer. <paramref name="content"/> null = detached (PAdES); otherwise it is
+    /// encapsulated (an RFC 3161 TSTInfo).
+    /// </summary>
+    internal static byte[] SignedData(string contentType, byte[]? content, byte[] signedAttributes, byte[] signature, byte[]? timestamp, SigningIdentity signer)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence()) // ContentInfo
@@ -100,14 +104,21 @@ public static class CadesSignature
             using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
             using (writer.PushSequence()) // SignedData
             {
-                writer.WriteInteger(1);
+                writer.WriteInteger(content is null ? 1 : 3); // v3 when eContentType is not id-data
                 using (writer.PushSetOf())
                 {
                     WriteAlgorithm(writer, IdSha256);
                 }
-                using (writer.PushSequence()) // EncapsulatedContentInfo without content: detached
+                using (writer.PushSequence()) // EncapsulatedContentInfo
                 {
-                    writer.WriteObjectIdentifier(IdData);
+                    writer.WriteObjectIdentifier(contentType);
+                    if (content is not null)
+                    {
+                        using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
+                        {
+                            writer.WriteOctetString(content);
+                        }
+                    }
                 }
                 using (writer.PushSetOf(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
                 {
@@ -154,7 +165,7 @@ public static class CadesSignature
         return writer.Encode();
     }
 
-    private static void WriteAlgorithm(AsnWriter writer, string oid)
+    internal static void WriteAlgorithm(AsnWriter writer, string oid)
     {
         using (writer.PushSequence())
         {

@@ -1,8 +1,6 @@
-using Org.BouncyCastle.Math;
-using Org.BouncyCastle.Security;
-using Org.BouncyCastle.Tsp;
-using Org.BouncyCastle.Utilities.Collections;
-using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
+using System.Formats.Asn1;
+using System.Numerics;
+using System.Security.Cryptography;
 
 namespace GmoSign.Signing.Pdf;
 
@@ -13,38 +11,44 @@ public interface ITimestampAuthority
 }
 
 /// <summary>
-/// The in-process development TSA (BouncyCastle's RFC 3161 token generator) with its own certificate from the
-/// development PKI. No HTTP round trip: a timestamp costs one ECDSA signature.
+/// The in-process development TSA: issues RFC 3161 / RFC 5816 tokens — a TSTInfo (policy, SHA-256 message imprint,
+/// unique serial, genTime with milliseconds, accuracy) signed as CMS SignedData with ESS signing-certificate-v2 and
+/// the TSA's chain — with the framework's ECDSA, so a timestamp costs one signature and no round trip.
 /// </summary>
-public sealed class LocalTimestampAuthority : ITimestampAuthority
+public sealed class LocalTimestampAuthority(SigningIdentity tsa, TimeProvider clock) : ITimestampAuthority
 {
-    private const string Sha256Oid = "2.16.840.1.101.3.4.2.1";
+    private const string IdTstInfo = "1.2.840.113549.1.9.16.1.4";
     private const string PolicyOid = "1.3.6.1.4.1.61234.1.1"; // GmoSign development TSA policy
-    private readonly TimeStampTokenGenerator _generator;
-    private readonly TimeProvider _clock;
     private long _serial = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
-
-    public LocalTimestampAuthority(SigningIdentity tsa, TimeProvider clock)
-    {
-        _clock = clock;
-        var key = PrivateKeyFactory.CreateKey(tsa.Key.ExportPkcs8PrivateKey());
-        var certificate = new BcCertificate(tsa.Certificate.RawData);
-        _generator = new TimeStampTokenGenerator(key, certificate, Sha256Oid, PolicyOid);
-        _generator.SetCertificates(CollectionUtilities.CreateStore(
-            new[] { certificate }.Concat(tsa.Chain.Select(c => new BcCertificate(c.RawData))).ToList()));
-    }
 
     public ValueTask<byte[]> TimestampAsync(ReadOnlyMemory<byte> sha256, CancellationToken cancellationToken)
     {
-        var requestGenerator = new TimeStampRequestGenerator();
-        requestGenerator.SetCertReq(true);
-        var request = requestGenerator.Generate(Sha256Oid, sha256.ToArray());
-        var serial = BigInteger.ValueOf(Interlocked.Increment(ref _serial));
-        TimeStampToken token;
-        lock (_generator)
+        var tstInfo = TstInfo(sha256.Span, Interlocked.Increment(ref _serial), clock.GetUtcNow());
+        var attributes = CadesSignature.SignedAttributes(IdTstInfo, SHA256.HashData(tstInfo), tsa.Certificate);
+        var signature = tsa.Key.SignData(attributes, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        return ValueTask.FromResult(CadesSignature.SignedData(IdTstInfo, tstInfo, attributes, signature, null, tsa));
+    }
+
+    private static byte[] TstInfo(ReadOnlySpan<byte> digest, long serial, DateTimeOffset now)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
         {
-            token = _generator.Generate(request, serial, _clock.GetUtcNow().UtcDateTime);
+            writer.WriteInteger(1);
+            writer.WriteObjectIdentifier(PolicyOid);
+            using (writer.PushSequence()) // MessageImprint
+            {
+                CadesSignature.WriteAlgorithm(writer, CadesSignature.IdSha256);
+                writer.WriteOctetString(digest);
+            }
+            writer.WriteInteger(new BigInteger(serial));
+            // Whole milliseconds: DER forbids trailing zeros in the fraction, AsnWriter trims them.
+            writer.WriteGeneralizedTime(new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero));
+            using (writer.PushSequence()) // Accuracy: 1 s
+            {
+                writer.WriteInteger(1);
+            }
         }
-        return ValueTask.FromResult(token.GetEncoded());
+        return writer.Encode();
     }
 }
