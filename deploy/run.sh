@@ -16,6 +16,12 @@ if [ ! -s "$secrets/operator-password" ]; then
   printf 'Op-%s-9a' "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" > "$secrets/operator-password"
   chmod 600 "$secrets/operator-password"
 fi
+# The master key that wraps every tenant's document key (Art. 4-5): generated once, never committed.
+if [ ! -s "$secrets/master-key" ]; then
+  head -c 32 /dev/urandom | base64 > "$secrets/master-key"
+  chmod 600 "$secrets/master-key"
+fi
+export GmoSign__Retention__MasterKey="$(cat "$secrets/master-key")"
 export GmoSign__Accounts__BootstrapOperatorLoginId="${GMOSIGN_OPERATOR_LOGIN:-operator@gmosign.local}"
 export GmoSign__Accounts__BootstrapOperatorPassword="$(cat "$secrets/operator-password")"
 export ConnectionStrings__Postgres="$PG_CONNECTION"

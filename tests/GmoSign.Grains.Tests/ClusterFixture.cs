@@ -35,6 +35,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton(TimeProvider.System);
                 services.AddSingleton<IResellerDirectory, RecordingResellerDirectory>();
                 services.AddSingleton<ITenantDirectory, RecordingTenantDirectory>();
+                services.AddSingleton<GmoSign.Retention.Contracts.ITenantDataDeletion, RecordingDeletion>();
                 services.Configure<LifecycleOptions>(o => o.ExportWindow = TimeSpan.FromDays(30));
             });
         }
@@ -48,6 +49,18 @@ public sealed class ClusterFixture : IAsyncLifetime
         public Task UpsertAsync(TenantEntry entry, CancellationToken cancellationToken)
         {
             TenantRows.AddOrUpdate(entry.TenantId, _ => [entry], (_, list) => { lock (list) { list.Add(entry); } return list; });
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Tenants whose retained data the grains asked to delete.</summary>
+    public static ConcurrentBag<Guid> DeletedTenants { get; } = [];
+
+    private sealed class RecordingDeletion : GmoSign.Retention.Contracts.ITenantDataDeletion
+    {
+        public Task DeleteTenantDataAsync(Guid tenantId, CancellationToken cancellationToken)
+        {
+            DeletedTenants.Add(tenantId);
             return Task.CompletedTask;
         }
     }

@@ -111,6 +111,17 @@ builder.Services
     .AddRetentionModule(builder.Configuration);
 
 var app = builder.Build();
+try
+{
+    await RetentionModule.VerifyMasterKeyAsync(app.Services, CancellationToken.None);
+}
+catch (MasterKeyException ex)
+{
+    Log.Fatal("Start-up stopped: {Problem}", ex.Message);
+    await Log.CloseAndFlushAsync();
+    return 2;
+}
+
 app.UseRouting();
 app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
 app.MapGrpcHealthChecksService();

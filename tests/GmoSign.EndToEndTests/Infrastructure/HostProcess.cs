@@ -31,6 +31,9 @@ public sealed partial class HostProcess : IAsyncDisposable
     public const string OperatorLogin = "operator@e2e.test";
     public const string OperatorPassword = "E2e-Operator-Pw-1";
 
+    /// <summary>The master key the end-to-end hosts use (32 bytes, base64); tests may pass another to see it refused.</summary>
+    public static readonly string MasterKey = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData("gmosign e2e master key"u8));
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
@@ -85,6 +88,7 @@ public sealed partial class HostProcess : IAsyncDisposable
         env["GmoSign__Orleans__ClusterId"] = "e2e";
         env["GmoSign__Accounts__BootstrapOperatorLoginId"] = OperatorLogin;
         env["GmoSign__Accounts__BootstrapOperatorPassword"] = OperatorPassword;
+        env["GmoSign__Retention__MasterKey"] = MasterKey;
         env["DOTNET_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

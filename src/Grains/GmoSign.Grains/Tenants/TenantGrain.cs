@@ -1,5 +1,6 @@
 using GmoSign.Errors;
 using GmoSign.Reseller.Contracts;
+using GmoSign.Retention.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace GmoSign.Grains.Tenants;
@@ -7,20 +8,16 @@ namespace GmoSign.Grains.Tenants;
 internal sealed class TenantGrain(
     [PersistentState("tenant", GrainStorage.Name)] IPersistentState<TenantState> state,
     ITenantDirectory directory,
+    ITenantDataDeletion deletion,
     IOptions<LifecycleOptions> options,
     TimeProvider clock) : Grain, ITenantGrain, IRemindable
 {
     internal const string LifecycleReminder = "lifecycle";
     private readonly LifecycleOptions _options = options.Value;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
         // A tick missed while no silo ran is caught up at the first activation.
-        if (TenantLifecycle.Advance(state.State, clock.GetUtcNow(), _options))
-        {
-            await SaveAsync();
-        }
-    }
+        state.State.Exists ? AdvanceAsync() : Task.CompletedTask;
 
     public async Task<TenantSnapshot> CreateAsync(CreateTenant command)
     {
@@ -147,9 +144,23 @@ internal sealed class TenantGrain(
 
     private async Task AdvanceAsync()
     {
-        if (TenantLifecycle.Advance(state.State, clock.GetUtcNow(), _options))
+        var now = clock.GetUtcNow();
+        if (TenantLifecycle.Advance(state.State, now, _options))
         {
             await SaveAsync();
+        }
+        // Art. 21: when the export window has closed, the retained data goes (idempotent, so a retry after a crash
+        // between the deletion and this state write simply finds the deletion record).
+        if (state.State is { Status: TenantStatus.Terminated, ExportUntil: { } exportUntil } && exportUntil <= now)
+        {
+            await deletion.DeleteTenantDataAsync(this.GetPrimaryKey(), CancellationToken.None);
+            state.State.Status = TenantStatus.Deleted;
+            state.State.StatusReason = "Data deleted after the export window (Art. 21) / エクスポート期間終了後にデータを削除しました（第21条）";
+            await SaveAsync();
+            if (await this.GetReminder(LifecycleReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 using GmoSign.Platform.Database;
 using GmoSign.Platform.Security;
+using GmoSign.Retention.Contracts;
 using GmoSign.Retention.V1;
-using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GmoSign.Retention;
 
-/// <summary>The Retention module's public surface: registration, endpoints, migrations, access rules.</summary>
+/// <summary>The Retention module's public surface: registration, endpoints, migrations, access rules, start-up check.</summary>
 public static class RetentionModule
 {
     public static IEnumerable<Migration> Migrations => Migration.FromAssembly(typeof(RetentionModule).Assembly, "retention");
@@ -18,16 +18,46 @@ public static class RetentionModule
     {
         get
         {
-            var service = RetentionService.Descriptor;
-            yield return RpcAccess.For(service, nameof(RetentionService.RetentionServiceBase.GetRetentionDefaults),
-                CallerKind.Operator, CallerKind.TenantUser, CallerKind.Integration);
+            const CallerKind op = CallerKind.Operator, user = CallerKind.TenantUser, integration = CallerKind.Integration;
+            var s = RetentionService.Descriptor;
+            yield return RpcAccess.For(s, nameof(RetentionService.RetentionServiceBase.GetRetentionDefaults), op, user, integration);
+            foreach (var method in new[]
+            {
+                nameof(RetentionService.RetentionServiceBase.UploadDocument), nameof(RetentionService.RetentionServiceBase.GetDocument),
+                nameof(RetentionService.RetentionServiceBase.DownloadDocument), nameof(RetentionService.RetentionServiceBase.SearchDocuments),
+                nameof(RetentionService.RetentionServiceBase.GetDocumentHistory),
+            })
+            {
+                yield return RpcAccess.For(s, method, user, integration);
+            }
+            foreach (var method in new[]
+            {
+                nameof(RetentionService.RetentionServiceBase.CorrectMetadata), nameof(RetentionService.RetentionServiceBase.SetLegalHold),
+                nameof(RetentionService.RetentionServiceBase.DeleteDocument), nameof(RetentionService.RetentionServiceBase.ExportDocuments),
+            })
+            {
+                yield return RpcAccess.ForRoles(s, method, user, "admin");
+            }
+            // The operator sees deletion records, never document content (Art. 4-5).
+            yield return RpcAccess.ForRoles(s, nameof(RetentionService.RetentionServiceBase.ListDeletionRecords), op, "admin");
         }
     }
 
     public static IServiceCollection AddRetentionModule(this IServiceCollection services, IConfiguration configuration)
     {
+        services.Configure<RetentionOptions>(configuration.GetSection(RetentionOptions.Section));
+        services.AddSingleton<DocumentVault>();
+        services.AddSingleton<IDocumentBlobStore, PostgresBlobStore>();
+        services.AddSingleton<DocumentStore>();
+        services.AddSingleton<TenantExport>();
+        services.AddSingleton<DeletionRecords>();
+        services.AddSingleton<ITenantDataDeletion>(sp => sp.GetRequiredService<DeletionRecords>());
         return services.AddRpcAccessRules(AccessRules);
     }
+
+    /// <summary>Start-up: the master key is set, well-formed, and the one that encrypted this database.</summary>
+    public static Task VerifyMasterKeyAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<DocumentVault>().VerifyMasterKeyAsync(services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
 
     public static IEndpointRouteBuilder MapRetentionModule(this IEndpointRouteBuilder endpoints)
     {
@@ -52,19 +82,4 @@ internal static class RetentionDefaults
         ("delivery_note", "納品書", "Delivery note", 7),
         ("other", "その他", "Other", 7),
     ];
-}
-
-internal sealed class RetentionGrpcService : RetentionService.RetentionServiceBase
-{
-    public override Task<GetRetentionDefaultsResponse> GetRetentionDefaults(GetRetentionDefaultsRequest request, ServerCallContext context) =>
-        Task.FromResult(new GetRetentionDefaultsResponse
-        {
-            Defaults =
-            {
-                RetentionDefaults.All.Select(d => new RetentionDefault
-                {
-                    DocumentType = d.Type, NameJa = d.Ja, NameEn = d.En, RetentionYears = d.Years,
-                }),
-            },
-        });
 }

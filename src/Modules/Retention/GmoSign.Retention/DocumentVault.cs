@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace GmoSign.Retention;
+
+/// <summary>The master key does not fit the data, or is missing or malformed; the message names the setting.</summary>
+public sealed class MasterKeyException(string message) : Exception(message);
+
+/// <summary>
+/// Encryption at rest (Art. 4-5): each tenant has its own 256-bit data key, stored only wrapped by the master key;
+/// documents are sealed with AES-256-GCM under the tenant key (random 96-bit nonce, the document id as associated
+/// data so a sealed blob cannot be moved to another document). Deleting the wrapped key makes every copy of the
+/// tenant's documents unreadable (crypto-shredding). Unwrapped keys are cached in memory for the hot path.
+/// </summary>
+internal sealed class DocumentVault(NpgsqlDataSource db, IOptions<RetentionOptions> options)
+{
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private static readonly byte[] CheckPlaintext = "GmoSign master key check v1"u8.ToArray();
+    private readonly ConcurrentDictionary<Guid, byte[]> _keys = new();
+    private byte[]? _master;
+
+    private byte[] Master => _master ??= ParseMasterKey(options.Value.MasterKey);
+
+    public static byte[] ParseMasterKey(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new MasterKeyException($"{RetentionOptions.MasterKeySetting} is not set (32 random bytes, base64).");
+        }
+        try
+        {
+            var key = Convert.FromBase64String(value);
+            return key.Length == 32 ? key : throw new MasterKeyException($"{RetentionOptions.MasterKeySetting} must be 32 bytes, not {key.Length}.");
+        }
+        catch (FormatException)
+        {
+            throw new MasterKeyException($"{RetentionOptions.MasterKeySetting} is not base64.");
+        }
+    }
+
+    /// <summary>At start-up: the configured master key must open the check value sealed with the first one.</summary>
+    public async Task VerifyMasterKeyAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var master = Master;
+        await using (var insert = db.CreateCommand(
+            "INSERT INTO retention.master_key_check (id, sealed, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING"))
+        {
+            insert.Parameters.AddWithValue(Seal(master, CheckPlaintext, [1]));
+            insert.Parameters.AddWithValue(now);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var read = db.CreateCommand("SELECT sealed FROM retention.master_key_check WHERE id = 1");
+        var sealedCheck = (byte[])(await read.ExecuteScalarAsync(cancellationToken))!;
+        try
+        {
+            Open(master, sealedCheck, [1]);
+        }
+        catch (CryptographicException)
+        {
+            throw new MasterKeyException(
+                $"{RetentionOptions.MasterKeySetting} is not the key that encrypted this database's documents; refusing to start.");
+        }
+    }
+
+    public async Task<byte[]> SealAsync(Guid tenantId, Guid documentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
+        Seal(await TenantKeyAsync(tenantId, create: true, cancellationToken), plaintext.Span, documentId.ToByteArray());
+
+    public async Task<byte[]> OpenAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, CancellationToken cancellationToken) =>
+        Open(await TenantKeyAsync(tenantId, create: false, cancellationToken), sealedBytes, documentId.ToByteArray());
+
+    /// <summary>Forgets a destroyed tenant key on this host.</summary>
+    public void Forget(Guid tenantId) => _keys.TryRemove(tenantId, out _);
+
+    private async Task<byte[]> TenantKeyAsync(Guid tenantId, bool create, CancellationToken cancellationToken)
+    {
+        if (_keys.TryGetValue(tenantId, out var cached))
+        {
+            return cached;
+        }
+        if (create)
+        {
+            // Two hosts may race to create the key: the first insert wins and both read it back.
+            await using var insert = db.CreateCommand(
+                "INSERT INTO retention.tenant_key (tenant_id, wrapped_key, created_at) VALUES ($1, $2, now()) ON CONFLICT (tenant_id) DO NOTHING");
+            insert.Parameters.AddWithValue(tenantId);
+            insert.Parameters.AddWithValue(Seal(Master, RandomNumberGenerator.GetBytes(32), tenantId.ToByteArray()));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var read = db.CreateCommand("SELECT wrapped_key FROM retention.tenant_key WHERE tenant_id = $1");
+        read.Parameters.AddWithValue(tenantId);
+        var wrapped = await read.ExecuteScalarAsync(cancellationToken) as byte[]
+            ?? throw new CryptographicException("The tenant's data key does not exist (destroyed or never created).");
+        var key = Open(Master, wrapped, tenantId.ToByteArray());
+        _keys[tenantId] = key;
+        return key;
+    }
+
+    private static byte[] Seal(byte[] key, ReadOnlySpan<byte> plaintext, byte[] associatedData)
+    {
+        var output = new byte[NonceSize + TagSize + plaintext.Length];
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(key, TagSize);
+        aes.Encrypt(nonce, plaintext, output.AsSpan(NonceSize + TagSize), output.AsSpan(NonceSize, TagSize), associatedData);
+        return output;
+    }
+
+    private static byte[] Open(byte[] key, byte[] sealedBytes, byte[] associatedData)
+    {
+        var plaintext = new byte[sealedBytes.Length - NonceSize - TagSize];
+        using var aes = new AesGcm(key, TagSize);
+        aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize + TagSize), sealedBytes.AsSpan(NonceSize, TagSize), plaintext, associatedData);
+        return plaintext;
+    }
+}

@@ -1,0 +1,256 @@
+using System.Security.Cryptography;
+using GmoSign.Errors;
+using GmoSign.Platform.Security;
+using GmoSign.Platform.Validation;
+using GmoSign.Retention.V1;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace GmoSign.Retention;
+
+internal sealed class RetentionGrpcService(
+    DocumentStore documents,
+    IDocumentBlobStore blobs,
+    DocumentVault vault,
+    TenantExport export,
+    DeletionRecords deletions,
+    IOptions<RetentionOptions> options,
+    TimeProvider clock) : RetentionService.RetentionServiceBase
+{
+    public const int ChunkSize = 1024 * 1024;
+
+    public override Task<GetRetentionDefaultsResponse> GetRetentionDefaults(GetRetentionDefaultsRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetRetentionDefaultsResponse
+        {
+            Defaults =
+            {
+                RetentionDefaults.All.Select(d => new RetentionDefault
+                {
+                    DocumentType = d.Type, NameJa = d.Ja, NameEn = d.En, RetentionYears = d.Years,
+                }),
+            },
+        });
+
+    public override async Task<UploadDocumentResponse> UploadDocument(IAsyncStreamReader<UploadDocumentRequest> requestStream, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var tenantId = caller.RequireTenant();
+        var ct = context.CancellationToken;
+        if (!await requestStream.MoveNext(ct) || requestStream.Current.PartCase != UploadDocumentRequest.PartOneofCase.Metadata)
+        {
+            throw DomainException.Required("metadata");
+        }
+        var meta = DocumentRules.Validate(requestStream.Current.Metadata, "metadata");
+        var limit = options.Value.MaxDocumentBytes;
+        using var content = new MemoryStream();
+        while (await requestStream.MoveNext(ct))
+        {
+            var part = requestStream.Current;
+            if (part.PartCase != UploadDocumentRequest.PartOneofCase.Chunk)
+            {
+                throw DomainException.Invalid("metadata", "must be sent once, first", "最初に一度だけ送信してください");
+            }
+            if (content.Length + part.Chunk.Length > limit)
+            {
+                throw new DomainException(ErrorKind.InvalidArgument, "DOCUMENT_TOO_LARGE",
+                    $"chunk: the document exceeds {limit / (1024 * 1024)} MiB", $"chunk: 文書が {limit / (1024 * 1024)} MiB を超えています", "chunk");
+            }
+            part.Chunk.WriteTo(content);
+        }
+        var bytes = content.ToArray();
+        if (bytes.Length == 0)
+        {
+            throw DomainException.Invalid("chunk", "the document is empty", "文書が空です");
+        }
+        if (!DocumentRules.LooksLikePdf(bytes))
+        {
+            throw DomainException.Invalid("chunk", "the content is not a PDF document", "PDF文書ではありません");
+        }
+
+        var now = clock.GetUtcNow();
+        var documentId = Guid.CreateVersion7();
+        var record = new DocumentRecord(documentId, tenantId, meta, 1, bytes.Length, SHA256.HashData(bytes), DocumentRules.RetentionUntil(meta), false, now);
+        var sealedBytes = await vault.SealAsync(tenantId, documentId, bytes, ct);
+        var actor = Actor(caller);
+        // Row, blob and log entry commit together: nothing is half-written.
+        await using var connection = await documents.DataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await documents.InsertAsync(record, actor, transaction, ct);
+        await blobs.PutAsync(tenantId, documentId, sealedBytes, transaction, ct);
+        await documents.LogAsync(connection, transaction, tenantId, documentId, "store", actor, caller.IpAddress, now, ct);
+        await transaction.CommitAsync(ct);
+        return new UploadDocumentResponse { Document = ToProto(record) };
+    }
+
+    public override async Task<GetDocumentResponse> GetDocument(GetDocumentRequest request, ServerCallContext context)
+    {
+        var (caller, document) = await FindAsync(request.DocumentId, context);
+        await documents.LogAsync(document.TenantId, document.DocumentId, "view", Actor(caller), caller.IpAddress, clock.GetUtcNow(), context.CancellationToken);
+        return new GetDocumentResponse { Document = ToProto(document) };
+    }
+
+    public override async Task DownloadDocument(DownloadDocumentRequest request, IServerStreamWriter<DownloadDocumentResponse> responseStream, ServerCallContext context)
+    {
+        var (caller, document) = await FindAsync(request.DocumentId, context);
+        var content = await ReadContentAsync(document, context.CancellationToken);
+        await documents.LogAsync(document.TenantId, document.DocumentId, "download", Actor(caller), caller.IpAddress, clock.GetUtcNow(), context.CancellationToken);
+        for (var offset = 0; offset < content.Length; offset += ChunkSize)
+        {
+            await responseStream.WriteAsync(new DownloadDocumentResponse
+            {
+                Chunk = ByteString.CopyFrom(content, offset, Math.Min(ChunkSize, content.Length - offset)),
+            }, context.CancellationToken);
+        }
+    }
+
+    public override async Task<SearchDocumentsResponse> SearchDocuments(SearchDocumentsRequest request, ServerCallContext context)
+    {
+        var tenantId = context.GetCaller().RequireTenant();
+        var size = Paging.Size(request.PageSize, fallback: 50, max: 200);
+        var from = Dates.Optional(request.TransactionDate?.From, "transaction_date.from");
+        var to = Dates.Optional(request.TransactionDate?.To, "transaction_date.to");
+        if (from > to)
+        {
+            throw DomainException.Invalid("transaction_date.to", "is before transaction_date.from", "transaction_date.from より前です");
+        }
+        long? min = request.Amount is { HasMin: true } a1 ? a1.Min : null;
+        long? max = request.Amount is { HasMax: true } a2 ? a2.Max : null;
+        if (min > max)
+        {
+            throw DomainException.Invalid("amount.max", "is below amount.min", "amount.min より小さい値です");
+        }
+        (DateOnly, Guid)? after = null;
+        if (Paging.Parse(request.PageToken) is { } token)
+        {
+            after = (DateOnly.FromDateTime(token.At.UtcDateTime), token.Id);
+        }
+        var query = new SearchQuery(from, to, min, max,
+            Check.Optional(request.Counterparty, "counterparty", 200), Check.Optional(request.Title, "title", 200),
+            request.Tags.Select((t, i) => Check.Required(t, $"tags[{i}]", 50)).ToArray(),
+            Check.Optional(request.DocumentType, "document_type", 40), Check.Optional(request.Party, "party", 200), after, size + 1);
+        var found = await documents.SearchAsync(tenantId, query, context.CancellationToken);
+        var reply = new SearchDocumentsResponse { Documents = { found.Take(size).Select(ToProto) } };
+        if (found.Count > size)
+        {
+            var last = found[size - 1];
+            reply.NextPageToken = Paging.Token(new DateTimeOffset(last.Meta.TransactionDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), last.DocumentId);
+        }
+        return reply;
+    }
+
+    public override async Task<CorrectMetadataResponse> CorrectMetadata(CorrectMetadataRequest request, ServerCallContext context)
+    {
+        var (caller, document) = await FindAsync(request.DocumentId, context);
+        var next = DocumentRules.Validate(request.Metadata, "metadata");
+        var reason = Check.Required(request.Reason, "reason", 1000);
+        if (!DocumentStore.Differences(document.Meta, next).Any())
+        {
+            throw DomainException.Invalid("metadata", "changes nothing", "変更がありません");
+        }
+        // The retention period never shortens through a correction.
+        var until = DocumentRules.RetentionUntil(next) > document.RetentionUntil ? DocumentRules.RetentionUntil(next) : document.RetentionUntil;
+        await documents.CorrectAsync(document, next, until, caller.UserId!.Value, reason, caller.IpAddress, clock.GetUtcNow(), context.CancellationToken);
+        return new CorrectMetadataResponse { Document = ToProto((await documents.GetAsync(document.TenantId, document.DocumentId, context.CancellationToken))!) };
+    }
+
+    public override async Task<GetDocumentHistoryResponse> GetDocumentHistory(GetDocumentHistoryRequest request, ServerCallContext context)
+    {
+        var (_, document) = await FindAsync(request.DocumentId, context);
+        var (corrections, accesses) = await documents.HistoryAsync(document.TenantId, document.DocumentId, context.CancellationToken);
+        return new GetDocumentHistoryResponse
+        {
+            Corrections =
+            {
+                corrections.Select(c => new Correction
+                {
+                    Field = c.Field, OldValue = c.OldValue, NewValue = c.NewValue, UserId = c.UserId.ToString(),
+                    At = Timestamp.FromDateTimeOffset(c.At), Reason = c.Reason,
+                }),
+            },
+            Accesses =
+            {
+                accesses.Select(a => new AccessEntry { Action = a.Action, Actor = a.Actor, IpAddress = a.IpAddress ?? "", At = Timestamp.FromDateTimeOffset(a.At) }),
+            },
+        };
+    }
+
+    public override async Task<SetLegalHoldResponse> SetLegalHold(SetLegalHoldRequest request, ServerCallContext context)
+    {
+        var (caller, document) = await FindAsync(request.DocumentId, context);
+        await documents.SetHoldAsync(document.TenantId, document.DocumentId, request.Hold, context.CancellationToken);
+        await documents.LogAsync(document.TenantId, document.DocumentId, request.Hold ? "hold" : "release", Actor(caller), caller.IpAddress, clock.GetUtcNow(), context.CancellationToken);
+        return new SetLegalHoldResponse { Document = ToProto(document with { LegalHold = request.Hold }) };
+    }
+
+    public override async Task<DeleteDocumentResponse> DeleteDocument(DeleteDocumentRequest request, ServerCallContext context)
+    {
+        var (caller, document) = await FindAsync(request.DocumentId, context);
+        Check.Required(request.Reason, "reason", 1000);
+        var now = clock.GetUtcNow();
+        var today = Dates.Today(now);
+        if (document.LegalHold)
+        {
+            throw DomainException.Precondition("LEGAL_HOLD", "The document is on legal hold and cannot be deleted.", "文書は訴訟ホールド中のため削除できません。");
+        }
+        if (document.RetentionUntil >= today)
+        {
+            throw new DomainException(ErrorKind.FailedPrecondition, "RETENTION_PERIOD",
+                $"The document must be kept until {document.RetentionUntil:yyyy-MM-dd}.", $"文書は {document.RetentionUntil:yyyy年M月d日} まで保存が必要です。")
+            {
+                Metadata = { ["retention_until"] = document.RetentionUntil.ToString("yyyy-MM-dd") },
+            };
+        }
+        await using var connection = await documents.DataSource.OpenConnectionAsync(context.CancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(context.CancellationToken);
+        if (!await documents.DeleteIfAllowedAsync(document.TenantId, document.DocumentId, today, transaction, context.CancellationToken))
+        {
+            throw DomainException.Precondition("NOT_DELETABLE", "The document changed meanwhile and cannot be deleted now.", "文書が変更されたため、削除できません。");
+        }
+        await blobs.DeleteAsync(document.TenantId, document.DocumentId, transaction, context.CancellationToken);
+        await documents.LogAsync(connection, transaction, document.TenantId, document.DocumentId, "delete", Actor(caller), caller.IpAddress, now, context.CancellationToken);
+        await transaction.CommitAsync(context.CancellationToken);
+        return new DeleteDocumentResponse();
+    }
+
+    public override Task ExportDocuments(ExportDocumentsRequest request, IServerStreamWriter<ExportDocumentsResponse> responseStream, ServerCallContext context) =>
+        export.StreamAsync(context.GetCaller(), request, responseStream, context.CancellationToken);
+
+    public override async Task<ListDeletionRecordsResponse> ListDeletionRecords(ListDeletionRecordsRequest request, ServerCallContext context) =>
+        new() { Records = { (await deletions.ListAsync(context.CancellationToken)).Select(r => r) } };
+
+    internal async Task<byte[]> ReadContentAsync(DocumentRecord document, CancellationToken cancellationToken)
+    {
+        var sealedBytes = await blobs.GetAsync(document.TenantId, document.DocumentId, cancellationToken)
+            ?? throw DomainException.NotFound("Document content", "文書の内容", "document_id");
+        return await vault.OpenAsync(document.TenantId, document.DocumentId, sealedBytes, cancellationToken);
+    }
+
+    private async Task<(Caller Caller, DocumentRecord Document)> FindAsync(string? documentIdText, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var id = Check.Id(documentIdText, "document_id");
+        var document = await documents.GetAsync(caller.RequireTenant(), id, context.CancellationToken)
+            ?? throw DomainException.NotFound("Document", "文書", "document_id");
+        return (caller, document);
+    }
+
+    internal static string Actor(Caller caller) => caller.UserId?.ToString() ?? $"integration:{caller.DisplayName}";
+
+    internal static Document ToProto(DocumentRecord d) => new()
+    {
+        DocumentId = d.DocumentId.ToString(),
+        Metadata = new DocumentMetadata
+        {
+            Title = d.Meta.Title, DocumentType = d.Meta.DocumentType, TransactionDate = Dates.ToProto(d.Meta.TransactionDate), Amount = d.Meta.Amount,
+            Currency = d.Meta.Currency, Counterparty = d.Meta.Counterparty, Parties = { d.Meta.Parties }, Tags = { d.Meta.Tags }, FileName = d.Meta.FileName,
+        },
+        Source = d.Source == 2 ? DocumentSource.Envelope : DocumentSource.Upload,
+        SizeBytes = d.SizeBytes,
+        Sha256 = Convert.ToHexString(d.Sha256).ToLowerInvariant(),
+        RetentionUntil = Dates.ToProto(d.RetentionUntil),
+        LegalHold = d.LegalHold,
+        StoredAt = Timestamp.FromDateTimeOffset(d.StoredAt),
+    };
+}

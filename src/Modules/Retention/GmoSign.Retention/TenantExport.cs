@@ -1,0 +1,257 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using GmoSign.Errors;
+using GmoSign.Platform.Security;
+using GmoSign.Retention.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using Npgsql;
+
+namespace GmoSign.Retention;
+
+/// <summary>
+/// Art. 11 / 21-2: everything of a tenant as one ZIP — every document, metadata as JSON and CSV, corrections and the
+/// access log — streamed over gRPC. The first call fixes the export (document set and metadata as of that moment,
+/// logs up to that moment); the ZIP is written deterministically (stored entries, fixed times), so a call with the
+/// export id and the bytes already received continues exactly where the interrupted one stopped.
+/// </summary>
+internal sealed class TenantExport(DocumentStore documents, IDocumentBlobStore blobs, DocumentVault vault, TimeProvider clock)
+{
+    private const int ChunkSize = RetentionGrpcService.ChunkSize;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private sealed record Snapshot(Guid ExportId, Guid TenantId, Guid[] DocumentIds, DateTimeOffset CreatedAt);
+
+    public async Task StreamAsync(Caller caller, ExportDocumentsRequest request, IServerStreamWriter<ExportDocumentsResponse> stream, CancellationToken cancellationToken)
+    {
+        var tenantId = caller.RequireTenant();
+        if (request.ResumeOffset < 0)
+        {
+            throw DomainException.Invalid("resume_offset", "must not be negative", "負の値は指定できません");
+        }
+        var snapshot = string.IsNullOrEmpty(request.ExportId)
+            ? await CreateAsync(tenantId, cancellationToken)
+            : await FindAsync(tenantId, Platform.Validation.Check.Id(request.ExportId, "export_id"), cancellationToken);
+        if (string.IsNullOrEmpty(request.ExportId) && request.ResumeOffset > 0)
+        {
+            throw DomainException.Invalid("export_id", "is required to resume", "再開には export_id が必要です");
+        }
+        await documents.LogAsync(tenantId, null, "export", RetentionGrpcService.Actor(caller), caller.IpAddress, clock.GetUtcNow(), cancellationToken);
+
+        var records = new List<DocumentRecord>();
+        foreach (var id in snapshot.DocumentIds)
+        {
+            records.Add(await documents.GetAsync(tenantId, id, cancellationToken)
+                ?? throw DomainException.Precondition("EXPORT_STALE", "A document of this export was deleted since; start a new export.",
+                    "このエクスポートの文書が削除されました。新しいエクスポートを開始してください。"));
+        }
+
+        var sink = new ChunkSink(request.ResumeOffset, stream);
+        using (var zip = new ZipArchive(sink, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            var stamp = snapshot.CreatedAt;
+            for (var i = 0; i < records.Count; i++)
+            {
+                await stream.WriteAsync(Progress(snapshot, i, records.Count, 0), cancellationToken);
+                var record = records[i];
+                var sealedBytes = await blobs.GetAsync(tenantId, record.DocumentId, cancellationToken)
+                    ?? throw DomainException.Precondition("EXPORT_STALE", "A document of this export was deleted since; start a new export.",
+                        "このエクスポートの文書が削除されました。新しいエクスポートを開始してください。");
+                var content = await vault.OpenAsync(tenantId, record.DocumentId, sealedBytes, cancellationToken);
+                Add(zip, $"documents/{record.Meta.TransactionDate:yyyy-MM-dd}_{record.DocumentId:N}_{record.Meta.FileName}", content, stamp);
+                await sink.FlushAsync(cancellationToken);
+            }
+            Add(zip, "metadata.json", JsonSerializer.SerializeToUtf8Bytes(records.Select(Row), Json), stamp);
+            Add(zip, "metadata.csv", MetadataCsv(records), stamp);
+            var (corrections, accesses) = await LogsAsync(tenantId, snapshot.CreatedAt, cancellationToken);
+            Add(zip, "corrections.csv", corrections, stamp);
+            Add(zip, "access_log.csv", accesses, stamp);
+        }
+        await sink.FlushAsync(cancellationToken, final: true);
+        await stream.WriteAsync(Progress(snapshot, records.Count, records.Count, sink.Position), cancellationToken);
+    }
+
+    private static ExportDocumentsResponse Progress(Snapshot s, int done, int total, long bytes) => new()
+    {
+        Progress = new ExportProgress { ExportId = s.ExportId.ToString(), DocumentsDone = done, DocumentsTotal = total, TotalBytes = bytes },
+    };
+
+    private static void Add(ZipArchive zip, string name, byte[] content, DateTimeOffset stamp)
+    {
+        var entry = zip.CreateEntry(name, CompressionLevel.NoCompression);
+        entry.LastWriteTime = stamp;
+        using var output = entry.Open();
+        output.Write(content);
+    }
+
+    private static object Row(DocumentRecord d) => new
+    {
+        documentId = d.DocumentId,
+        d.Meta.Title,
+        d.Meta.DocumentType,
+        transactionDate = d.Meta.TransactionDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        d.Meta.Amount,
+        d.Meta.Currency,
+        d.Meta.Counterparty,
+        d.Meta.Parties,
+        d.Meta.Tags,
+        d.Meta.FileName,
+        source = d.Source == 2 ? "envelope" : "upload",
+        d.SizeBytes,
+        sha256 = Convert.ToHexString(d.Sha256).ToLowerInvariant(),
+        retentionUntil = d.RetentionUntil.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        d.LegalHold,
+        storedAt = d.StoredAt.ToString("O", CultureInfo.InvariantCulture),
+    };
+
+    private static byte[] MetadataCsv(List<DocumentRecord> records)
+    {
+        var csv = new StringBuilder("document_id,title,document_type,transaction_date,amount,currency,counterparty,parties,tags,file_name,sha256,retention_until,legal_hold\r\n");
+        foreach (var d in records)
+        {
+            csv.AppendJoin(',', new[]
+            {
+                d.DocumentId.ToString(), d.Meta.Title, d.Meta.DocumentType, d.Meta.TransactionDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                d.Meta.Amount.ToString(CultureInfo.InvariantCulture), d.Meta.Currency, d.Meta.Counterparty, string.Join(';', d.Meta.Parties),
+                string.Join(';', d.Meta.Tags), d.Meta.FileName, Convert.ToHexString(d.Sha256).ToLowerInvariant(),
+                d.RetentionUntil.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.LegalHold ? "true" : "false",
+            }.Select(Csv)).Append("\r\n");
+        }
+        // UTF-8 with BOM so that spreadsheet software shows the Japanese text correctly.
+        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];
+    }
+
+    private static string Csv(string value) =>
+        value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+
+    private async Task<(byte[] Corrections, byte[] Accesses)> LogsAsync(Guid tenantId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var corrections = new StringBuilder("document_id,field,old_value,new_value,user_id,at,reason\r\n");
+        await using (var command = documents.DataSource.CreateCommand("""
+            SELECT document_id, field, old_value, new_value, user_id, at, reason FROM retention.correction
+            WHERE tenant_id = $1 AND at <= $2 ORDER BY at, correction_id
+            """))
+        {
+            command.Parameters.AddWithValue(tenantId);
+            command.Parameters.AddWithValue(until);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                corrections.AppendJoin(',', new[]
+                {
+                    reader.GetGuid(0).ToString(), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetGuid(4).ToString(),
+                    reader.GetFieldValue<DateTimeOffset>(5).ToString("O", CultureInfo.InvariantCulture), reader.GetString(6),
+                }.Select(Csv)).Append("\r\n");
+            }
+        }
+        var accesses = new StringBuilder("document_id,action,actor,ip_address,at\r\n");
+        await using (var command = documents.DataSource.CreateCommand("""
+            SELECT document_id, action, actor, ip_address, at FROM retention.access_log
+            WHERE tenant_id = $1 AND at <= $2 ORDER BY at, entry_id
+            """))
+        {
+            command.Parameters.AddWithValue(tenantId);
+            command.Parameters.AddWithValue(until);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                accesses.AppendJoin(',', new[]
+                {
+                    reader.IsDBNull(0) ? "" : reader.GetGuid(0).ToString(), reader.GetString(1), reader.GetString(2),
+                    reader.IsDBNull(3) ? "" : reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4).ToString("O", CultureInfo.InvariantCulture),
+                }.Select(Csv)).Append("\r\n");
+            }
+        }
+        return ([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(corrections.ToString())],
+            [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(accesses.ToString())]);
+    }
+
+    private async Task<Snapshot> CreateAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var snapshot = new Snapshot(Guid.CreateVersion7(), tenantId, [], now);
+        await using var command = documents.DataSource.CreateCommand("""
+            INSERT INTO retention.export (export_id, tenant_id, document_ids, created_at)
+            SELECT $1, $2, coalesce(array_agg(document_id ORDER BY stored_at, document_id), '{}'), $3
+            FROM retention.document WHERE tenant_id = $2
+            RETURNING document_ids
+            """);
+        command.Parameters.AddWithValue(snapshot.ExportId);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(now);
+        var ids = (Guid[])(await command.ExecuteScalarAsync(cancellationToken))!;
+        return snapshot with { DocumentIds = ids };
+    }
+
+    private async Task<Snapshot> FindAsync(Guid tenantId, Guid exportId, CancellationToken cancellationToken)
+    {
+        await using var command = documents.DataSource.CreateCommand(
+            "SELECT document_ids, created_at FROM retention.export WHERE export_id = $1 AND tenant_id = $2");
+        command.Parameters.AddWithValue(exportId);
+        command.Parameters.AddWithValue(tenantId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new Snapshot(exportId, tenantId, reader.GetFieldValue<Guid[]>(0), reader.GetFieldValue<DateTimeOffset>(1))
+            : throw DomainException.NotFound("Export", "エクスポート", "export_id");
+    }
+
+    /// <summary>
+    /// The ZIP's destination: counts every byte, drops those before the resume offset, and sends the rest as
+    /// chunks when flushed (ZipArchive writes synchronously; the network is written asynchronously between entries).
+    /// </summary>
+    private sealed class ChunkSink(long skip, IServerStreamWriter<ExportDocumentsResponse> stream) : Stream
+    {
+        private readonly MemoryStream _pending = new();
+        private long _pendingStart = -1;
+
+        public override long Position { get; set; }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            var start = Position;
+            Position += buffer.Length;
+            if (Position <= skip)
+            {
+                return;
+            }
+            var from = (int)Math.Max(0, skip - start);
+            if (_pendingStart < 0)
+            {
+                _pendingStart = start + from;
+            }
+            _pending.Write(buffer[from..]);
+        }
+
+        public async Task FlushAsync(CancellationToken token, bool final = false)
+        {
+            var data = _pending.GetBuffer();
+            var length = (int)_pending.Length;
+            for (var offset = 0; offset < length; offset += ChunkSize)
+            {
+                var count = Math.Min(ChunkSize, length - offset);
+                await stream.WriteAsync(new ExportDocumentsResponse
+                {
+                    Chunk = new ExportChunk { Offset = _pendingStart + offset, Data = ByteString.CopyFrom(data, offset, count) },
+                }, token);
+            }
+            _pending.SetLength(0);
+            _pendingStart = -1;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => Position;
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,109 @@
+using GmoSign.EndToEndTests.Infrastructure;
+using GmoSign.Reseller.V1;
+using GmoSign.Retention.V1;
+using Google.Protobuf.WellKnownTypes;
+
+namespace GmoSign.EndToEndTests;
+
+/// <summary>Art. 21: after the export window a terminated tenant's data is destroyed — across a restart, and only its own.</summary>
+public sealed class DeletionTests
+{
+    [Fact]
+    public async Task A_terminated_tenants_data_is_shredded_after_its_export_window_and_no_one_elses()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["GmoSign__Lifecycle__CheckInterval"] = "00:00:02",
+            ["GmoSign__Lifecycle__ExportWindow"] = "00:00:08",
+        };
+        var db = await TestDatabase.CreateAsync();
+        var ports = HostPorts.Free();
+        string leaving, staying, stayingDocument;
+        byte[] stayingContent = Documents.Pdf("stays " + Guid.NewGuid());
+
+        await using (var host = await HostProcess.StartServingAsync(db.ConnectionString, ports, settings))
+        {
+            using var channel = host.GrpcChannel();
+            var op = Calls.Bearer(await Calls.LoginOperatorAsync(channel));
+            var operatorService = new OperatorService.OperatorServiceClient(channel);
+            var resellers = new ResellerService.ResellerServiceClient(channel);
+            await operatorService.PublishTermsVersionAsync(new PublishTermsVersionRequest
+            {
+                Terms = new TermsVersion { Version = "v1", EffectiveAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(1)), SummaryJa = "初版", SummaryEn = "First", Url = "https://example.jp/t" },
+            }, op);
+            var reseller = await resellers.RegisterResellerAsync(new RegisterResellerRequest { RequestId = "r", Name = "代理店", ContactEmail = "r@example.jp" }, op);
+
+            async Task<(string TenantId, Grpc.Core.Metadata Admin)> Tenant(string number, string email)
+            {
+                var submitted = await resellers.SubmitApplicationAsync(new SubmitApplicationRequest
+                {
+                    RequestId = email, Plan = "light", TermMonths = 12, AntiSocialForcesDeclared = true, AcceptedTermsVersion = "v1",
+                    Customer = new CustomerProfile { Name = email, Kind = CustomerKind.Organization, CorporateNumber = number, RepresentativeName = "代表", ContactEmail = email, Address = "東京都" },
+                }, Calls.ApiKey(reseller.ApiKey));
+                var approved = await operatorService.ApproveApplicationAsync(new ApproveApplicationRequest { ApplicationId = submitted.Application.ApplicationId }, op);
+                return (approved.Tenant.TenantId, Calls.Bearer(await Calls.LoginAsync(channel, approved.AdminLoginId, approved.AdminInitialPassword)));
+            }
+
+            var (leavingId, leavingAdmin) = await Tenant("7000012050002", "leaving@example.jp");
+            var (stayingId, stayingAdmin) = await Tenant("2000012010019", "staying@example.jp");
+            leaving = leavingId;
+            staying = stayingId;
+            for (var i = 0; i < 3; i++)
+            {
+                await Documents.UploadAsync(channel, leavingAdmin, Documents.Metadata($"解約前 {i}", "取引先", new DateOnly(2026, 1, 1), i), Documents.Pdf($"leaving {i} {Guid.NewGuid()}"));
+            }
+            stayingDocument = (await Documents.UploadAsync(channel, stayingAdmin, Documents.Metadata("継続", "取引先", new DateOnly(2026, 1, 1), 1), stayingContent)).DocumentId;
+
+            var terminated = (await resellers.TerminateTenantAsync(new TerminateTenantRequest { TenantId = leaving, Notice = "解約" }, Calls.ApiKey(reseller.ApiKey))).Tenant;
+            Assert.Equal(TenantStatus.Terminated, terminated.Status);
+            // Inside the export window the tenant can still export everything.
+            var export = await Documents.ExportAsync(channel, leavingAdmin);
+            Assert.Equal(3, export.Progress[^1].DocumentsTotal);
+            Assert.Equal(0, await host.StopAsync());
+        }
+
+        // The window closes while no host runs.
+        await Task.Delay(TimeSpan.FromSeconds(9));
+
+        await using (var host = await HostProcess.StartServingAsync(db.ConnectionString, ports, settings))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (await db.ScalarAsync<short>("SELECT status FROM reseller.tenant WHERE tenant_id = $1", Guid.Parse(leaving)) != 4 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+            var id = Guid.Parse(leaving);
+            Assert.Equal(4, await db.ScalarAsync<short>("SELECT status FROM reseller.tenant WHERE tenant_id = $1", id));
+            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM retention.document WHERE tenant_id = $1", id));
+            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM retention.blob WHERE tenant_id = $1", id));
+            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM retention.tenant_key WHERE tenant_id = $1", id));
+            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM retention.access_log WHERE tenant_id = $1", id));
+
+            using var channel = host.GrpcChannel();
+            var records = await new RetentionService.RetentionServiceClient(channel).ListDeletionRecordsAsync(new ListDeletionRecordsRequest(),
+                Calls.Bearer(await Calls.LoginOperatorAsync(channel)));
+            var record = Assert.Single(records.Records);
+            Assert.Equal(leaving, record.TenantId);
+            Assert.Equal(3, record.Documents);
+            Assert.True(record.KeyDestroyed);
+            Assert.Equal(64, record.ContentDigest.Length);
+
+            // The other tenant is untouched and its document still decrypts.
+            var login = await db.ScalarAsync<string>("SELECT login_id FROM accounts.user_account WHERE tenant_id = $1", Guid.Parse(staying));
+            Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM retention.document WHERE tenant_id = $1", Guid.Parse(staying)));
+            Assert.NotNull(login);
+        }
+
+        // A host given another master key refuses to start, naming the setting.
+        await using var wrongKey = HostProcess.Start(db.ConnectionString, HostPorts.Free(), new Dictionary<string, string>
+        {
+            ["GmoSign__Retention__MasterKey"] = Convert.ToBase64String(new byte[32]),
+        });
+        Assert.Equal(2, await wrongKey.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var fatal = Assert.Single(wrongKey.OutputLines, l => l.Contains(" FTL ", StringComparison.Ordinal));
+        Assert.Contains("GmoSign:Retention:MasterKey", fatal);
+        Assert.Contains("not the key", fatal);
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM retention.document WHERE document_id = $1", Guid.Parse(stayingDocument)));
+        Assert.NotEmpty(stayingContent);
+    }
+}
