@@ -11,14 +11,15 @@ dir="$root/.data/postgres-bench"
 pg_stop "$dir"; rm -rf "$dir"
 pg_provision "$dir" 55434
 trap 'pg_stop "$dir"' EXIT
-psql=(psql "$PG_CONNECTION" -v ON_ERROR_STOP=1 -q -X)
-"${psql[@]}" -f src/Modules/Retention/GmoSign.Retention/Migrations/0001_retention.sql
+export PGPASSWORD="$(cat "$root/.data/secrets/postgres-password")"
+psql=(psql -h 127.0.0.1 -p 55434 -U gmosign -d gmosign -v ON_ERROR_STOP=1 -q -X)
+for migration in src/Modules/Retention/GmoSign.Retention/Migrations/*.sql; do "${psql[@]}" -f "$migration"; done
 echo "==> seeding $n documents for tenant A and $((n / 5)) for tenant B"
 "${psql[@]}" <<SQL
 INSERT INTO retention.document (document_id, tenant_id, title, document_type, transaction_date, amount, currency, counterparty,
     parties, parties_text, tags, file_name, source, size_bytes, sha256, retention_until, stored_at, stored_by)
 SELECT gen_random_uuid(), t.tenant, '契約書 第' || g || '号', (ARRAY['contract','invoice','receipt','quotation'])[1 + g % 4],
-       date '2016-01-01' + (g % 3650), (g * 7919) % 10000000, 'JPY',
+       date '2016-01-01' + (g % 3650), (g::bigint * 7919) % 10000000, 'JPY',
        (ARRAY['株式会社テスト商事','テスト物産株式会社','有限会社サンプル','Acme Corporation','株式会社山田製作所'])[1 + g % 5] || ' ' || (g % 997) || '支店',
        ARRAY['担当者' || (g % 50)], '担当者' || (g % 50), CASE WHEN g % 10 = 0 THEN ARRAY['重要'] ELSE '{}' END, 'c.pdf', 1, 100000,
        sha256(g::text::bytea), date '2030-01-01', now(), 'bench'
