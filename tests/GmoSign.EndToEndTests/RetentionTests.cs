@@ -39,6 +39,24 @@ public sealed class RetentionTests(PlatformFixture platform)
         Assert.Equal(-1, raw.AsSpan().IndexOf("Encrypted at rest"u8));
         Assert.Equal(0L, await platform.Database.ScalarAsync<long>(
             "SELECT count(*) FROM retention.blob WHERE position('\\x25504446'::bytea in sealed) > 0"));
+        // A dump of the whole database, as a backup would hold it, carries no plaintext PDF.
+        var dumpTool = Directory.GetFiles("/usr/lib/postgresql", "pg_dump", SearchOption.AllDirectories).OrderDescending().First();
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(platform.Database.ConnectionString);
+        var dumpFile = Path.Combine(Path.GetTempPath(), $"gmosign-dump-{Guid.NewGuid():N}.sql");
+        var dump = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(dumpTool,
+            ["-h", builder.Host!, "-p", builder.Port.ToString(), "-U", builder.Username!, "-d", builder.Database!, "-f", dumpFile])
+        {
+            Environment = { ["PGPASSWORD"] = builder.Password },
+        })!;
+        await dump.WaitForExitAsync();
+        Assert.Equal(0, dump.ExitCode);
+        var dumped = await File.ReadAllBytesAsync(dumpFile);
+        File.Delete(dumpFile);
+        Assert.True(dumped.AsSpan().IndexOf("業務委託契約書"u8) >= 0); // the dump is real: search metadata is there …
+        Assert.Equal(-1, dumped.AsSpan().IndexOf("Encrypted at rest"u8)); // … document content is not
+        Assert.Equal(-1, dumped.AsSpan().IndexOf("%PDF-1.7"u8));
+        Assert.Equal(-1, dumped.AsSpan().IndexOf("255044462d"u8)); // not even hex-encoded (bytea text form)
+
         var key = await platform.Database.ScalarAsync<byte[]>("SELECT wrapped_key FROM retention.tenant_key WHERE tenant_id = (SELECT tenant_id FROM retention.document WHERE document_id = $1)", Guid.Parse(stored.DocumentId));
         Assert.Equal(12 + 16 + 32, key!.Length); // wrapped, not the bare key
     }
@@ -214,6 +232,23 @@ public sealed class RetentionTests(PlatformFixture platform)
         foreach (var (field, metadata, content) in cases)
         {
             var ex = await Calls.FailsAsync(() => Documents.UploadAsync(platform.Channel, admin, metadata, content));
+            Assert.True(ex.StatusCode == StatusCode.InvalidArgument, $"{field}: {ex.Status}");
+            Assert.Equal(field, Calls.ErrorInfo(ex).Field);
+        }
+        var other = new (string Field, Func<Task> Call)[]
+        {
+            ("document_id", () => Retention.GetDocumentAsync(new GetDocumentRequest { DocumentId = "nope" }, admin).ResponseAsync),
+            ("document_id", () => Documents.DownloadAsync(platform.Channel, admin, "")),
+            ("reason", () => Retention.DeleteDocumentAsync(new DeleteDocumentRequest { DocumentId = Guid.NewGuid().ToString() }, admin).ResponseAsync),
+            ("resume_offset", () => Documents.ExportAsync(platform.Channel, admin, resumeOffset: -1)),
+            ("export_id", () => Documents.ExportAsync(platform.Channel, admin, exportId: "garbage")),
+            ("transaction_date.to", () => Retention.SearchDocumentsAsync(new SearchDocumentsRequest { TransactionDate = new DateRange { From = new() { Year = 2026, Month = 2, Day = 1 }, To = new() { Year = 2026, Month = 1, Day = 1 } } }, admin).ResponseAsync),
+            ("page_size", () => Retention.SearchDocumentsAsync(new SearchDocumentsRequest { PageSize = 201 }, admin).ResponseAsync),
+            ("tags[0]", () => Retention.SearchDocumentsAsync(new SearchDocumentsRequest { Tags = { "" } }, admin).ResponseAsync),
+        };
+        foreach (var (field, call) in other)
+        {
+            var ex = await Calls.FailsAsync(call);
             Assert.True(ex.StatusCode == StatusCode.InvalidArgument, $"{field}: {ex.Status}");
             Assert.Equal(field, Calls.ErrorInfo(ex).Field);
         }

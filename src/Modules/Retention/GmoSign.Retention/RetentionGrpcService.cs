@@ -142,9 +142,10 @@ internal sealed class RetentionGrpcService(
 
     public override async Task<CorrectMetadataResponse> CorrectMetadata(CorrectMetadataRequest request, ServerCallContext context)
     {
-        var (caller, document) = await FindAsync(request.DocumentId, context);
+        Check.Id(request.DocumentId, "document_id");
         var next = DocumentRules.Validate(request.Metadata, "metadata");
         var reason = Check.Required(request.Reason, "reason", 1000);
+        var (caller, document) = await FindAsync(request.DocumentId, context);
         if (!DocumentStore.Differences(document.Meta, next).Any())
         {
             throw DomainException.Invalid("metadata", "changes nothing", "変更がありません");
@@ -186,8 +187,9 @@ internal sealed class RetentionGrpcService(
 
     public override async Task<DeleteDocumentResponse> DeleteDocument(DeleteDocumentRequest request, ServerCallContext context)
     {
-        var (caller, document) = await FindAsync(request.DocumentId, context);
+        Check.Id(request.DocumentId, "document_id");
         Check.Required(request.Reason, "reason", 1000);
+        var (caller, document) = await FindAsync(request.DocumentId, context);
         var now = clock.GetUtcNow();
         var today = Dates.Today(now);
         if (document.LegalHold)
