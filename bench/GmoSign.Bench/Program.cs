@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text;
 using GmoSign.Signing.Pdf;
 
 // Measures the signing operation at three depths on this machine, single-threaded and on all cores:
@@ -43,27 +42,4 @@ async Task Report(string name, int threads, Func<ValueTask> operation)
     Console.WriteLine($"{name,-38} {threads,7} {count / elapsed,10:N0} {elapsed * 1e6 * threads / count,9:N1}");
 }
 
-static byte[] OnePagePdf()
-{
-    const string content = "BT /F1 18 Tf 72 720 Td (Service Agreement) Tj ET";
-    string[] objects =
-    [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        $"<< /Length {content.Length} >>\nstream\n{content}\nendstream",
-    ];
-    var text = new StringBuilder("%PDF-1.7\n");
-    var offsets = new List<int>();
-    for (var i = 0; i < objects.Length; i++)
-    {
-        offsets.Add(text.Length);
-        text.Append($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
-    }
-    var xref = text.Length;
-    text.Append($"xref\n0 {objects.Length + 1}\n0000000000 65535 f\r\n");
-    offsets.ForEach(o => text.Append($"{o:D10} 00000 n\r\n"));
-    text.Append($"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
-    return Encoding.ASCII.GetBytes(text.ToString());
-}
+static byte[] OnePagePdf() => GmoSign.Testing.MinimalPdf.Create("Service Agreement");

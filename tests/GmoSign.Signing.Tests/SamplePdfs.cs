@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace GmoSign.Signing.Tests;
 
@@ -26,34 +25,9 @@ public sealed class SamplePdfs : IDisposable
 
     public static IEnumerable<object[]> Producers => [["classic.pdf"], ["objstm.pdf"], ["linearized.pdf"], ["ghostscript.pdf"]];
 
-    /// <summary>A one-page PDF with a classic cross-reference table, offsets computed as written.</summary>
-    public static byte[] Classic(string text)
-    {
-        var content = $"BT /F1 18 Tf 72 720 Td ({text}) Tj ET";
-        var objects = new[]
-        {
-            "<< /Type /Catalog /Pages 2 0 R >>",
-            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            $"<< /Length {content.Length} >>\nstream\n{content}\nendstream",
-        };
-        var pdf = new StringBuilder("%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n");
-        var offsets = new List<int>();
-        for (var i = 0; i < objects.Length; i++)
-        {
-            offsets.Add(Encoding.Latin1.GetByteCount(pdf.ToString()));
-            pdf.Append($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
-        }
-        var xref = Encoding.Latin1.GetByteCount(pdf.ToString());
-        pdf.Append($"xref\n0 {objects.Length + 1}\n0000000000 65535 f\r\n");
-        foreach (var offset in offsets)
-        {
-            pdf.Append($"{offset:D10} 00000 n\r\n");
-        }
-        pdf.Append($"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R /ID [<00112233445566778899AABBCCDDEEFF> <00112233445566778899AABBCCDDEEFF>] >>\nstartxref\n{xref}\n%%EOF\n");
-        return Encoding.Latin1.GetBytes(pdf.ToString());
-    }
+    /// <summary>A one-page PDF with a classic cross-reference table and a file identifier.</summary>
+    public static byte[] Classic(string text) =>
+        GmoSign.Testing.MinimalPdf.Create(text, Convert.FromHexString("00112233445566778899AABBCCDDEEFF"));
 
     private static void Require((int ExitCode, string Output) result)
     {

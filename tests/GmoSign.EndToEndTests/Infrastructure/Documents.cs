@@ -1,4 +1,3 @@
-using System.Text;
 using GmoSign.Common.V1;
 using GmoSign.Retention.V1;
 using Google.Protobuf;
@@ -11,30 +10,7 @@ namespace GmoSign.EndToEndTests.Infrastructure;
 public static class Documents
 {
     /// <summary>A small valid PDF whose text makes its bytes unique.</summary>
-    public static byte[] Pdf(string text)
-    {
-        var content = $"BT /F1 12 Tf 72 720 Td ({text}) Tj ET";
-        string[] objects =
-        [
-            "<< /Type /Catalog /Pages 2 0 R >>",
-            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            $"<< /Length {content.Length} >>\nstream\n{content}\nendstream",
-        ];
-        var pdf = new StringBuilder("%PDF-1.7\n");
-        var offsets = new List<int>();
-        for (var i = 0; i < objects.Length; i++)
-        {
-            offsets.Add(pdf.Length);
-            pdf.Append($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
-        }
-        var xref = pdf.Length;
-        pdf.Append($"xref\n0 {objects.Length + 1}\n0000000000 65535 f\r\n");
-        offsets.ForEach(o => pdf.Append($"{o:D10} 00000 n\r\n"));
-        pdf.Append($"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
-        return Encoding.ASCII.GetBytes(pdf.ToString());
-    }
+    public static byte[] Pdf(string text) => GmoSign.Testing.MinimalPdf.Create(text);
 
     public static DocumentMetadata Metadata(string title, string counterparty, DateOnly date, long amount, string type = "contract", params string[] tags) => new()
     {

@@ -111,17 +111,16 @@ internal sealed class TenantExport(DocumentStore documents, IDocumentBlobStore b
         var csv = new StringBuilder("document_id,title,document_type,transaction_date,amount,currency,counterparty,parties,tags,file_name,sha256,retention_until,legal_hold\r\n");
         foreach (var d in records)
         {
-            csv.AppendJoin(',', new[]
-            {
-                d.DocumentId.ToString(), d.Meta.Title, d.Meta.DocumentType, d.Meta.TransactionDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            CsvRow(csv, d.DocumentId.ToString(), d.Meta.Title, d.Meta.DocumentType, d.Meta.TransactionDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 d.Meta.Amount.ToString(CultureInfo.InvariantCulture), d.Meta.Currency, d.Meta.Counterparty, string.Join(';', d.Meta.Parties),
                 string.Join(';', d.Meta.Tags), d.Meta.FileName, Convert.ToHexString(d.Sha256).ToLowerInvariant(),
-                d.RetentionUntil.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.LegalHold ? "true" : "false",
-            }.Select(Csv)).Append("\r\n");
+                d.RetentionUntil.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.LegalHold ? "true" : "false");
         }
         // UTF-8 with BOM so that spreadsheet software shows the Japanese text correctly.
         return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];
     }
+
+    private static void CsvRow(StringBuilder csv, params string[] values) => csv.AppendJoin(',', values.Select(Csv)).Append("\r\n");
 
     private static string Csv(string value) =>
         value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
@@ -139,11 +138,8 @@ internal sealed class TenantExport(DocumentStore documents, IDocumentBlobStore b
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                corrections.AppendJoin(',', new[]
-                {
-                    reader.GetGuid(0).ToString(), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetGuid(4).ToString(),
-                    reader.GetFieldValue<DateTimeOffset>(5).ToString("O", CultureInfo.InvariantCulture), reader.GetString(6),
-                }.Select(Csv)).Append("\r\n");
+                CsvRow(corrections, reader.GetGuid(0).ToString(), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                    reader.GetGuid(4).ToString(), reader.GetFieldValue<DateTimeOffset>(5).ToString("O", CultureInfo.InvariantCulture), reader.GetString(6));
             }
         }
         var accesses = new StringBuilder("document_id,action,actor,ip_address,at\r\n");
@@ -157,11 +153,8 @@ internal sealed class TenantExport(DocumentStore documents, IDocumentBlobStore b
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                accesses.AppendJoin(',', new[]
-                {
-                    reader.IsDBNull(0) ? "" : reader.GetGuid(0).ToString(), reader.GetString(1), reader.GetString(2),
-                    reader.IsDBNull(3) ? "" : reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4).ToString("O", CultureInfo.InvariantCulture),
-                }.Select(Csv)).Append("\r\n");
+                CsvRow(accesses, reader.IsDBNull(0) ? "" : reader.GetGuid(0).ToString(), reader.GetString(1), reader.GetString(2),
+                    reader.IsDBNull(3) ? "" : reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4).ToString("O", CultureInfo.InvariantCulture));
             }
         }
         return ([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(corrections.ToString())],
