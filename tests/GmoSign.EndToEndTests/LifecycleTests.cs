@@ -51,6 +51,22 @@ public sealed class LifecycleTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task An_approval_claimed_by_another_operator_is_not_taken_over()
+    {
+        var submitted = (await platform.Resellers.SubmitApplicationAsync(platform.OrganizationApplication(), platform.AsReseller)).Application;
+        var id = Guid.Parse(submitted.ApplicationId);
+        // Another operator's approval stopped half-way (its claim is in the database).
+        await platform.Database.ExecuteAsync("UPDATE reseller.application SET status = 4, decided_by = $2 WHERE application_id = $1", id, Guid.NewGuid());
+
+        var ex = await Calls.FailsAsync(() => platform.Operator.ApproveApplicationAsync(
+            new ApproveApplicationRequest { ApplicationId = submitted.ApplicationId }, platform.AsOperator).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Equal("APPLICATION_BEING_APPROVED", Calls.ErrorInfo(ex).Reason);
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM reseller.tenant WHERE tenant_id = $1", id));
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM accounts.user_account WHERE tenant_id = $1", id));
+    }
+
+    [Fact]
     public async Task Approval_creates_the_tenant_whose_admin_signs_in_and_fills_its_seats()
     {
         var tenant = await platform.NewTenantAsync("light", 12,

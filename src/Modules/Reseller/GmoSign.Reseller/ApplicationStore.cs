@@ -122,6 +122,7 @@ internal sealed class ApplicationStore(NpgsqlDataSource db)
                 decision_note = coalesce($7, decision_note),
                 tenant_id = coalesce($8, tenant_id)
             WHERE application_id = $1 AND status = ANY($2)
+              AND (status <> 4 OR decided_by = $4)   -- only the operator who claimed an approval may finish it
             RETURNING {Columns}
             """);
         command.Parameters.AddWithValue(applicationId);

@@ -80,6 +80,7 @@ internal sealed class ContractStore(NpgsqlDataSource db)
             UPDATE reseller.change_request
             SET status = $3, decided_by = $4, decided_at = $5, decision_note = coalesce($6, decision_note)
             WHERE change_request_id = $1 AND status = ANY($2)
+              AND (status <> 4 OR decided_by = $4)   -- only the operator who claimed a confirmation may finish it
             RETURNING {ChangeColumns}
             """);
         command.Parameters.AddWithValue(id);

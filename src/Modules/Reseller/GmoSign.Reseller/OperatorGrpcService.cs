@@ -279,12 +279,18 @@ internal sealed class OperatorGrpcService(
 
     private static void EnsureUndecided(ApplicationRecord application, params ApplicationState[] allowed)
     {
-        if (!allowed.Contains(application.State))
+        if (allowed.Contains(application.State))
         {
-            throw DomainException.Precondition("APPLICATION_DECIDED",
-                $"The application is already {application.State.ToString().ToLowerInvariant()}.",
-                application.State == ApplicationState.Rejected ? "申込は既に却下されています。" : "申込は既に承認されています。");
+            return;
         }
+        throw application.State switch
+        {
+            ApplicationState.Approving => DomainException.Precondition("APPLICATION_BEING_APPROVED",
+                "Another operator is approving this application.", "この申込は別のオペレーターが承認処理中です。"),
+            ApplicationState.Rejected => DomainException.Precondition("APPLICATION_DECIDED",
+                "The application is already rejected.", "申込は既に却下されています。"),
+            _ => DomainException.Precondition("APPLICATION_DECIDED", "The application is already approved.", "申込は既に承認されています。"),
+        };
     }
 
     private static Maintenance ToProto(MaintenanceNotice n, DateTimeOffset now) => new()
