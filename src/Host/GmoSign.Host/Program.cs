@@ -97,7 +97,15 @@ builder.Services.AddGrpc(o =>
     o.Interceptors.Add<ErrorInterceptor>();
     o.Interceptors.Add<AuthenticationInterceptor>();
     o.Interceptors.Add<MaintenanceInterceptor>();
+    o.Interceptors.Add<RateLimitInterceptor>();
 });
+builder.Services.Configure<RateLimitOptions>(builder.Configuration.GetSection(RateLimitOptions.Section));
+// Interceptors registered in DI are created once (grpc-dotnet otherwise activates them per call); the rate limiter's
+// counters and the authenticator's resolver lists live for the process.
+builder.Services.AddSingleton<ErrorInterceptor>();
+builder.Services.AddSingleton<AuthenticationInterceptor>();
+builder.Services.AddSingleton<MaintenanceInterceptor>();
+builder.Services.AddSingleton<RateLimitInterceptor>();
 builder.Services.AddGrpcReflection();
 builder.Services.AddGrpcHealthChecks()
     .AddCheck<SiloHealthCheck>("silo")
