@@ -22,9 +22,7 @@ try
 catch (ConfigurationException ex)
 {
     Log.Logger = CreateLogger(builder.Configuration, json: false);
-    Log.Fatal("Start-up stopped: {Problem}", ex.Message);
-    await Log.CloseAndFlushAsync();
-    return 2;
+    return await StopAsync(ex.Message);
 }
 
 Log.Logger = CreateLogger(builder.Configuration, settings.JsonLogs);
@@ -39,9 +37,7 @@ try
 }
 catch (ConfigurationException ex)
 {
-    Log.Fatal("Start-up stopped: {Problem}", ex.Message);
-    await Log.CloseAndFlushAsync();
-    return 2;
+    return await StopAsync(ex.Message);
 }
 
 builder.Services.AddSingleton(dataSource);
@@ -125,9 +121,7 @@ try
 }
 catch (MasterKeyException ex)
 {
-    Log.Fatal("Start-up stopped: {Problem}", ex.Message);
-    await Log.CloseAndFlushAsync();
-    return 2;
+    return await StopAsync(ex.Message);
 }
 
 app.UseRouting();
@@ -152,6 +146,14 @@ catch (Exception ex)
 finally
 {
     await Log.CloseAndFlushAsync();
+}
+
+// A wrong or missing setting ends start-up with one log line naming it, and exit code 2.
+static async Task<int> StopAsync(string problem)
+{
+    Log.Fatal("Start-up stopped: {Problem}", problem);
+    await Log.CloseAndFlushAsync();
+    return 2;
 }
 
 static Serilog.ILogger CreateLogger(IConfiguration configuration, bool json)

@@ -14,7 +14,7 @@ public sealed class MasterKeyException(string message) : Exception(message);
 /// data so a sealed blob cannot be moved to another document). Deleting the wrapped key makes every copy of the
 /// tenant's documents unreadable (crypto-shredding). Unwrapped keys are cached in memory for the hot path.
 /// </summary>
-internal sealed class DocumentVault(NpgsqlDataSource db, IOptions<RetentionOptions> options)
+internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blobs, IOptions<RetentionOptions> options)
 {
     private const int NonceSize = 12;
     private const int TagSize = 16;
@@ -70,6 +70,12 @@ internal sealed class DocumentVault(NpgsqlDataSource db, IOptions<RetentionOptio
 
     public async Task<byte[]> OpenAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, CancellationToken cancellationToken) =>
         Open(await TenantKeyAsync(tenantId, create: false, cancellationToken), sealedBytes, documentId.ToByteArray());
+
+    /// <summary>A stored document's plaintext, or null when its sealed bytes are gone.</summary>
+    public async Task<byte[]?> ReadAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken) =>
+        await blobs.GetAsync(tenantId, documentId, cancellationToken) is { } sealedBytes
+            ? await OpenAsync(tenantId, documentId, sealedBytes, cancellationToken)
+            : null;
 
     /// <summary>Forgets a destroyed tenant key on this host.</summary>
     public void Forget(Guid tenantId) => _keys.TryRemove(tenantId, out _);

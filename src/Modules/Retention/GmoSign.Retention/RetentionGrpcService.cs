@@ -224,9 +224,8 @@ internal sealed class RetentionGrpcService(
 
     internal async Task<byte[]> ReadContentAsync(DocumentRecord document, CancellationToken cancellationToken)
     {
-        var sealedBytes = await blobs.GetAsync(document.TenantId, document.DocumentId, cancellationToken)
+        return await vault.ReadAsync(document.TenantId, document.DocumentId, cancellationToken)
             ?? throw DomainException.NotFound("Document content", "文書の内容", "document_id");
-        return await vault.OpenAsync(document.TenantId, document.DocumentId, sealedBytes, cancellationToken);
     }
 
     private async Task<(Caller Caller, DocumentRecord Document)> FindAsync(string? documentIdText, ServerCallContext context)

@@ -17,7 +17,7 @@ namespace GmoSign.Retention;
 /// logs up to that moment); the ZIP is written deterministically (stored entries, fixed times), so a call with the
 /// export id and the bytes already received continues exactly where the interrupted one stopped.
 /// </summary>
-internal sealed class TenantExport(DocumentStore documents, IDocumentBlobStore blobs, DocumentVault vault, TimeProvider clock)
+internal sealed class TenantExport(DocumentStore documents, DocumentVault vault, TimeProvider clock)
 {
     private const int ChunkSize = RetentionGrpcService.ChunkSize;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -43,9 +43,7 @@ internal sealed class TenantExport(DocumentStore documents, IDocumentBlobStore b
         var records = new List<DocumentRecord>();
         foreach (var id in snapshot.DocumentIds)
         {
-            records.Add(await documents.GetAsync(tenantId, id, cancellationToken)
-                ?? throw DomainException.Precondition("EXPORT_STALE", "A document of this export was deleted since; start a new export.",
-                    "このエクスポートの文書が削除されました。新しいエクスポートを開始してください。"));
+            records.Add(await documents.GetAsync(tenantId, id, cancellationToken) ?? throw Stale());
         }
 
         var sink = new ChunkSink(request.ResumeOffset, stream);
@@ -56,10 +54,7 @@ internal sealed class TenantExport(DocumentStore documents, IDocumentBlobStore b
             {
                 await stream.WriteAsync(Progress(snapshot, i, records.Count, 0), cancellationToken);
                 var record = records[i];
-                var sealedBytes = await blobs.GetAsync(tenantId, record.DocumentId, cancellationToken)
-                    ?? throw DomainException.Precondition("EXPORT_STALE", "A document of this export was deleted since; start a new export.",
-                        "このエクスポートの文書が削除されました。新しいエクスポートを開始してください。");
-                var content = await vault.OpenAsync(tenantId, record.DocumentId, sealedBytes, cancellationToken);
+                var content = await vault.ReadAsync(tenantId, record.DocumentId, cancellationToken) ?? throw Stale();
                 Add(zip, $"documents/{record.Meta.TransactionDate:yyyy-MM-dd}_{record.DocumentId:N}_{record.Meta.FileName}", content, stamp);
                 await sink.FlushAsync(cancellationToken);
             }
@@ -72,6 +67,10 @@ internal sealed class TenantExport(DocumentStore documents, IDocumentBlobStore b
         await sink.FlushAsync(cancellationToken, final: true);
         await stream.WriteAsync(Progress(snapshot, records.Count, records.Count, sink.Position), cancellationToken);
     }
+
+    private static DomainException Stale() => DomainException.Precondition("EXPORT_STALE",
+        "A document of this export was deleted since; start a new export.",
+        "このエクスポートの文書が削除されました。新しいエクスポートを開始してください。");
 
     private static ExportDocumentsResponse Progress(Snapshot s, int done, int total, long bytes) => new()
     {
