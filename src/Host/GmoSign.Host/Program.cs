@@ -52,15 +52,17 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 
 var lifecycle = builder.Configuration.GetSection(LifecycleOptions.Section).Get<LifecycleOptions>() ?? new LifecycleOptions();
 builder.Services.Configure<LifecycleOptions>(builder.Configuration.GetSection(LifecycleOptions.Section));
+var envelopes = builder.Configuration.GetSection(EnvelopeOptions.Section).Get<EnvelopeOptions>() ?? new EnvelopeOptions();
 
 builder.UseOrleans(silo =>
 {
     // Tests and demonstrations run the lifecycle clock in seconds; production keeps Orleans' one-minute floor.
     silo.Configure<Orleans.Hosting.ReminderOptions>(o =>
     {
-        if (lifecycle.CheckInterval < o.MinimumReminderPeriod)
+        var shortest = lifecycle.CheckInterval < envelopes.DeadlineCheckPeriod ? lifecycle.CheckInterval : envelopes.DeadlineCheckPeriod;
+        if (shortest < o.MinimumReminderPeriod)
         {
-            o.MinimumReminderPeriod = lifecycle.CheckInterval;
+            o.MinimumReminderPeriod = shortest;
         }
     });
     const string invariant = "Npgsql";

@@ -68,6 +68,9 @@ public sealed partial class HostProcess : IAsyncDisposable
         HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
     });
 
+    /// <summary>One development PKI for every host of the test run (created by the first host that starts).</summary>
+    public static readonly string PkiDirectory = Path.Combine(Path.GetTempPath(), "gmosign-e2e-pki");
+
     public static HostProcess Start(string? connectionString, HostPorts? ports = null, IDictionary<string, string>? settings = null)
     {
         ports ??= HostPorts.Free();
@@ -89,6 +92,7 @@ public sealed partial class HostProcess : IAsyncDisposable
         env["GmoSign__Accounts__BootstrapOperatorLoginId"] = OperatorLogin;
         env["GmoSign__Accounts__BootstrapOperatorPassword"] = OperatorPassword;
         env["GmoSign__Retention__MasterKey"] = MasterKey;
+        env["GmoSign__Signing__PkiDirectory"] = PkiDirectory;
         env["DOTNET_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

@@ -31,6 +31,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         ["GmoSign__Lifecycle__CheckInterval"] = "00:00:02",
         ["GmoSign__Lifecycle__MonthLengthOverride"] = MonthLength.ToString("c"),
         ["GmoSign__Retention__MaxDocumentBytes"] = (2 * 1024 * 1024).ToString(),
+        ["GmoSign__Signing__MaxDocumentBytes"] = (2 * 1024 * 1024).ToString(),
     };
 
     public AccountsService.AccountsServiceClient Accounts => new(Channel);

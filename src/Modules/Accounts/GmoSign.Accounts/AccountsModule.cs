@@ -55,6 +55,7 @@ public static class AccountsModule
         services.AddSingleton<ICallerCheck>(sp => sp.GetRequiredService<IpAllowList>());
         services.AddSingleton<Delegations>();
         services.AddSingleton<GmoSign.Accounts.Contracts.IDelegationLookup>(sp => sp.GetRequiredService<Delegations>());
+        services.AddSingleton<GmoSign.Accounts.Contracts.ITenantUserLookup, TenantUserLookup>();
         services.AddSingleton<GmoSign.Accounts.Contracts.ITenantUserProvisioning>(sp => sp.GetRequiredService<TenantAdministration>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<SessionService>());
         services.AddHostedService<OperatorBootstrap>();

@@ -10,7 +10,14 @@ internal sealed record DocumentMeta(
 
 internal sealed record DocumentRecord(
     Guid DocumentId, Guid TenantId, DocumentMeta Meta, short Source, long SizeBytes, byte[] Sha256, DateOnly RetentionUntil,
-    bool LegalHold, DateTimeOffset StoredAt);
+    bool LegalHold, DateTimeOffset StoredAt)
+{
+    /// <summary>The completed envelope the document came from (source 2).</summary>
+    public Guid? EnvelopeId { get; init; }
+
+    /// <summary><c>stored</c> for uploads, the envelope's outcome (<c>completed</c>) for envelope documents.</summary>
+    public string Status { get; init; } = "stored";
+}
 
 internal sealed record SearchQuery(
     DateOnly? From, DateOnly? To, long? MinAmount, long? MaxAmount, string? Counterparty, string? Title, string[] Tags,
@@ -24,7 +31,7 @@ internal sealed record AccessRecord(string Action, string Actor, string? IpAddre
 internal sealed class DocumentStore(NpgsqlDataSource db)
 {
     private const string Columns = "document_id, tenant_id, title, document_type, transaction_date, amount, currency, counterparty, parties, tags, " +
-        "file_name, source, size_bytes, sha256, retention_until, legal_hold, stored_at";
+        "file_name, source, size_bytes, sha256, retention_until, legal_hold, stored_at, envelope_id, status";
 
     public NpgsqlDataSource DataSource => db;
 
@@ -32,12 +39,12 @@ internal sealed class DocumentStore(NpgsqlDataSource db)
     {
         await using var command = new NpgsqlCommand($"""
             INSERT INTO retention.document ({Columns}, parties_text, stored_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
             """, transaction.Connection, transaction);
         var m = d.Meta;
         foreach (var value in new object[] { d.DocumentId, d.TenantId, m.Title, m.DocumentType, m.TransactionDate, m.Amount, m.Currency, m.Counterparty,
                      m.Parties, m.Tags, m.FileName, d.Source, d.SizeBytes, d.Sha256, d.RetentionUntil, d.LegalHold, d.StoredAt,
-                     string.Join('\n', m.Parties), storedBy })
+                     d.EnvelopeId.HasValue ? d.EnvelopeId.Value : (object)DBNull.Value, d.Status, string.Join('\n', m.Parties), storedBy })
         {
             command.Parameters.AddWithValue(value);
         }
@@ -227,5 +234,9 @@ internal sealed class DocumentStore(NpgsqlDataSource db)
         new DocumentMeta(r.GetString(2), r.GetString(3), r.GetFieldValue<DateOnly>(4), r.GetInt64(5), r.GetString(6), r.GetString(7),
             r.GetFieldValue<string[]>(8), r.GetFieldValue<string[]>(9), r.GetString(10)),
         r.GetInt16(11), r.GetInt64(12), r.GetFieldValue<byte[]>(13), r.GetFieldValue<DateOnly>(14), r.GetBoolean(15),
-        r.GetFieldValue<DateTimeOffset>(16));
+        r.GetFieldValue<DateTimeOffset>(16))
+    {
+        EnvelopeId = r.IsDBNull(17) ? null : r.GetGuid(17),
+        Status = r.GetString(18),
+    };
 }

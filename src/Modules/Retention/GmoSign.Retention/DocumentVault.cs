@@ -77,6 +77,10 @@ internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blob
             ? await OpenAsync(tenantId, documentId, sealedBytes, cancellationToken)
             : null;
 
+    /// <summary>A key for one purpose, derived from the master key (HKDF-SHA256), identical on every host.</summary>
+    public byte[] DeriveKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, Master, 32, salt: "GmoSign key derivation"u8.ToArray(), info: System.Text.Encoding.UTF8.GetBytes(purpose));
+
     /// <summary>Forgets a destroyed tenant key on this host.</summary>
     public void Forget(Guid tenantId) => _keys.TryRemove(tenantId, out _);
 

@@ -52,6 +52,11 @@ public static class RetentionModule
         services.AddSingleton<TenantExport>();
         services.AddSingleton<DeletionRecords>();
         services.AddSingleton<ITenantDataDeletion>(sp => sp.GetRequiredService<DeletionRecords>());
+        services.AddSingleton<EnvelopeArchive>();
+        services.AddSingleton<IDocumentContent>(sp => sp.GetRequiredService<EnvelopeArchive>());
+        services.AddSingleton<IEnvelopeArchive>(sp => sp.GetRequiredService<EnvelopeArchive>());
+        services.AddSingleton<IKeyDerivation>(sp => sp.GetRequiredService<EnvelopeArchive>());
+        services.AddSingleton<IRetentionPolicy>(sp => sp.GetRequiredService<EnvelopeArchive>());
         return services.AddRpcAccessRules(AccessRules);
     }
 

@@ -55,6 +55,67 @@ public sealed class DevelopmentPki : IDisposable
         return pki;
     }
 
+    /// <summary>
+    /// The PKI kept in <paramref name="directory"/> (PEM files, owner-only permissions), created there on first use.
+    /// Hosts sharing the folder race safely: the first complete set written wins and everyone loads it.
+    /// </summary>
+    public static DevelopmentPki LoadOrCreate(string directory, string organization = "GmoSign Development")
+    {
+        var marker = Path.Combine(directory, "complete");
+        if (!File.Exists(marker))
+        {
+            Directory.CreateDirectory(directory);
+            var staging = Path.Combine(directory, $".staging-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(staging);
+            using (var created = Create(organization))
+            {
+                Write(staging, "root", created.Root, null);
+                Write(staging, "issuing-ca", created.IssuingCa, created.IssuingCa.GetECDsaPrivateKey());
+                Write(staging, "document-signing", created.PlatformSigner.Certificate, created.PlatformSigner.Key);
+                Write(staging, "timestamping", created.Timestamping.Certificate, created.Timestamping.Key);
+            }
+            try
+            {
+                // Directory.Move is atomic on one file system; the loser of a race discards its set.
+                Directory.Move(staging, Path.Combine(directory, "current"));
+                File.WriteAllText(marker, DateTimeOffset.UtcNow.ToString("O"));
+            }
+            catch (IOException)
+            {
+                Directory.Delete(staging, recursive: true);
+                SpinWait.SpinUntil(() => File.Exists(marker), TimeSpan.FromSeconds(10));
+            }
+        }
+        var folder = Path.Combine(directory, "current");
+        var root = X509CertificateLoader.LoadCertificate(File.ReadAllBytes(Path.Combine(folder, "root.crt")));
+        var ca = Read(folder, "issuing-ca");
+        return new DevelopmentPki(root, ca,
+            new SigningIdentity(Read(folder, "document-signing"), [X509CertificateLoader.LoadCertificate(ca.RawData), X509CertificateLoader.LoadCertificate(root.RawData)]),
+            new SigningIdentity(Read(folder, "timestamping"), [X509CertificateLoader.LoadCertificate(ca.RawData), X509CertificateLoader.LoadCertificate(root.RawData)]));
+    }
+
+    private static void Write(string folder, string name, X509Certificate2 certificate, ECDsa? key)
+    {
+        File.WriteAllBytes(Path.Combine(folder, $"{name}.crt"), certificate.RawData);
+        if (key is not null)
+        {
+            var path = Path.Combine(folder, $"{name}.key");
+            File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+    }
+
+    private static X509Certificate2 Read(string folder, string name)
+    {
+        using var certificate = X509CertificateLoader.LoadCertificate(File.ReadAllBytes(Path.Combine(folder, $"{name}.crt")));
+        using var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(Path.Combine(folder, $"{name}.key")));
+        return certificate.CopyWithPrivateKey(key);
+    }
+
     /// <summary>A certificate for a person (certificate-type signing, 当事者型), valid for <paramref name="years"/>.</summary>
     public SigningIdentity IssueSigner(string commonName, string email, int years = 1)
     {

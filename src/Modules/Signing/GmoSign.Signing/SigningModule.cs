@@ -1,12 +1,12 @@
+using GmoSign.Grains;
 using GmoSign.Platform.Database;
 using GmoSign.Platform.Security;
+using GmoSign.Signing.Contracts;
 using GmoSign.Signing.V1;
-using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace GmoSign.Signing;
 
@@ -19,15 +19,47 @@ public static class SigningModule
     {
         get
         {
-            var service = SigningService.Descriptor;
-            yield return RpcAccess.For(service, nameof(SigningService.SigningServiceBase.GetSigningLimits),
-                CallerKind.Operator, CallerKind.TenantUser, CallerKind.Integration);
+            const CallerKind op = CallerKind.Operator, user = CallerKind.TenantUser, integration = CallerKind.Integration, signer = CallerKind.Signer;
+            var s = SigningService.Descriptor;
+            yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.GetSigningLimits), op, user, integration);
+            foreach (var method in new[]
+            {
+                nameof(SigningService.SigningServiceBase.CreateEnvelope), nameof(SigningService.SigningServiceBase.UploadDocument),
+                nameof(SigningService.SigningServiceBase.SendEnvelope), nameof(SigningService.SigningServiceBase.GetEnvelope),
+                nameof(SigningService.SigningServiceBase.ListEnvelopes), nameof(SigningService.SigningServiceBase.VoidEnvelope),
+                nameof(SigningService.SigningServiceBase.ResendNotification), nameof(SigningService.SigningServiceBase.CreateSigningLink),
+                nameof(SigningService.SigningServiceBase.GetAuditTrail), nameof(SigningService.SigningServiceBase.VerifyAuditTrail),
+            })
+            {
+                yield return RpcAccess.For(s, method, user, integration);
+            }
+            // Approvers are people of the tenant.
+            yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.ApproveEnvelope), user);
+            foreach (var method in new[]
+            {
+                nameof(SigningService.SigningServiceBase.OpenEnvelope), nameof(SigningService.SigningServiceBase.SignEnvelope),
+                nameof(SigningService.SigningServiceBase.DeclineEnvelope), nameof(SigningService.SigningServiceBase.ReassignRecipient),
+            })
+            {
+                yield return RpcAccess.For(s, method, signer, user);
+            }
+            yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.DownloadDocument), signer, user, integration);
+            yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.VerifyDocument), signer, user, integration);
         }
     }
 
     public static IServiceCollection AddSigningModule(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<SigningOptions>(configuration.GetSection(SigningOptions.Section));
+        services.Configure<EnvelopeOptions>(configuration.GetSection(EnvelopeOptions.Section));
+        services.Configure<SigningKeysOptions>(configuration.GetSection(SigningKeysOptions.Section));
+        services.AddSingleton<EnvelopeStore>();
+        services.AddSingleton<IEnvelopeStore>(sp => sp.GetRequiredService<EnvelopeStore>());
+        services.AddSingleton<PdfSignatures>();
+        services.AddSingleton<IPdfSignatures>(sp => sp.GetRequiredService<PdfSignatures>());
+        services.AddSingleton<PdfVerification>();
+        services.AddSingleton<SigningLinks>();
+        services.AddSingleton<ISigningLinks>(sp => sp.GetRequiredService<SigningLinks>());
+        services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<SigningLinks>());
         return services.AddRpcAccessRules(AccessRules);
     }
 
@@ -35,24 +67,5 @@ public static class SigningModule
     {
         endpoints.MapGrpcService<SigningGrpcService>();
         return endpoints;
-    }
-}
-
-internal sealed class SigningGrpcService(IOptions<SigningOptions> options) : SigningService.SigningServiceBase
-{
-    public override Task<GetSigningLimitsResponse> GetSigningLimits(GetSigningLimitsRequest request, ServerCallContext context)
-    {
-        var o = options.Value;
-        return Task.FromResult(new GetSigningLimitsResponse
-        {
-            MaxDocumentsPerEnvelope = o.MaxDocumentsPerEnvelope,
-            MaxDocumentBytes = o.MaxDocumentBytes,
-            MaxEnvelopeBytes = o.MaxEnvelopeBytes,
-            DefaultExpiryDays = o.DefaultExpiryDays,
-            MaxExpiryDays = o.MaxExpiryDays,
-            DefaultReminderDaysBeforeExpiry = { o.DefaultReminderDaysBeforeExpiry },
-            // Certificate-type signing joins when tenant options arrive (issue: accounts and lifecycle).
-            SignatureTypes = { SignatureType.Witness },
-        });
     }
 }

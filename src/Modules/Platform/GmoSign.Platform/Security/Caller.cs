@@ -10,6 +10,8 @@ public enum CallerKind
     Reseller = 2,
     TenantUser = 3,
     Integration = 4,
+    /// <summary>A recipient holding a signing link (one recipient of one envelope).</summary>
+    Signer = 5,
 }
 
 /// <summary>
@@ -37,6 +39,12 @@ public sealed record Caller(
     /// The tenant requires two-factor sign-in and this user has not enrolled yet: the session may only enroll.
     /// </summary>
     public bool EnrollmentOnly { get; init; }
+
+    /// <summary>For <see cref="CallerKind.Signer"/>: the envelope and recipient the signing link is for.</summary>
+    public Guid? EnvelopeId { get; init; }
+
+    /// <inheritdoc cref="EnvelopeId"/>
+    public Guid? RecipientId { get; init; }
 
     public bool HasRole(string role) => Roles.Contains(role, StringComparer.Ordinal);
 

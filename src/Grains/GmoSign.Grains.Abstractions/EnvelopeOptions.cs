@@ -1,0 +1,28 @@
+namespace GmoSign.Grains;
+
+/// <summary>Configuration section <c>GmoSign:Signing</c>: envelope limits, deadlines and reminders (defaults follow GMO Sign).</summary>
+public sealed class EnvelopeOptions
+{
+    public const string Section = "GmoSign:Signing";
+
+    public int MaxDocumentsPerEnvelope { get; set; } = 100;
+    public long MaxDocumentBytes { get; set; } = 50L * 1024 * 1024;
+    public long MaxEnvelopeBytes { get; set; } = 200L * 1024 * 1024;
+    public int MaxRecipients { get; set; } = 50;
+    public int DefaultExpiryDays { get; set; } = 30;
+    public int MaxExpiryDays { get; set; } = 30;
+    public int[] DefaultReminderDaysBeforeExpiry { get; set; } = [23, 16, 9, 2];
+
+    /// <summary>
+    /// For tests and demonstrations only: a "day" of expiry and reminder schedules lasts this long instead of 24 hours.
+    /// </summary>
+    public TimeSpan? DayLengthOverride { get; set; }
+
+    /// <summary>Period of the envelope's durable deadline reminder (a safety net; each firing reschedules it).</summary>
+    public TimeSpan DeadlineCheckPeriod { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Documents up to this size stay in the activation's memory between signatures (the sign hot path).</summary>
+    public long ContentCacheBytes { get; set; } = 8 * 1024 * 1024;
+
+    public TimeSpan Day => DayLengthOverride ?? TimeSpan.FromDays(1);
+}

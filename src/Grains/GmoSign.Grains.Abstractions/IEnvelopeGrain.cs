@@ -1,0 +1,147 @@
+namespace GmoSign.Grains;
+
+public enum EnvelopeStatus
+{
+    Draft = 1,
+    Approval = 2,
+    Sent = 3,
+    Completed = 4,
+    Declined = 5,
+    Voided = 6,
+    Expired = 7,
+}
+
+public enum RecipientStatus
+{
+    Pending = 1,
+    Notified = 2,
+    Viewed = 3,
+    Signed = 4,
+    Declined = 5,
+    Reassigned = 6,
+}
+
+/// <summary>Who performs an action, as the audit trail records it (from the call: user, IP, user agent).</summary>
+[GenerateSerializer, Immutable]
+public sealed record Actor(
+    [property: Id(0)] Guid? UserId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string? Email,
+    [property: Id(3)] string? IpAddress,
+    [property: Id(4)] string? UserAgent);
+
+/// <summary>An internal approver (自社ワークフロー): a user of the sending tenant.</summary>
+[GenerateSerializer, Immutable]
+public sealed record Approver(
+    [property: Id(0)] Guid UserId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Email);
+
+[GenerateSerializer, Immutable]
+public sealed record RecipientSpec(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Email,
+    [property: Id(2)] bool CarbonCopy,
+    [property: Id(3)] int Step,
+    [property: Id(4)] string? AccessCode,
+    [property: Id(5)] bool CertificateType,
+    [property: Id(6)] Guid? UserId);
+
+/// <summary>Search metadata for Retention (電子帳簿保存法).</summary>
+[GenerateSerializer, Immutable]
+public sealed record RetentionSpec(
+    [property: Id(0)] string DocumentType,
+    [property: Id(1)] DateOnly? TransactionDate,
+    [property: Id(2)] long Amount,
+    [property: Id(3)] string Currency,
+    [property: Id(4)] string? Counterparty,
+    [property: Id(5)] IReadOnlyList<string> Tags);
+
+/// <summary>A new draft envelope, validated by the service.</summary>
+[GenerateSerializer, Immutable]
+public sealed record EnvelopeDraft(
+    [property: Id(0)] Guid TenantId,
+    [property: Id(1)] string? RequestId,
+    [property: Id(2)] string Title,
+    [property: Id(3)] string Message,
+    [property: Id(4)] IReadOnlyList<RecipientSpec> Recipients,
+    [property: Id(5)] IReadOnlyList<int> AnyOneSteps,
+    [property: Id(6)] IReadOnlyList<Approver> Approvers,
+    [property: Id(7)] RetentionSpec Retention,
+    [property: Id(8)] bool AllowReassign,
+    [property: Id(9)] int ExpiryDays,
+    [property: Id(10)] IReadOnlyList<int> ReminderDaysBeforeExpiry,
+    [property: Id(11)] int ReminderEveryDays,
+    [property: Id(12)] Actor Sender);
+
+/// <summary>An uploaded PDF whose content is already stored encrypted.</summary>
+[GenerateSerializer, Immutable]
+public sealed record NewDocument(
+    [property: Id(0)] Guid DocumentId,
+    [property: Id(1)] Guid ContentId,
+    [property: Id(2)] string FileName,
+    [property: Id(3)] long SizeBytes,
+    [property: Id(4)] byte[] Sha256,
+    [property: Id(5)] string? RequestId);
+
+/// <summary>
+/// A recipient acting: through their signing link (the link already identified them) or a tenant user's session
+/// (the grain checks that the user is the recipient, or holds a delegation from them).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RecipientAccess(
+    [property: Id(0)] Guid TenantId,
+    [property: Id(1)] Guid RecipientId,
+    [property: Id(2)] bool ViaLink,
+    [property: Id(3)] string? AccessCode,
+    [property: Id(4)] Actor Actor);
+
+[GenerateSerializer, Immutable]
+public sealed record RecipientResult(
+    [property: Id(0)] EnvelopeState Envelope,
+    [property: Id(1)] Guid RecipientId,
+    [property: Id(2)] bool CanSign);
+
+/// <summary>A document's stored content, for download.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DocumentContentRef(
+    [property: Id(0)] Guid DocumentId,
+    [property: Id(1)] Guid ContentId,
+    [property: Id(2)] string FileName,
+    [property: Id(3)] long SizeBytes);
+
+/// <summary>
+/// One envelope (SPEC "Signing flow"); key = envelope id. Every change of an envelope is serialized here and is
+/// durable (state, audit entries, notifications in one transaction) before the call returns. Every method checks
+/// that the envelope belongs to the caller's tenant and answers NOT_FOUND otherwise.
+/// </summary>
+public interface IEnvelopeGrain : IGrainWithGuidKey
+{
+    Task<EnvelopeState> CreateAsync(EnvelopeDraft draft);
+
+    Task<EnvelopeState> AddDocumentAsync(Guid tenantId, NewDocument document, Actor actor);
+
+    Task<EnvelopeState> GetAsync(Guid tenantId);
+
+    Task<EnvelopeState> SendAsync(Guid tenantId, Actor actor, string? requestId);
+
+    Task<EnvelopeState> ApproveAsync(Guid tenantId, Actor actor, bool approve, string? comment, string? requestId);
+
+    Task<EnvelopeState> VoidAsync(Guid tenantId, Actor actor, string reason, string? requestId);
+
+    Task<int> ResendAsync(Guid tenantId, Actor actor, Guid? recipientId, string? requestId);
+
+    /// <summary>The expiry of a signing link for a recipient who may still act.</summary>
+    Task<DateTimeOffset> SigningLinkExpiryAsync(Guid tenantId, Guid recipientId);
+
+    Task<RecipientResult> OpenAsync(RecipientAccess access);
+
+    Task<EnvelopeState> SignAsync(RecipientAccess access, string requestId);
+
+    Task<EnvelopeState> DeclineAsync(RecipientAccess access, string reason, string? requestId);
+
+    Task<RecipientResult> ReassignAsync(RecipientAccess access, string name, string email, string reason, string? requestId);
+
+    /// <summary>For the sender's tenant (recipientAccess null) or a recipient who has opened the envelope.</summary>
+    Task<DocumentContentRef> DocumentAsync(Guid tenantId, Guid documentId, RecipientAccess? recipientAccess, Actor actor);
+}

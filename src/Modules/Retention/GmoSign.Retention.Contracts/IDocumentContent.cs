@@ -1,0 +1,23 @@
+namespace GmoSign.Retention.Contracts;
+
+/// <summary>
+/// Encrypted storage for document content that is not (yet) a retained document: an envelope's uploads and signed
+/// revisions. Sealed with the tenant's data key (Art. 4-5) and kept in the same blob store, so tenant deletion
+/// shreds it too. Content ids are chosen by the caller and never reused.
+/// </summary>
+public interface IDocumentContent
+{
+    Task PutAsync(Guid tenantId, Guid contentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken);
+
+    /// <summary>The plaintext, or null when there is no such content for this tenant.</summary>
+    Task<byte[]?> GetAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken);
+
+    Task DeleteAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken);
+}
+
+/// <summary>Purpose-bound keys derived from the master key (e.g. the MAC key of signing links).</summary>
+public interface IKeyDerivation
+{
+    /// <summary>32 bytes, the same on every host for the same master key and purpose.</summary>
+    byte[] DeriveKey(string purpose);
+}

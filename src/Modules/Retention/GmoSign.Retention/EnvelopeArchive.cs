@@ -1,0 +1,62 @@
+using GmoSign.Retention.Contracts;
+using Npgsql;
+
+namespace GmoSign.Retention;
+
+/// <summary>
+/// Content for other modules (envelope uploads and revisions) sealed like retained documents, and the intake of
+/// completed envelopes: each signed document becomes a retained document whose id is its content id, so its
+/// sealed bytes are already where Retention reads them.
+/// </summary>
+internal sealed class EnvelopeArchive(DocumentVault vault, IDocumentBlobStore blobs, DocumentStore documents, TimeProvider clock)
+    : IDocumentContent, IEnvelopeArchive, IKeyDerivation, IRetentionPolicy
+{
+    public bool IsKnownDocumentType(string code) => RetentionDefaults.All.Any(d => d.Type == code);
+
+    public async Task PutAsync(Guid tenantId, Guid contentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
+        await blobs.PutAsync(tenantId, contentId, await vault.SealAsync(tenantId, contentId, plaintext, cancellationToken), null, cancellationToken);
+
+    public Task<byte[]?> GetAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken) =>
+        vault.ReadAsync(tenantId, contentId, cancellationToken);
+
+    public Task DeleteAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken) =>
+        blobs.DeleteAsync(tenantId, contentId, null, cancellationToken);
+
+    public byte[] DeriveKey(string purpose) => vault.DeriveKey(purpose);
+
+    public async Task ArchiveAsync(ArchivedEnvelope envelope, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var m = envelope.Metadata;
+        await using var connection = await documents.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var record = new NpgsqlCommand("""
+            INSERT INTO retention.envelope_record (envelope_id, tenant_id, status, completed_at, title, document_ids, certificate_id, audit_trail_id, archived_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (envelope_id) DO NOTHING
+            """, connection, transaction))
+        {
+            foreach (var value in new object[] { envelope.EnvelopeId, envelope.TenantId, envelope.Status, envelope.CompletedAt, m.Title,
+                         envelope.Documents.Select(d => d.ContentId).ToArray(), envelope.CertificateContentId, envelope.AuditTrailContentId, now })
+            {
+                record.Parameters.AddWithValue(value);
+            }
+            if (await record.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return; // handed over before (a retried hand-over)
+            }
+        }
+        foreach (var d in envelope.Documents)
+        {
+            var meta = new DocumentMeta(envelope.Documents.Count == 1 ? m.Title : $"{m.Title} - {d.FileName}", m.DocumentType, m.TransactionDate,
+                m.Amount, m.Currency, m.Counterparty, [.. m.Parties], [.. m.Tags], d.FileName);
+            var row = new DocumentRecord(d.ContentId, envelope.TenantId, meta, 2, d.SizeBytes, d.Sha256, DocumentRules.RetentionUntil(meta), false, now)
+            {
+                EnvelopeId = envelope.EnvelopeId,
+                Status = envelope.Status,
+            };
+            await documents.InsertAsync(row, envelope.StoredBy, transaction, cancellationToken);
+            await documents.LogAsync(connection, transaction, envelope.TenantId, d.ContentId, "store", envelope.StoredBy, null, now, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,65 @@
+namespace GmoSign.Signing.Contracts;
+
+/// <summary>An envelope as stored: the version of its last change and its state document.</summary>
+public sealed record StoredEnvelope(long Version, string StateJson);
+
+/// <summary>The queryable columns of an envelope (lists, filters), written with every change.</summary>
+public sealed record EnvelopeRow(
+    Guid EnvelopeId,
+    Guid TenantId,
+    int Status,
+    string Title,
+    Guid? SenderUserId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? ExpiresAt);
+
+/// <summary>One entry of an envelope's append-only, hash-chained audit trail.</summary>
+public sealed record AuditRecord(
+    long Sequence,
+    DateTimeOffset At,
+    string Action,
+    string Actor,
+    string? Principal,
+    Guid? RecipientId,
+    string? IpAddress,
+    string? UserAgent,
+    string Detail,
+    byte[] PreviousHash,
+    byte[] Hash);
+
+/// <summary>A notification to deliver (durable outbox). The link, when one is needed, is made at delivery time.</summary>
+public sealed record NotificationMessage(
+    string Kind,
+    Guid? RecipientId,
+    string Email,
+    string Name,
+    string Detail);
+
+/// <summary>
+/// One change of one envelope (DESIGN decision 2): the new state, its audit entries, its notifications and its row
+/// are written in one database transaction, and only if the stored version is still <see cref="ExpectedVersion"/>.
+/// Either all of it is durable or none of it is.
+/// </summary>
+public sealed record EnvelopeCommit(
+    EnvelopeRow Row,
+    long ExpectedVersion,
+    long NewVersion,
+    string StateJson,
+    IReadOnlyList<AuditRecord> Audit,
+    IReadOnlyList<NotificationMessage> Notifications);
+
+/// <summary>Another writer changed the envelope first (a second activation on another host).</summary>
+public sealed class EnvelopeConcurrencyException(Guid envelopeId, long expected)
+    : Exception($"Envelope {envelopeId} is no longer at version {expected}.");
+
+/// <summary>Envelope persistence (Signing module owns the tables; the envelope grain is the only writer).</summary>
+public interface IEnvelopeStore
+{
+    Task<StoredEnvelope?> LoadAsync(Guid envelopeId, CancellationToken cancellationToken);
+
+    /// <summary>Throws <see cref="EnvelopeConcurrencyException"/> when the stored version is not the expected one.</summary>
+    Task CommitAsync(EnvelopeCommit commit, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AuditRecord>> AuditTrailAsync(Guid envelopeId, CancellationToken cancellationToken);
+}

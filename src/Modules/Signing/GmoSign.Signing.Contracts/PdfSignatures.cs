@@ -1,0 +1,46 @@
+namespace GmoSign.Signing.Contracts;
+
+/// <summary>What an uploaded file turned out to be.</summary>
+public enum PdfCheck
+{
+    Valid,
+    NotPdf,
+    Corrupt,
+    Encrypted,
+}
+
+/// <summary>One signature to add: who signs, how, and the words the PDF carries (Art. 8 names delegate and principal).</summary>
+public sealed record SignatureRequest(
+    string FieldName,
+    string SignerName,
+    string SignerEmail,
+    bool CertificateType,
+    string Reason,
+    string? Location);
+
+/// <summary>A line of the certificate of completion.</summary>
+public sealed record CertificateLine(string Label, string Value);
+
+/// <summary>Data for the certificate of completion (締結証明書).</summary>
+public sealed record CompletionCertificate(
+    Guid EnvelopeId,
+    string Title,
+    DateTimeOffset CompletedAt,
+    IReadOnlyList<CertificateLine> Documents,
+    IReadOnlyList<CertificateLine> Signers,
+    IReadOnlyList<CertificateLine> Events);
+
+/// <summary>The platform's PDF signing service (keys, CA and TSA behind it — DESIGN decision 8).</summary>
+public interface IPdfSignatures
+{
+    PdfCheck Check(ReadOnlyMemory<byte> pdf);
+
+    /// <summary>Adds one PAdES B-T signature as an incremental revision.</summary>
+    Task<byte[]> SignAsync(ReadOnlyMemory<byte> pdf, SignatureRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Adds a document timestamp revision (PAdES B-LTA style archive timestamp).</summary>
+    Task<byte[]> TimestampAsync(ReadOnlyMemory<byte> pdf, string fieldName, CancellationToken cancellationToken);
+
+    /// <summary>Renders the certificate of completion and seals it with the platform's signature.</summary>
+    Task<byte[]> CertificateOfCompletionAsync(CompletionCertificate certificate, CancellationToken cancellationToken);
+}

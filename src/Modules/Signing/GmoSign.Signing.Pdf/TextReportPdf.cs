@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text;
+
+namespace GmoSign.Signing.Pdf;
+
+/// <summary>A line of a report: a heading, a label/value pair, or a blank line.</summary>
+public sealed record ReportLine(string Text, string? Value = null, bool Heading = false);
+
+/// <summary>
+/// Writes a plain A4 text report as a PDF (the certificate of completion): Japanese and Latin text in one font, the
+/// Adobe-Japan1 gothic that Japanese readers resolve without embedding (HeiseiKakuGo-W5, UniJIS-UCS2-H — PDF
+/// 32000 §9.7.5.2), long values wrapped, as many pages as needed. The result is a classic-xref PDF that the
+/// incremental signer can sign.
+/// </summary>
+public static class TextReportPdf
+{
+    private const double PageWidth = 595.28;
+    private const double PageHeight = 841.89;
+    private const double Margin = 50;
+    private const double FontSize = 9;
+    private const double Leading = 13;
+    private const double LabelWidth = 150;
+
+    public static byte[] Render(string title, IEnumerable<ReportLine> lines)
+    {
+        var pages = Layout(title, lines);
+        var objects = new List<string>();
+        // 1 catalog, 2 page tree, 3 font, 4 CID font, 5 font descriptor, then a page and its content per page.
+        var pageRefs = Enumerable.Range(0, pages.Count).Select(i => 6 + i * 2).ToList();
+        objects.Add("<< /Type /Catalog /Pages 2 0 R >>");
+        objects.Add($"<< /Type /Pages /Count {pages.Count} /Kids [{string.Join(' ', pageRefs.Select(r => $"{r} 0 R"))}] >>");
+        objects.Add("<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiKakuGo-W5 /Encoding /UniJIS-UCS2-H /DescendantFonts [4 0 R] >>");
+        objects.Add("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiKakuGo-W5 "
+            + "/CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 5 >> /FontDescriptor 5 0 R /DW 1000 /W [1 95 500 231 632 500] >>");
+        objects.Add("<< /Type /FontDescriptor /FontName /HeiseiKakuGo-W5 /Flags 4 /FontBBox [-92 -250 1010 922] /ItalicAngle 0 "
+            + "/Ascent 880 /Descent -120 /CapHeight 737 /StemV 114 >>");
+        var streams = new Dictionary<int, byte[]>();
+        foreach (var (content, index) in pages.Select((p, i) => (p, i)))
+        {
+            objects.Add($"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {N(PageWidth)} {N(PageHeight)}] "
+                + $"/Resources << /Font << /F1 3 0 R >> >> /Contents {pageRefs[index] + 1} 0 R >>");
+            streams[objects.Count + 1] = Encoding.ASCII.GetBytes(content);
+            objects.Add("");
+        }
+
+        using var output = new MemoryStream();
+        void Write(string text) => output.Write(Encoding.ASCII.GetBytes(text));
+        output.Write("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n"u8);
+        var offsets = new List<long>();
+        for (var i = 0; i < objects.Count; i++)
+        {
+            var number = i + 1;
+            offsets.Add(output.Position);
+            if (streams.TryGetValue(number, out var stream))
+            {
+                Write($"{number} 0 obj\n<< /Length {stream.Length} >>\nstream\n");
+                output.Write(stream);
+                Write("\nendstream\nendobj\n");
+            }
+            else
+            {
+                Write($"{number} 0 obj\n{objects[i]}\nendobj\n");
+            }
+        }
+        var xref = output.Position;
+        Write($"xref\n0 {objects.Count + 1}\n0000000000 65535 f \n");
+        foreach (var offset in offsets)
+        {
+            Write($"{offset:D10} 00000 n \n");
+        }
+        var id = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(output.ToArray()).AsSpan(0, 16));
+        Write($"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R /ID [<{id}> <{id}>] >>\nstartxref\n{xref}\n%%EOF\n");
+        return output.ToArray();
+    }
+
+    private static List<string> Layout(string title, IEnumerable<ReportLine> lines)
+    {
+        var pages = new List<string>();
+        var page = new StringBuilder();
+        var y = PageHeight - Margin;
+
+        void NewPage()
+        {
+            if (page.Length > 0)
+            {
+                pages.Add(page.ToString());
+            }
+            page.Clear();
+            y = PageHeight - Margin;
+        }
+
+        void Text(double x, double size, string text)
+        {
+            page.Append(CultureInfo.InvariantCulture, $"BT /F1 {N(size)} Tf {N(x)} {N(y)} Td <{Utf16Hex(text)}> Tj ET\n");
+        }
+
+        void Advance(double by)
+        {
+            y -= by;
+            if (y < Margin)
+            {
+                NewPage();
+            }
+        }
+
+        Text(Margin, 16, title);
+        Advance(Leading * 2.2);
+        foreach (var line in lines)
+        {
+            if (line.Heading)
+            {
+                Advance(Leading * 0.6);
+                Text(Margin, 11, line.Text);
+                Advance(Leading * 1.3);
+                continue;
+            }
+            if (line.Value is null)
+            {
+                foreach (var part in Wrap(line.Text, PageWidth - 2 * Margin))
+                {
+                    Text(Margin, FontSize, part);
+                    Advance(Leading);
+                }
+                continue;
+            }
+            var labelLines = Wrap(line.Text, LabelWidth - 8);
+            var valueLines = Wrap(line.Value, PageWidth - 2 * Margin - LabelWidth);
+            for (var i = 0; i < Math.Max(labelLines.Count, valueLines.Count); i++)
+            {
+                if (i < labelLines.Count)
+                {
+                    Text(Margin, FontSize, labelLines[i]);
+                }
+                if (i < valueLines.Count)
+                {
+                    Text(Margin + LabelWidth, FontSize, valueLines[i]);
+                }
+                Advance(Leading);
+            }
+        }
+        NewPage();
+        return pages;
+    }
+
+    /// <summary>Breaks text to fit a width: half-width characters take half an em, others a full em.</summary>
+    private static List<string> Wrap(string text, double width)
+    {
+        var result = new List<string>();
+        var line = new StringBuilder();
+        double used = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var w = (rune.Value < 0x7F ? 0.5 : 1.0) * FontSize;
+            if (used + w > width && line.Length > 0)
+            {
+                result.Add(line.ToString());
+                line.Clear();
+                used = 0;
+            }
+            line.Append(rune.ToString());
+            used += w;
+        }
+        result.Add(line.ToString());
+        return result;
+    }
+
+    private static string Utf16Hex(string text)
+    {
+        // UniJIS-UCS2-H covers the Basic Multilingual Plane; other characters become a geta mark (〓).
+        var builder = new StringBuilder(text.Length * 4);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            builder.Append(rune.IsBmp && !char.IsControl((char)rune.Value) ? rune.Value.ToString("X4", CultureInfo.InvariantCulture) : "3013");
+        }
+        return builder.ToString();
+    }
+
+    private static string N(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+}

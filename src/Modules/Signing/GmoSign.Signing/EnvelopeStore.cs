@@ -1,0 +1,117 @@
+using GmoSign.Signing.Contracts;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace GmoSign.Signing;
+
+/// <summary>
+/// Envelope persistence: one statement per change (data-modifying CTEs), so the state, its audit entries and its
+/// notifications are written together or not at all, in one round trip, and only over the expected version.
+/// </summary>
+internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
+{
+    private const string Insert = """
+        INSERT INTO signing.envelope (envelope_id, tenant_id, version, status, title, sender_user_id, created_at, updated_at, expires_at, state)
+        VALUES ($1, $2, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (envelope_id) DO NOTHING RETURNING 1
+        """;
+
+    private const string Update = """
+        UPDATE signing.envelope SET version = $4, status = $5, title = $6, updated_at = $9, expires_at = $10, state = $11
+        WHERE envelope_id = $1 AND version = $3 RETURNING 1
+        """;
+
+    private const string Rest = """
+        , audit AS (
+            INSERT INTO signing.audit_event (envelope_id, sequence, tenant_id, at, action, actor, principal, recipient_id, ip_address,
+                                             user_agent, detail, previous_hash, hash)
+            SELECT $1, a.sequence, $2, a.at, a.action, a.actor, a.principal, a.recipient_id, a.ip_address, a.user_agent, a.detail,
+                   a.previous_hash, a.hash
+            FROM unnest($12::bigint[], $13::timestamptz[], $14::text[], $15::text[], $16::text[], $17::uuid[], $18::text[], $19::text[],
+                        $20::text[], $21::bytea[], $22::bytea[])
+                 AS a(sequence, at, action, actor, principal, recipient_id, ip_address, user_agent, detail, previous_hash, hash)
+            WHERE EXISTS (SELECT 1 FROM changed))
+        , outbox AS (
+            INSERT INTO signing.outbox (envelope_id, version, position, tenant_id, kind, recipient_id, email, name, detail, created_at, next_attempt_at)
+            SELECT $1, $4, n.position, $2, n.kind, n.recipient_id, n.email, n.name, n.detail, $9, $9
+            FROM unnest($23::integer[], $24::text[], $25::uuid[], $26::text[], $27::text[], $28::text[])
+                 AS n(position, kind, recipient_id, email, name, detail)
+            WHERE EXISTS (SELECT 1 FROM changed))
+        SELECT count(*) FROM changed
+        """;
+
+    public async Task<StoredEnvelope?> LoadAsync(Guid envelopeId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT version, state::text FROM signing.envelope WHERE envelope_id = $1");
+        command.Parameters.AddWithValue(envelopeId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new StoredEnvelope(reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    public async Task CommitAsync(EnvelopeCommit commit, CancellationToken cancellationToken)
+    {
+        var row = commit.Row;
+        var sql = $"WITH changed AS ({(commit.ExpectedVersion == 0 ? Insert : Update)}){Rest}";
+        await using var command = db.CreateCommand(sql);
+        var p = command.Parameters;
+        p.AddWithValue(row.EnvelopeId);
+        p.AddWithValue(row.TenantId);
+        p.AddWithValue(commit.ExpectedVersion);
+        p.AddWithValue(commit.NewVersion);
+        p.AddWithValue((short)row.Status);
+        p.AddWithValue(row.Title);
+        p.Add(new NpgsqlParameter<Guid?> { TypedValue = row.SenderUserId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        p.AddWithValue(row.CreatedAt);
+        p.AddWithValue(row.UpdatedAt);
+        p.Add(new NpgsqlParameter<DateTimeOffset?> { TypedValue = row.ExpiresAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        p.Add(new NpgsqlParameter<string> { TypedValue = commit.StateJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        var a = commit.Audit;
+        p.AddWithValue(a.Select(x => x.Sequence).ToArray());
+        p.AddWithValue(a.Select(x => x.At).ToArray());
+        p.AddWithValue(a.Select(x => x.Action).ToArray());
+        p.AddWithValue(a.Select(x => x.Actor).ToArray());
+        AddText(p, a.Select(x => x.Principal));
+        AddUuid(p, a.Select(x => x.RecipientId));
+        AddText(p, a.Select(x => x.IpAddress));
+        AddText(p, a.Select(x => x.UserAgent));
+        p.AddWithValue(a.Select(x => x.Detail).ToArray());
+        p.AddWithValue(a.Select(x => x.PreviousHash).ToArray());
+        p.AddWithValue(a.Select(x => x.Hash).ToArray());
+        var n = commit.Notifications;
+        p.AddWithValue(Enumerable.Range(0, n.Count).ToArray());
+        p.AddWithValue(n.Select(x => x.Kind).ToArray());
+        AddUuid(p, n.Select(x => x.RecipientId));
+        p.AddWithValue(n.Select(x => x.Email).ToArray());
+        p.AddWithValue(n.Select(x => x.Name).ToArray());
+        p.AddWithValue(n.Select(x => x.Detail).ToArray());
+        var changed = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        if (changed != 1)
+        {
+            throw new EnvelopeConcurrencyException(row.EnvelopeId, commit.ExpectedVersion);
+        }
+    }
+
+    public async Task<IReadOnlyList<AuditRecord>> AuditTrailAsync(Guid envelopeId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT sequence, at, action, actor, principal, recipient_id, ip_address, user_agent, detail, previous_hash, hash
+            FROM signing.audit_event WHERE envelope_id = $1 ORDER BY sequence
+            """);
+        command.Parameters.AddWithValue(envelopeId);
+        var entries = new List<AuditRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new AuditRecord(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetGuid(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetString(8),
+                reader.GetFieldValue<byte[]>(9), reader.GetFieldValue<byte[]>(10)));
+        }
+        return entries;
+    }
+
+    private static void AddText(NpgsqlParameterCollection p, IEnumerable<string?> values) =>
+        p.Add(new NpgsqlParameter { Value = values.Select(v => (object?)v ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+
+    private static void AddUuid(NpgsqlParameterCollection p, IEnumerable<Guid?> values) =>
+        p.Add(new NpgsqlParameter { Value = values.Select(v => v.HasValue ? (object)v.Value : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+}

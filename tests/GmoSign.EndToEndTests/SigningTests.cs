@@ -1,0 +1,350 @@
+using GmoSign.Accounts.V1;
+using GmoSign.EndToEndTests.Infrastructure;
+using GmoSign.Reseller.V1;
+using GmoSign.Retention.V1;
+using GmoSign.Signing.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using EnvelopeStatus = GmoSign.Signing.V1.EnvelopeStatus;
+
+namespace GmoSign.EndToEndTests;
+
+/// <summary>Envelopes end to end: routing, approval, decline, void, reassign, delegation, signatures, audit (SPEC Art. 4-1, 8, 9).</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class SigningTests(PlatformFixture platform)
+{
+    private SigningService.SigningServiceClient Signing => new(platform.Channel);
+
+    private async Task<(string TenantId, Metadata Admin)> NewTenantAsync(params OptionGrant[] options)
+    {
+        var tenant = await platform.NewTenantAsync("standard", 12, options);
+        return (tenant.TenantId, Calls.Bearer(await Calls.LoginAsync(platform.Channel, tenant.AdminLogin, tenant.AdminPassword)));
+    }
+
+    private async Task<(string UserId, Metadata Session)> NewUserAsync(Metadata admin, string name)
+    {
+        var created = await platform.Accounts.CreateUserAsync(new CreateUserRequest
+        {
+            LoginId = $"user-{Guid.NewGuid():N}@customer.example.jp", DisplayName = name, Role = UserRole.Member,
+        }, admin);
+        return (created.User.UserId, Calls.Bearer(await Calls.LoginAsync(platform.Channel, created.User.LoginId, created.InitialPassword)));
+    }
+
+    [Fact]
+    public async Task Serial_routing_signs_every_document_and_completes_with_valid_signatures_an_archive_and_an_intact_audit_trail()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var draft = Envelopes.Draft("業務委託契約書", Envelopes.Signer("甲 太郎", 1), Envelopes.Signer("乙 花子", 2, accessCode: "2468"),
+            Envelopes.CarbonCopy("経理 部"));
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, draft, "contract.pdf", "appendix.pdf");
+        Assert.Equal(EnvelopeStatus.Sent, sent.Status);
+        Assert.Equal(RecipientStatus.Notified, sent.Recipients.Single(r => r.Name == "甲 太郎").Status);
+        Assert.Equal(RecipientStatus.Pending, sent.Recipients.Single(r => r.Name == "乙 花子").Status);
+
+        var first = await Envelopes.LinkAsync(platform.Channel, admin, sent, "甲 太郎");
+        var second = await Envelopes.LinkAsync(platform.Channel, admin, sent, "乙 花子");
+        // The second signer's turn has not come; the access code is checked before anything else.
+        var early = await Calls.FailsAsync(() => Signing.SignEnvelopeAsync(new SignEnvelopeRequest { AccessCode = "2468", RequestId = "early" }, second).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, early.StatusCode);
+        Assert.Equal("NOT_RECIPIENTS_TURN", Calls.ErrorInfo(early).Reason);
+        var wrongCode = await Calls.FailsAsync(() => Signing.OpenEnvelopeAsync(new OpenEnvelopeRequest { AccessCode = "1111" }, second).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, wrongCode.StatusCode);
+        var noCode = await Calls.FailsAsync(() => Signing.OpenEnvelopeAsync(new OpenEnvelopeRequest(), second).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, noCode.StatusCode);
+        Assert.Equal("access_code", Calls.ErrorInfo(noCode).Field);
+
+        var afterFirst = await Envelopes.OpenAndSignAsync(platform.Channel, first);
+        Assert.Equal(EnvelopeStatus.Sent, afterFirst.Status);
+        Assert.All(afterFirst.Documents, d => Assert.Equal(1, d.Signatures));
+        Assert.Equal(RecipientStatus.Notified, afterFirst.Recipients.Single(r => r.Name == "乙 花子").Status);
+        var done = await Envelopes.OpenAndSignAsync(platform.Channel, second, "2468");
+        Assert.Equal(EnvelopeStatus.Completed, done.Status);
+        Assert.NotNull(done.CompletedAt);
+
+        foreach (var document in done.Documents)
+        {
+            var signed = await Envelopes.DownloadAsync(platform.Channel, admin, done.EnvelopeId, document.DocumentId);
+            // Independent judge: both signatures and the archive timestamp intact, the last covering the whole file.
+            var report = await Envelopes.PdfsigAsync(signed);
+            // pdfsig lists the two CAdES signatures (it does not judge the RFC 3161 document timestamp; Verify and openssl do).
+            Assert.Equal(2, report.Split("Signature is Valid").Length - 1);
+            var verified = await Envelopes.VerifyAsync(platform.Channel, admin, signed);
+            Assert.True(verified.AllValid, verified.ToString());
+            Assert.Equal(3, verified.Signatures.Count);
+            Assert.All(verified.Signatures, s => Assert.True(s.CertificateTrusted, s.CertificateStatus));
+            Assert.All(verified.Signatures.Take(2), s => Assert.True(s.HasTimestamp && s.TimestampValid));
+            Assert.Equal("ETSI.RFC3161", verified.Signatures[2].SubFilter);
+            Assert.Contains("甲 太郎", verified.Signatures[0].Reason);
+
+            // One byte changed inside the first signed revision: Verify reports it.
+            var tampered = (byte[])signed.Clone();
+            var at = signed.AsSpan().IndexOf("BT"u8);
+            tampered[at] = (byte)'b';
+            var broken = await Envelopes.VerifyAsync(platform.Channel, admin, tampered);
+            Assert.False(broken.AllValid);
+            Assert.All(broken.Signatures, s => Assert.True(s.ModifiedAfterSigning));
+        }
+
+        // Handed to Retention: searchable, with the envelope's status and metadata.
+        var found = await new RetentionService.RetentionServiceClient(platform.Channel).SearchDocumentsAsync(
+            new SearchDocumentsRequest { Counterparty = "取引先" }, admin);
+        Assert.Equal(2, found.Documents.Count);
+        Assert.All(found.Documents, d => Assert.Equal(DocumentSource.Envelope, d.Source));
+        Assert.Equal(done.Documents.Select(d => d.ArchivedDocumentId).Order(), found.Documents.Select(d => d.DocumentId).Order());
+
+        // Audit trail: every event, hash-chained; changing one stored entry is reported at that entry.
+        var trail = (await Signing.GetAuditTrailAsync(new GetAuditTrailRequest { EnvelopeId = done.EnvelopeId }, admin)).Entries;
+        var actions = trail.Select(e => e.Action).ToList();
+        Assert.Equal(["created", "document_added", "document_added", "sent", "notified", "viewed", "signed", "notified", "viewed", "signed", "completed"],
+            actions.Take(11));
+        Assert.True((await Signing.VerifyAuditTrailAsync(new VerifyAuditTrailRequest { EnvelopeId = done.EnvelopeId }, admin)).Intact);
+        Assert.Equal("127.0.0.1", trail.First(e => e.Action == "signed").IpAddress);
+        var signedEntry = trail.First(e => e.Action == "signed");
+        await platform.Database.ExecuteAsync("UPDATE signing.audit_event SET ip_address = '10.0.0.1' WHERE envelope_id = $1 AND sequence = $2",
+            Guid.Parse(done.EnvelopeId), signedEntry.Sequence);
+        var check = await Signing.VerifyAuditTrailAsync(new VerifyAuditTrailRequest { EnvelopeId = done.EnvelopeId }, admin);
+        Assert.False(check.Intact);
+        Assert.Equal(signedEntry.Sequence, check.FirstBrokenSequence);
+    }
+
+    [Fact]
+    public async Task A_step_marked_any_completes_with_one_signer_and_the_other_can_no_longer_sign()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var draft = Envelopes.Draft("発注書", Envelopes.Signer("担当 A", 1), Envelopes.Signer("担当 B", 1), Envelopes.Signer("部長 C", 2));
+        draft.Steps.Add(new StepRule { Step = 1, Completion = StepCompletion.Any });
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, draft);
+        Assert.Equal(2, sent.Recipients.Count(r => r.Status == RecipientStatus.Notified));
+        var a = await Envelopes.LinkAsync(platform.Channel, admin, sent, "担当 A");
+        var b = await Envelopes.LinkAsync(platform.Channel, admin, sent, "担当 B");
+        var afterA = await Envelopes.OpenAndSignAsync(platform.Channel, a);
+        Assert.Equal(RecipientStatus.Notified, afterA.Recipients.Single(r => r.Name == "部長 C").Status);
+        var late = await Calls.FailsAsync(() => Signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = "b-late" }, b).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, late.StatusCode);
+
+        // Parallel step (all): both must sign, in any order.
+        var draft2 = Envelopes.Draft("秘密保持契約書", Envelopes.Signer("X", 1), Envelopes.Signer("Y", 1));
+        var sent2 = await Envelopes.SendAsync(platform.Channel, admin, draft2);
+        var y = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent2, "Y"));
+        Assert.Equal(EnvelopeStatus.Sent, y.Status);
+        var x = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent2, "X"));
+        Assert.Equal(EnvelopeStatus.Completed, x.Status);
+    }
+
+    [Fact]
+    public async Task Internal_approval_comes_before_the_first_signer_and_a_rejection_returns_the_draft()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var (approverId, approver) = await NewUserAsync(admin, "承認 者");
+        var draft = Envelopes.Draft("売買契約書", Envelopes.Signer("買主", 1));
+        draft.ApproverUserIds.Add(approverId);
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, draft);
+        Assert.Equal(EnvelopeStatus.Approval, sent.Status);
+        Assert.Equal(RecipientStatus.Pending, sent.Recipients[0].Status);
+        var notApprover = await Calls.FailsAsync(() => Signing.ApproveEnvelopeAsync(new ApproveEnvelopeRequest { EnvelopeId = sent.EnvelopeId, Approve = true }, admin).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, notApprover.StatusCode);
+
+        var rejected = await Signing.ApproveEnvelopeAsync(new ApproveEnvelopeRequest { EnvelopeId = sent.EnvelopeId, Approve = false, Comment = "金額を確認してください" }, approver);
+        Assert.Equal(EnvelopeStatus.Draft, rejected.Envelope.Status);
+        Assert.Equal("金額を確認してください", rejected.Envelope.StatusReason);
+
+        await Signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = sent.EnvelopeId, RequestId = "resend" }, admin);
+        var approved = await Signing.ApproveEnvelopeAsync(new ApproveEnvelopeRequest { EnvelopeId = sent.EnvelopeId, Approve = true }, approver);
+        Assert.Equal(EnvelopeStatus.Sent, approved.Envelope.Status);
+        Assert.Equal(RecipientStatus.Notified, approved.Envelope.Recipients[0].Status);
+    }
+
+    [Fact]
+    public async Task Decline_and_void_end_the_envelope_and_links_stop_working()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("賃貸借契約書", Envelopes.Signer("借主", 1), Envelopes.Signer("保証人", 2)));
+        var link = await Envelopes.LinkAsync(platform.Channel, admin, sent, "借主");
+        var declined = await Signing.DeclineEnvelopeAsync(new DeclineEnvelopeRequest { Reason = "条件が合いません", RequestId = "d1" }, link);
+        Assert.Equal(EnvelopeStatus.Declined, declined.Envelope.Status);
+        Assert.Equal("条件が合いません", declined.Envelope.Recipients.Single(r => r.Name == "借主").DeclineReason);
+        var again = await Calls.FailsAsync(() => Signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = "s1" }, link).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);
+        Assert.Contains("Declined", again.Status.Detail);
+
+        var sent2 = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("雇用契約書", Envelopes.Signer("社員", 1)));
+        var link2 = await Envelopes.LinkAsync(platform.Channel, admin, sent2, "社員");
+        var voided = await Signing.VoidEnvelopeAsync(new VoidEnvelopeRequest { EnvelopeId = sent2.EnvelopeId, Reason = "内容に誤りがありました", RequestId = "v1" }, admin);
+        Assert.Equal(EnvelopeStatus.Voided, voided.Envelope.Status);
+        var opened = await Signing.OpenEnvelopeAsync(new OpenEnvelopeRequest(), link2);
+        Assert.Equal("内容に誤りがありました", opened.Envelope.StatusReason); // the reason is shown to the recipient
+        Assert.False(opened.CanSign);
+        var sign = await Calls.FailsAsync(() => Signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = "s2" }, link2).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, sign.StatusCode);
+        var voidAgain = await Calls.FailsAsync(() => Signing.VoidEnvelopeAsync(new VoidEnvelopeRequest { EnvelopeId = sent2.EnvelopeId, Reason = "x" }, admin).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, voidAgain.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_signer_reassigns_when_allowed_and_the_new_signer_completes()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var draft = Envelopes.Draft("代理店契約書", Envelopes.Signer("担当者", 1));
+        var notAllowed = await Envelopes.SendAsync(platform.Channel, admin, draft);
+        var refused = await Calls.FailsAsync(() => Signing.ReassignRecipientAsync(new ReassignRecipientRequest
+        {
+            NewName = "代表者", NewEmail = "ceo@counterparty.example.jp", Reason = "決裁権限のため",
+        }, Envelopes.LinkAsync(platform.Channel, admin, notAllowed, "担当者").Result).ResponseAsync);
+        Assert.Equal("REASSIGN_NOT_ALLOWED", Calls.ErrorInfo(refused).Reason);
+
+        var allowed = Envelopes.Draft("代理店契約書", Envelopes.Signer("担当者", 1));
+        allowed.AllowReassign = true;
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, allowed);
+        var link = await Envelopes.LinkAsync(platform.Channel, admin, sent, "担当者");
+        var reassigned = await Signing.ReassignRecipientAsync(new ReassignRecipientRequest
+        {
+            NewName = "代表者", NewEmail = "ceo@counterparty.example.jp", Reason = "決裁権限のため", RequestId = "r1",
+        }, link);
+        Assert.Equal(RecipientStatus.Reassigned, reassigned.Envelope.Recipients.Single(r => r.Name == "担当者").Status);
+        var stale = await Calls.FailsAsync(() => Signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = "old" }, link).ResponseAsync);
+        Assert.Equal("RECIPIENT_REASSIGNED", Calls.ErrorInfo(stale).Reason);
+        var done = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, reassigned.Envelope, "代表者"));
+        Assert.Equal(EnvelopeStatus.Completed, done.Status);
+        Assert.Equal(done.Recipients.Single(r => r.Name == "担当者").RecipientId, done.Recipients.Single(r => r.Name == "代表者").ReassignedFrom);
+        var trail = (await Signing.GetAuditTrailAsync(new GetAuditTrailRequest { EnvelopeId = done.EnvelopeId }, admin)).Entries;
+        Assert.Contains(trail, e => e.Action == "reassigned" && e.Detail.Contains("決裁権限のため"));
+    }
+
+    [Fact]
+    public async Task A_delegate_signs_for_the_principal_and_the_signature_and_audit_trail_name_both()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var (principalId, principal) = await NewUserAsync(admin, "社長 一郎");
+        var (delegateId, delegateSession) = await NewUserAsync(admin, "秘書 二郎");
+        var (_, outsider) = await NewUserAsync(admin, "無関係 三郎");
+        await platform.Accounts.GrantDelegationAsync(new GrantDelegationRequest
+        {
+            DelegateUserId = delegateId, Scope = DelegationScope.All, ValidUntil = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)),
+        }, principal);
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("取締役会議事録",
+            Envelopes.Signer("社長 一郎", 1, email: $"ceo-{Guid.NewGuid():N}@customer.example.jp", userId: principalId)));
+        var recipientId = sent.Recipients[0].RecipientId;
+
+        var denied = await Calls.FailsAsync(() => Signing.SignEnvelopeAsync(new SignEnvelopeRequest
+        {
+            EnvelopeId = sent.EnvelopeId, RecipientId = recipientId, RequestId = "x",
+        }, outsider).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+
+        await Signing.OpenEnvelopeAsync(new OpenEnvelopeRequest { EnvelopeId = sent.EnvelopeId, RecipientId = recipientId }, delegateSession);
+        var signed = await Signing.SignEnvelopeAsync(new SignEnvelopeRequest { EnvelopeId = sent.EnvelopeId, RecipientId = recipientId, RequestId = "d" }, delegateSession);
+        Assert.Equal(EnvelopeStatus.Completed, signed.Envelope.Status);
+        Assert.Equal("秘書 二郎", signed.Envelope.Recipients[0].SignedByDelegate);
+
+        var pdf = await Envelopes.DownloadAsync(platform.Channel, admin, sent.EnvelopeId, signed.Envelope.Documents[0].DocumentId);
+        var verified = await Envelopes.VerifyAsync(platform.Channel, admin, pdf);
+        Assert.Contains("秘書 二郎", verified.Signatures[0].Reason);
+        Assert.Contains("社長 一郎", verified.Signatures[0].Reason);
+        var trail = (await Signing.GetAuditTrailAsync(new GetAuditTrailRequest { EnvelopeId = sent.EnvelopeId }, admin)).Entries;
+        var entry = Assert.Single(trail, e => e.Action == "delegated_signing");
+        Assert.Contains("秘書 二郎", entry.Actor);
+        Assert.Contains("社長 一郎", entry.Principal);
+    }
+
+    [Fact]
+    public async Task Sixty_four_concurrent_sign_requests_make_exactly_one_signature()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("同時署名", Envelopes.Signer("署名者", 1), Envelopes.Signer("次の人", 2)));
+        var link = await Envelopes.LinkAsync(platform.Channel, admin, sent, "署名者");
+        await Signing.OpenEnvelopeAsync(new OpenEnvelopeRequest(), link);
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 64).Select(async i =>
+        {
+            try
+            {
+                // Half retry one idempotency key; the others each use their own.
+                var reply = await Signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = i % 2 == 0 ? "same-key" : $"key-{i}" }, link);
+                return (Ok: true, Version: reply.Envelope.Version, Code: StatusCode.OK);
+            }
+            catch (RpcException ex)
+            {
+                return (Ok: false, Version: 0L, Code: ex.StatusCode);
+            }
+        }));
+        Assert.All(outcomes.Where(o => !o.Ok), o => Assert.Equal(StatusCode.FailedPrecondition, o.Code));
+        Assert.Single(outcomes.Where(o => o.Ok).Select(o => o.Version).Distinct());
+        var envelope = (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = sent.EnvelopeId }, admin)).Envelope;
+        Assert.Equal(1, envelope.Documents[0].Signatures);
+        var trail = (await Signing.GetAuditTrailAsync(new GetAuditTrailRequest { EnvelopeId = sent.EnvelopeId }, admin)).Entries;
+        Assert.Single(trail, e => e.Action == "signed");
+        var pdf = await Envelopes.DownloadAsync(platform.Channel, admin, sent.EnvelopeId, envelope.Documents[0].DocumentId);
+        Assert.Single((await Envelopes.VerifyAsync(platform.Channel, admin, pdf)).Signatures);
+    }
+
+    [Fact]
+    public async Task A_suspended_tenant_cannot_send_or_sign()
+    {
+        var (tenantId, admin) = await NewTenantAsync();
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("停止前", Envelopes.Signer("署名者", 1)));
+        var link = await Envelopes.LinkAsync(platform.Channel, admin, sent, "署名者");
+        var draft = (await Signing.CreateEnvelopeAsync(Envelopes.Draft("停止後", Envelopes.Signer("署名者", 1)), admin)).Envelope;
+        await Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, "a.pdf", Documents.Pdf("suspended"));
+        await platform.Operator.SuspendTenantAsync(new SuspendTenantRequest { TenantId = tenantId, Reason = "利用料金の未払い" }, platform.AsOperator);
+
+        var send = await Calls.FailsAsync(() => Signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, admin).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, send.StatusCode);
+        Assert.Equal("TENANT_SUSPENDED", Calls.ErrorInfo(send).Reason);
+        var sign = await Calls.FailsAsync(() => Signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = "s" }, link).ResponseAsync);
+        Assert.Equal("TENANT_SUSPENDED", Calls.ErrorInfo(sign).Reason);
+        Assert.Equal(EnvelopeStatus.Draft, (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, admin)).Envelope.Status);
+    }
+
+    [Fact]
+    public async Task Bad_input_gets_a_precise_status_and_writes_nothing()
+    {
+        var (tenantId, admin) = await NewTenantAsync();
+        async Task<long> Envelopes_() => await platform.Database.ScalarAsync<long>("SELECT count(*) FROM signing.envelope WHERE tenant_id = $1", Guid.Parse(tenantId));
+
+        async Task Invalid(CreateEnvelopeRequest request, string field)
+        {
+            var ex = await Calls.FailsAsync(() => Signing.CreateEnvelopeAsync(request, admin).ResponseAsync);
+            Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+            Assert.Equal(field, Calls.ErrorInfo(ex).Field);
+        }
+
+        await Invalid(Envelopes.Draft("宛先なし"), "recipients");
+        await Invalid(Envelopes.Draft("メール誤り", new RecipientInput { Name = "A", Email = "not-an-email", Step = 1 }), "recipients[0].email");
+        await Invalid(Envelopes.Draft("", Envelopes.Signer("A", 1)), "title");
+        await Invalid(Envelopes.Draft("順番", new RecipientInput { Name = "A", Email = "a@example.jp", Step = 0 }), "recipients[0].step");
+        await Invalid(Envelopes.Draft("CCのみ", Envelopes.CarbonCopy("C")), "recipients");
+        var longExpiry = Envelopes.Draft("期限", Envelopes.Signer("A", 1));
+        longExpiry.ExpiryDays = 31;
+        await Invalid(longExpiry, "expiry_days");
+        Assert.Equal(0L, await Envelopes_());
+
+        var draft = (await Signing.CreateEnvelopeAsync(Envelopes.Draft("文書チェック", Envelopes.Signer("A", 1)), admin)).Envelope;
+        async Task BadUpload(byte[] content, string name, string expected)
+        {
+            var ex = await Calls.FailsAsync(() => Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, name, content));
+            Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+            Assert.Contains(expected, ex.Status.Detail);
+        }
+        await BadUpload([], "empty.pdf", "empty.pdf");
+        await BadUpload("hello, not a PDF"u8.ToArray(), "text.pdf", "text.pdf is not a PDF");
+        await BadUpload("%PDF-1.7\nbroken beyond repair"u8.ToArray(), "broken.pdf", "broken.pdf");
+        var huge = new byte[(2 * 1024 * 1024) + 10];
+        "%PDF-1.7\n"u8.CopyTo(huge);
+        await BadUpload(huge, "huge.pdf", "huge.pdf exceeds");
+        var noDocuments = await Calls.FailsAsync(() => Signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, admin).ResponseAsync);
+        Assert.Equal("ENVELOPE_HAS_NO_DOCUMENTS", Calls.ErrorInfo(noDocuments).Reason);
+        Assert.Empty((await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, admin)).Envelope.Documents);
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM retention.blob WHERE tenant_id = $1", Guid.Parse(tenantId)));
+
+        // Wrong or forged tokens, another tenant's envelope.
+        var forged = await Calls.FailsAsync(() => Signing.OpenEnvelopeAsync(new OpenEnvelopeRequest(), Calls.Bearer("gsl_" + new string('A', 107))).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, forged.StatusCode);
+        var (_, other) = await NewTenantAsync();
+        var foreign = await Calls.FailsAsync(() => Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, other).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, foreign.StatusCode);
+        var foreignUpload = await Calls.FailsAsync(() => Envelopes.UploadAsync(platform.Channel, other, draft.EnvelopeId, "x.pdf", Documents.Pdf("x")));
+        Assert.Equal(StatusCode.NotFound, foreignUpload.StatusCode);
+        var listed = await Signing.ListEnvelopesAsync(new ListEnvelopesRequest(), other);
+        Assert.Empty(listed.Envelopes);
+        Assert.Single((await Signing.ListEnvelopesAsync(new ListEnvelopesRequest(), admin)).Envelopes);
+    }
+}
