@@ -16,7 +16,22 @@ public sealed class PlatformFixture : IAsyncLifetime
 {
     public static readonly TimeSpan MonthLength = TimeSpan.FromSeconds(10);
 
+    private readonly Dictionary<string, string> _settings;
     private int _sequence;
+
+    public PlatformFixture() : this(null)
+    {
+    }
+
+    /// <summary>A platform with extra host settings (tests that need their own clocks start one themselves).</summary>
+    public PlatformFixture(IDictionary<string, string>? extraSettings)
+    {
+        _settings = FastClock;
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string>())
+        {
+            _settings[key] = value;
+        }
+    }
 
     public TestDatabase Database { get; private set; } = null!;
     public HostProcess Host { get; private set; } = null!;
@@ -43,7 +58,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
-        Host = await HostProcess.StartServingAsync(Database.ConnectionString, settings: FastClock);
+        Host = await HostProcess.StartServingAsync(Database.ConnectionString, settings: _settings);
         Channel = Host.GrpcChannel();
         OperatorToken = await Calls.LoginOperatorAsync(Channel);
         await Operator.PublishTermsVersionAsync(new PublishTermsVersionRequest
@@ -141,6 +156,21 @@ public sealed class PlatformFixture : IAsyncLifetime
             }
             await Task.Delay(500);
         }
+    }
+
+    /// <summary>Stops the host gracefully; <see cref="StartAgainAsync"/> brings it back on the same database and ports.</summary>
+    public async Task StopAsync()
+    {
+        Channel.Dispose();
+        Assert.Equal(0, await Host.StopAsync());
+        await Host.DisposeAsync();
+    }
+
+    public async Task StartAgainAsync()
+    {
+        Host = await HostProcess.StartServingAsync(Database.ConnectionString, Host.Ports, _settings);
+        Channel = Host.GrpcChannel();
+        OperatorToken = await Calls.LoginOperatorAsync(Channel);
     }
 
     public async Task DisposeAsync()
