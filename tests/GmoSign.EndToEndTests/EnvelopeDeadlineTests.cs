@@ -21,7 +21,7 @@ public sealed class EnvelopeDeadlineTests
     [Fact]
     public async Task Reminders_go_out_and_the_envelope_expires_once_even_across_a_restart()
     {
-        var platform = new PlatformFixture(FastDays);
+        var platform = PlatformFixture.With(FastDays);
         await platform.InitializeAsync();
         try
         {

@@ -91,6 +91,38 @@ public sealed class SigningTests(PlatformFixture platform)
         Assert.Equal(2, found.Documents.Count);
         Assert.All(found.Documents, d => Assert.Equal(DocumentSource.Envelope, d.Source));
         Assert.Equal(done.Documents.Select(d => d.ArchivedDocumentId).Order(), found.Documents.Select(d => d.DocumentId).Order());
+        Assert.All(found.Documents, d => Assert.Equal("completed", d.Status));
+        Assert.All(found.Documents, d => Assert.Equal(done.EnvelopeId, d.EnvelopeId));
+        var retention = new RetentionService.RetentionServiceClient(platform.Channel);
+        Assert.Equal(2, (await retention.SearchDocumentsAsync(new SearchDocumentsRequest { Status = "completed", Counterparty = "取引先" }, admin)).Documents.Count);
+        Assert.Empty((await retention.SearchDocumentsAsync(new SearchDocumentsRequest { Status = "stored", Counterparty = "取引先" }, admin)).Documents);
+        var badStatus = await Calls.FailsAsync(() => retention.SearchDocumentsAsync(new SearchDocumentsRequest { Status = "lost" }, admin).ResponseAsync);
+        Assert.Equal("status", Calls.ErrorInfo(badStatus).Field);
+
+        // The export carries the signed documents, the certificate of completion (sealed by the platform) and the audit trail.
+        var export = await Documents.ExportAsync(platform.Channel, admin);
+        using (var zip = new System.IO.Compression.ZipArchive(new MemoryStream(export.Zip)))
+        {
+            var folder = $"envelopes/{Guid.Parse(done.EnvelopeId):N}/";
+            var certificateEntry = zip.GetEntry(folder + "certificate_of_completion.pdf");
+            Assert.NotNull(certificateEntry);
+            using var certificateBytes = new MemoryStream();
+            certificateEntry!.Open().CopyTo(certificateBytes);
+            var certificate = certificateBytes.ToArray();
+            if (Environment.GetEnvironmentVariable("GMOSIGN_KEEP_OUTPUT") is { Length: > 0 } keep)
+            {
+                File.WriteAllBytes(Path.Combine(keep, "certificate_of_completion.pdf"), certificate); // to look at it rendered
+            }
+            Assert.Equal(1, (await Envelopes.PdfsigAsync(certificate)).Split("Signature is Valid").Length - 1);
+            var text = await Envelopes.PdfToTextAsync(certificate);
+            Assert.Contains(done.EnvelopeId, text);
+            Assert.Contains("甲 太郎", text);
+            Assert.Contains("127.0.0.1", text);
+            using var trailJson = new StreamReader(zip.GetEntry(folder + "audit_trail.json")!.Open());
+            var trailText = trailJson.ReadToEnd();
+            Assert.Contains("\"completed\"", trailText);
+            Assert.Contains("乙 花子", trailText);
+        }
 
         // Audit trail: every event, hash-chained; changing one stored entry is reported at that entry.
         var trail = (await Signing.GetAuditTrailAsync(new GetAuditTrailRequest { EnvelopeId = done.EnvelopeId }, admin)).Entries;

@@ -94,13 +94,28 @@ public static class Envelopes
     }
 
     /// <summary>Runs Debian's pdfsig on the file and returns its report.</summary>
-    public static async Task<string> PdfsigAsync(byte[] pdf)
+    public static Task<string> PdfsigAsync(byte[] pdf) => RunOnFileAsync(pdf, "pdfsig", "-nocert");
+
+    /// <summary>The text poppler's pdftotext extracts (what a reader sees).</summary>
+    public static Task<string> PdfToTextAsync(byte[] pdf) => RunOnFileAsync(pdf, "pdftotext", null, "-");
+
+    private static async Task<string> RunOnFileAsync(byte[] pdf, string tool, string? option, string? after = null)
     {
         var file = Path.Combine(Path.GetTempPath(), $"gmosign-e2e-{Guid.NewGuid():N}.pdf");
         await File.WriteAllBytesAsync(file, pdf);
         try
         {
-            var process = Process.Start(new ProcessStartInfo("pdfsig", ["-nocert", file]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var arguments = new List<string>();
+            if (option is not null)
+            {
+                arguments.Add(option);
+            }
+            arguments.Add(file);
+            if (after is not null)
+            {
+                arguments.Add(after);
+            }
+            var process = Process.Start(new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
             var output = await process.StandardOutput.ReadToEndAsync();
             await process.WaitForExitAsync();
             return output;

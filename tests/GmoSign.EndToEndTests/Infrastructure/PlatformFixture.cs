@@ -24,7 +24,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     }
 
     /// <summary>A platform with extra host settings (tests that need their own clocks start one themselves).</summary>
-    public PlatformFixture(IDictionary<string, string>? extraSettings)
+    public static PlatformFixture With(IDictionary<string, string> extraSettings) => new(extraSettings);
+
+    private PlatformFixture(IDictionary<string, string>? extraSettings)
     {
         _settings = FastClock;
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string>())

@@ -8,7 +8,7 @@ namespace GmoSign.Grains.Tenants;
 internal sealed class TenantGrain(
     [PersistentState("tenant", GrainStorage.Name)] IPersistentState<TenantState> state,
     ITenantDirectory directory,
-    ITenantDataDeletion deletion,
+    IEnumerable<ITenantDataDeletion> deletions,
     IOptions<LifecycleOptions> options,
     TimeProvider clock) : Grain, ITenantGrain, IRemindable
 {
@@ -153,7 +153,10 @@ internal sealed class TenantGrain(
         // between the deletion and this state write simply finds the deletion record).
         if (state.State is { Status: TenantStatus.Terminated, ExportUntil: { } exportUntil } && exportUntil <= now)
         {
-            await deletion.DeleteTenantDataAsync(this.GetPrimaryKey(), CancellationToken.None);
+            foreach (var deletion in deletions)
+            {
+                await deletion.DeleteTenantDataAsync(this.GetPrimaryKey(), CancellationToken.None);
+            }
             state.State.Status = TenantStatus.Deleted;
             state.State.StatusReason = "Data deleted after the export window (Art. 21) / エクスポート期間終了後にデータを削除しました（第21条）";
             await SaveAsync();

@@ -47,6 +47,7 @@ internal sealed class DeletionRecords(NpgsqlDataSource db, IDocumentBlobStore bl
                  c AS (DELETE FROM retention.correction WHERE tenant_id = $1),
                  a AS (DELETE FROM retention.access_log WHERE tenant_id = $1),
                  e AS (DELETE FROM retention.export WHERE tenant_id = $1),
+                 v AS (DELETE FROM retention.envelope_record WHERE tenant_id = $1),
                  k AS (DELETE FROM retention.tenant_key WHERE tenant_id = $1 RETURNING 1)
             SELECT count(*)::int FROM k
             """, connection, transaction))

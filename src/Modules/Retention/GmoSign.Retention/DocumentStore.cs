@@ -21,7 +21,10 @@ internal sealed record DocumentRecord(
 
 internal sealed record SearchQuery(
     DateOnly? From, DateOnly? To, long? MinAmount, long? MaxAmount, string? Counterparty, string? Title, string[] Tags,
-    string? DocumentType, string? Party, (DateOnly Date, Guid Id)? After, int Limit);
+    string? DocumentType, string? Party, (DateOnly Date, Guid Id)? After, int Limit)
+{
+    public string? Status { get; init; }
+}
 
 internal sealed record CorrectionRecord(string Field, string OldValue, string NewValue, Guid UserId, DateTimeOffset At, string Reason);
 
@@ -78,6 +81,7 @@ internal sealed class DocumentStore(NpgsqlDataSource db)
         if (q.Title is { } title) Add("title ILIKE {p}", Like(title));
         if (q.Party is { } party) Add("parties_text ILIKE {p}", Like(party));
         if (q.DocumentType is { } type) Add("document_type = {p}", type);
+        if (q.Status is { } status) Add("status = {p}", status);
         if (q.Tags.Length > 0) Add("tags @> {p}", q.Tags, NpgsqlDbType.Array | NpgsqlDbType.Text);
         if (q.After is { } after)
         {

@@ -129,7 +129,12 @@ internal sealed class RetentionGrpcService(
         var query = new SearchQuery(from, to, min, max,
             Check.Optional(request.Counterparty, "counterparty", 200), Check.Optional(request.Title, "title", 200),
             request.Tags.Select((t, i) => Check.Required(t, $"tags[{i}]", 50)).ToArray(),
-            Check.Optional(request.DocumentType, "document_type", 40), Check.Optional(request.Party, "party", 200), after, size + 1);
+            Check.Optional(request.DocumentType, "document_type", 40), Check.Optional(request.Party, "party", 200), after, size + 1)
+        {
+            Status = Check.Optional(request.Status, "status", 20) is { } status
+                ? status is "stored" or "completed" ? status : throw DomainException.Invalid("status", "must be stored or completed", "stored または completed を指定してください")
+                : null,
+        };
         var found = await documents.SearchAsync(tenantId, query, context.CancellationToken);
         var reply = new SearchDocumentsResponse { Documents = { found.Take(size).Select(ToProto) } };
         if (found.Count > size)
@@ -248,6 +253,8 @@ internal sealed class RetentionGrpcService(
             Currency = d.Meta.Currency, Counterparty = d.Meta.Counterparty, Parties = { d.Meta.Parties }, Tags = { d.Meta.Tags }, FileName = d.Meta.FileName,
         },
         Source = d.Source == 2 ? DocumentSource.Envelope : DocumentSource.Upload,
+        Status = d.Status,
+        EnvelopeId = d.EnvelopeId?.ToString() ?? "",
         SizeBytes = d.SizeBytes,
         Sha256 = Convert.ToHexString(d.Sha256).ToLowerInvariant(),
         RetentionUntil = Dates.ToProto(d.RetentionUntil),

@@ -60,6 +60,15 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
             }
             Add(zip, "metadata.json", JsonSerializer.SerializeToUtf8Bytes(records.Select(Row), Json), stamp);
             Add(zip, "metadata.csv", MetadataCsv(records), stamp);
+            // Signed envelopes: the certificate of completion and the audit trail kept with their documents.
+            foreach (var (envelopeId, certificateId, auditTrailId) in await EnvelopesAsync(tenantId, snapshot.CreatedAt, cancellationToken))
+            {
+                Add(zip, $"envelopes/{envelopeId:N}/certificate_of_completion.pdf",
+                    await vault.ReadAsync(tenantId, certificateId, cancellationToken) ?? throw Stale(), stamp);
+                Add(zip, $"envelopes/{envelopeId:N}/audit_trail.json",
+                    await vault.ReadAsync(tenantId, auditTrailId, cancellationToken) ?? throw Stale(), stamp);
+                await sink.FlushAsync(cancellationToken);
+            }
             var (corrections, accesses) = await LogsAsync(tenantId, snapshot.CreatedAt, cancellationToken);
             Add(zip, "corrections.csv", corrections, stamp);
             Add(zip, "access_log.csv", accesses, stamp);
@@ -103,7 +112,26 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
         retentionUntil = d.RetentionUntil.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         d.LegalHold,
         storedAt = d.StoredAt.ToString("O", CultureInfo.InvariantCulture),
+        d.Status,
+        d.EnvelopeId,
     };
+
+    private async Task<List<(Guid EnvelopeId, Guid CertificateId, Guid AuditTrailId)>> EnvelopesAsync(Guid tenantId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var command = documents.DataSource.CreateCommand("""
+            SELECT envelope_id, certificate_id, audit_trail_id FROM retention.envelope_record
+            WHERE tenant_id = $1 AND archived_at <= $2 ORDER BY envelope_id
+            """);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(until);
+        var result = new List<(Guid, Guid, Guid)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2)));
+        }
+        return result;
+    }
 
     private static byte[] MetadataCsv(List<DocumentRecord> records)
     {

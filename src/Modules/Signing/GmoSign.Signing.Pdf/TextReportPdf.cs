@@ -25,8 +25,9 @@ public static class TextReportPdf
     {
         var pages = Layout(title, lines);
         var objects = new List<string>();
-        // 1 catalog, 2 page tree, 3 font, 4 CID font, 5 font descriptor, then a page and its content per page.
-        var pageRefs = Enumerable.Range(0, pages.Count).Select(i => 6 + i * 2).ToList();
+        // 1 catalog, 2 page tree, 3 Japanese font, 4 CID font, 5 font descriptor, 6 Latin font, then a page and its
+        // content per page.
+        var pageRefs = Enumerable.Range(0, pages.Count).Select(i => 7 + i * 2).ToList();
         objects.Add("<< /Type /Catalog /Pages 2 0 R >>");
         objects.Add($"<< /Type /Pages /Count {pages.Count} /Kids [{string.Join(' ', pageRefs.Select(r => $"{r} 0 R"))}] >>");
         objects.Add("<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiKakuGo-W5 /Encoding /UniJIS-UCS2-H /DescendantFonts [4 0 R] >>");
@@ -34,11 +35,12 @@ public static class TextReportPdf
             + "/CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 5 >> /FontDescriptor 5 0 R /DW 1000 /W [1 95 500 231 632 500] >>");
         objects.Add("<< /Type /FontDescriptor /FontName /HeiseiKakuGo-W5 /Flags 4 /FontBBox [-92 -250 1010 922] /ItalicAngle 0 "
             + "/Ascent 880 /Descent -120 /CapHeight 737 /StemV 114 >>");
+        objects.Add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
         var streams = new Dictionary<int, byte[]>();
         foreach (var (content, index) in pages.Select((p, i) => (p, i)))
         {
             objects.Add($"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {N(PageWidth)} {N(PageHeight)}] "
-                + $"/Resources << /Font << /F1 3 0 R >> >> /Contents {pageRefs[index] + 1} 0 R >>");
+                + $"/Resources << /Font << /F1 3 0 R /F2 6 0 R >> >> /Contents {pageRefs[index] + 1} 0 R >>");
             streams[objects.Count + 1] = Encoding.ASCII.GetBytes(content);
             objects.Add("");
         }
@@ -91,7 +93,13 @@ public static class TextReportPdf
 
         void Text(double x, double size, string text)
         {
-            page.Append(CultureInfo.InvariantCulture, $"BT /F1 {N(size)} Tf {N(x)} {N(y)} Td <{Utf16Hex(text)}> Tj ET\n");
+            // Latin runs in Helvetica, everything else in the Japanese font: each reader has both without embedding.
+            page.Append(CultureInfo.InvariantCulture, $"BT {N(x)} {N(y)} Td");
+            foreach (var (latin, run) in Runs(text))
+            {
+                page.Append(latin ? $" /F2 {N(size)} Tf ({Escape(run)}) Tj" : $" /F1 {N(size)} Tf <{Utf16Hex(run)}> Tj");
+            }
+            page.Append(" ET\n");
         }
 
         void Advance(double by)
@@ -150,7 +158,7 @@ public static class TextReportPdf
         double used = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            var w = (rune.Value < 0x7F ? 0.5 : 1.0) * FontSize;
+            var w = (rune.Value < 0x7F ? 0.6 : 1.0) * FontSize;
             if (used + w > width && line.Length > 0)
             {
                 result.Add(line.ToString());
@@ -163,6 +171,29 @@ public static class TextReportPdf
         result.Add(line.ToString());
         return result;
     }
+
+    private static IEnumerable<(bool Latin, string Run)> Runs(string text)
+    {
+        var run = new StringBuilder();
+        bool? latin = null;
+        foreach (var c in text)
+        {
+            var isLatin = c is >= ' ' and < (char)0x7F;
+            if (latin is { } current && current != isLatin)
+            {
+                yield return (current, run.ToString());
+                run.Clear();
+            }
+            latin = isLatin;
+            run.Append(c);
+        }
+        if (latin is { } last)
+        {
+            yield return (last, run.ToString());
+        }
+    }
+
+    private static string Escape(string latin) => latin.Replace("\\", "\\\\").Replace("(", "\\(").Replace(")", "\\)");
 
     private static string Utf16Hex(string text)
     {

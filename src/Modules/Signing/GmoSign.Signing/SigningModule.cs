@@ -60,6 +60,7 @@ public static class SigningModule
         services.AddSingleton<SigningLinks>();
         services.AddSingleton<ISigningLinks>(sp => sp.GetRequiredService<SigningLinks>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<SigningLinks>());
+        services.AddSingleton<GmoSign.Retention.Contracts.ITenantDataDeletion, SigningDataDeletion>();
         return services.AddRpcAccessRules(AccessRules);
     }
 

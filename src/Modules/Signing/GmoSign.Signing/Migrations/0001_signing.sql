@@ -60,3 +60,5 @@ CREATE TABLE signing.outbox
     UNIQUE (envelope_id, version, position)
 );
 CREATE INDEX ix_outbox_due ON signing.outbox (next_attempt_at) WHERE delivered_at IS NULL;
+CREATE INDEX ix_outbox_tenant ON signing.outbox (tenant_id);
+CREATE INDEX ix_audit_event_tenant ON signing.audit_event (tenant_id);

@@ -1,0 +1,22 @@
+using GmoSign.Retention.Contracts;
+using Npgsql;
+
+namespace GmoSign.Signing;
+
+/// <summary>
+/// Art. 21: a deleted tenant's envelopes (titles, names, e-mail addresses), audit trails and notifications go with
+/// its documents. Document content is crypto-shredded by Retention; this removes Signing's rows. Idempotent.
+/// </summary>
+internal sealed class SigningDataDeletion(NpgsqlDataSource db) : ITenantDataDeletion
+{
+    public async Task DeleteTenantDataAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            WITH a AS (DELETE FROM signing.audit_event WHERE tenant_id = $1),
+                 o AS (DELETE FROM signing.outbox WHERE tenant_id = $1)
+            DELETE FROM signing.envelope WHERE tenant_id = $1
+            """);
+        command.Parameters.AddWithValue(tenantId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
