@@ -25,6 +25,8 @@ export GmoSign__Retention__MasterKey="$(cat "$secrets/master-key")"
 export GmoSign__Accounts__BootstrapOperatorLoginId="${GMOSIGN_OPERATOR_LOGIN:-operator@gmosign.local}"
 export GmoSign__Accounts__BootstrapOperatorPassword="$(cat "$secrets/operator-password")"
 export ConnectionStrings__Postgres="$PG_CONNECTION"
+# The development CA, platform signer and timestamp authority (Art. 9): created on first start, kept here.
+export GmoSign__Signing__PkiDirectory="$root/.data/pki"
 
 echo "==> operator login: $GmoSign__Accounts__BootstrapOperatorLoginId (password in .data/secrets/operator-password)"
 echo "==> starting GmoSign: gRPC 127.0.0.1:5080, gRPC-Web 127.0.0.1:5081"

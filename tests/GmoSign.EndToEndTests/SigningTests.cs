@@ -309,6 +309,36 @@ public sealed class SigningTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_change_whose_audit_write_fails_leaves_state_audit_and_outbox_untouched()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("障害注入", Envelopes.Signer("署名者", 1)));
+        var id = Guid.Parse(sent.EnvelopeId);
+        var link = await Envelopes.LinkAsync(platform.Channel, admin, sent, "署名者");
+        async Task<(long Version, long Audit, long Outbox)> Stored() => (
+            (await platform.Database.ScalarAsync<long>("SELECT version FROM signing.envelope WHERE envelope_id = $1", id)),
+            (await platform.Database.ScalarAsync<long>("SELECT count(*) FROM signing.audit_event WHERE envelope_id = $1", id)),
+            (await platform.Database.ScalarAsync<long>("SELECT count(*) FROM signing.outbox WHERE envelope_id = $1", id)));
+        var before = await Stored();
+
+        // The fault: the audit entry the next change needs is taken, so its write fails after the state's would succeed.
+        await platform.Database.ExecuteAsync("""
+            INSERT INTO signing.audit_event (envelope_id, sequence, tenant_id, at, action, actor, detail, previous_hash, hash)
+            SELECT envelope_id, $2, tenant_id, now(), 'injected', 'test', '{}', '\x00', '\x00' FROM signing.envelope WHERE envelope_id = $1
+            """, id, before.Audit + 1);
+        var failed = await Calls.FailsAsync(() => Signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = "fault" }, link).ResponseAsync);
+        Assert.Equal(StatusCode.Internal, failed.StatusCode);
+        Assert.Equal((before.Version, before.Audit + 1, before.Outbox), await Stored());
+        Assert.Equal(RecipientStatus.Notified, (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = sent.EnvelopeId }, admin)).Envelope.Recipients[0].Status);
+
+        // Fault gone: the same request succeeds once, and the trail chains.
+        await platform.Database.ExecuteAsync("DELETE FROM signing.audit_event WHERE envelope_id = $1 AND action = 'injected'", id);
+        var signed = await Signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = "fault" }, link);
+        Assert.Equal(EnvelopeStatus.Completed, signed.Envelope.Status);
+        Assert.True((await Signing.VerifyAuditTrailAsync(new VerifyAuditTrailRequest { EnvelopeId = sent.EnvelopeId }, admin)).Intact);
+    }
+
+    [Fact]
     public async Task A_suspended_tenant_cannot_send_or_sign()
     {
         var (tenantId, admin) = await NewTenantAsync();
