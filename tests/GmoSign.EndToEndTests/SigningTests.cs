@@ -339,6 +339,50 @@ public sealed class SigningTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Notifications_arrive_by_smtp_in_japanese_and_english_with_a_working_link_and_are_retried()
+    {
+        var (_, admin) = await NewTenantAsync();
+        // Let earlier tests' notifications drain, then refuse the next two deliveries.
+        var drained = DateTime.UtcNow.AddSeconds(20);
+        while (await platform.Database.ScalarAsync<long>("SELECT count(*) FROM signing.outbox WHERE delivered_at IS NULL AND failed_at IS NULL") > 0
+               && DateTime.UtcNow < drained)
+        {
+            await Task.Delay(200);
+        }
+        var rejectedBefore = platform.Mail.Rejected;
+        platform.Mail.RejectNext(2);
+        var email = $"notify-{Guid.NewGuid():N}@counterparty.example.jp";
+        var draft = Envelopes.Draft("通知テスト契約書", Envelopes.Signer("通知 太郎", 1, email: email));
+        draft.Message = "よろしくお願いいたします。";
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, draft);
+
+        var request = await platform.Mail.WaitForAsync(m => m.To.Mailboxes.Any(a => a.Address == email), TimeSpan.FromSeconds(30));
+        Assert.Equal(2, platform.Mail.Rejected - rejectedBefore);
+        Assert.Equal(3, await platform.Database.ScalarAsync<int>(
+            "SELECT attempts FROM signing.outbox WHERE envelope_id = $1 AND kind = 'signing_request'", Guid.Parse(sent.EnvelopeId)));
+        Assert.Contains("【署名依頼】通知テスト契約書", request.Subject);
+        Assert.Contains("Please sign", request.Subject);
+        var body = request.TextBody ?? "";
+        Assert.Contains("通知 太郎 様", body);
+        Assert.Contains("Dear 通知 太郎", body);
+        Assert.Contains("よろしくお願いいたします。", body);
+
+        // The link in the mail is the signer's credential.
+        var token = System.Text.RegularExpressions.Regex.Match(body, "gsl_[A-Za-z0-9_-]+").Value;
+        var done = await Envelopes.OpenAndSignAsync(platform.Channel, Calls.Bearer(token));
+        Assert.Equal(EnvelopeStatus.Completed, done.Status);
+        var completed = await platform.Mail.WaitForAsync(m => m.To.Mailboxes.Any(a => a.Address == email) && (m.Subject ?? "").Contains("締結完了"), TimeSpan.FromSeconds(30));
+        Assert.Contains("Completed", completed.Subject);
+
+        // A withdrawal reaches the notified signer with the reason.
+        var voidEmail = $"void-{Guid.NewGuid():N}@counterparty.example.jp";
+        var toVoid = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("撤回テスト", Envelopes.Signer("取下 花子", 1, email: voidEmail)));
+        await Signing.VoidEnvelopeAsync(new VoidEnvelopeRequest { EnvelopeId = toVoid.EnvelopeId, Reason = "金額の誤り" }, admin);
+        var voided = await platform.Mail.WaitForAsync(m => m.To.Mailboxes.Any(a => a.Address == voidEmail) && (m.Subject ?? "").Contains("【取り下げ】"), TimeSpan.FromSeconds(30));
+        Assert.Contains("金額の誤り", voided.TextBody);
+    }
+
+    [Fact]
     public async Task A_suspended_tenant_cannot_send_or_sign()
     {
         var (tenantId, admin) = await NewTenantAsync();

@@ -36,6 +36,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     }
 
     public TestDatabase Database { get; private set; } = null!;
+
+    /// <summary>The SMTP server the host delivers notifications to.</summary>
+    public SmtpTestServer Mail { get; } = new();
     public HostProcess Host { get; private set; } = null!;
     public GrpcChannel Channel { get; private set; } = null!;
     public string OperatorToken { get; private set; } = null!;
@@ -60,6 +63,11 @@ public sealed class PlatformFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
+        _settings["GmoSign__Notifications__SmtpHost"] = "127.0.0.1";
+        _settings["GmoSign__Notifications__SmtpPort"] = Mail.Port.ToString();
+        _settings["GmoSign__Notifications__SmtpSecurity"] = "None";
+        _settings["GmoSign__Notifications__PollInterval"] = "00:00:00.200";
+        _settings["GmoSign__Notifications__RetryBase"] = "00:00:01";
         Host = await HostProcess.StartServingAsync(Database.ConnectionString, settings: _settings);
         Channel = Host.GrpcChannel();
         OperatorToken = await Calls.LoginOperatorAsync(Channel);
@@ -177,6 +185,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await Mail.DisposeAsync();
         Channel.Dispose();
         await Host.DisposeAsync();
     }

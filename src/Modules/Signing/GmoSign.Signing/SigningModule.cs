@@ -61,6 +61,8 @@ public static class SigningModule
         services.AddSingleton<ISigningLinks>(sp => sp.GetRequiredService<SigningLinks>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<SigningLinks>());
         services.AddSingleton<GmoSign.Retention.Contracts.ITenantDataDeletion, SigningDataDeletion>();
+        services.Configure<NotificationOptions>(configuration.GetSection(NotificationOptions.Section));
+        services.AddHostedService<NotificationDispatcher>();
         return services.AddRpcAccessRules(AccessRules);
     }
 

@@ -1,0 +1,188 @@
+using System.Text.Json;
+using GmoSign.Signing.Contracts;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Npgsql;
+
+namespace GmoSign.Signing;
+
+/// <summary>Configuration section <c>GmoSign:Notifications</c>: SMTP delivery of the notification outbox.</summary>
+public sealed class NotificationOptions
+{
+    public const string Section = "GmoSign:Notifications";
+
+    /// <summary>SMTP server; when empty nothing is delivered (rows wait in the outbox).</summary>
+    public string? SmtpHost { get; set; }
+    public int SmtpPort { get; set; } = 25;
+    /// <summary>None, StartTls, StartTlsWhenAvailable (default), SslOnConnect.</summary>
+    public string SmtpSecurity { get; set; } = "StartTlsWhenAvailable";
+    public string? SmtpUserName { get; set; }
+    public string? SmtpPassword { get; set; }
+    public string FromAddress { get; set; } = "noreply@gmosign.local";
+    public string FromName { get; set; } = "GmoSign";
+    /// <summary>The signing page of the web front end; the link token is appended.</summary>
+    public string SigningLinkBase { get; set; } = "https://sign.gmosign.local/s/";
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>First retry after this long, doubling per attempt up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryBase { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>After this many attempts a message is marked failed.</summary>
+    public int MaxAttempts { get; set; } = 10;
+}
+
+/// <summary>
+/// Delivers the notification outbox by SMTP (MailKit). Rows are claimed with a lease (next_attempt_at moved ahead),
+/// so several hosts deliver side by side without holding transactions open; a failure schedules the next attempt
+/// with exponential backoff, and after <see cref="NotificationOptions.MaxAttempts"/> the row is marked failed.
+/// </summary>
+internal sealed class NotificationDispatcher(
+    NpgsqlDataSource db,
+    IOptions<NotificationOptions> options,
+    ISigningLinks links,
+    TimeProvider clock,
+    ILogger<NotificationDispatcher> logger) : BackgroundService
+{
+    private const int Batch = 20;
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+    private readonly NotificationOptions _o = options.Value;
+
+    private sealed record Claimed(long Id, Guid TenantId, Guid EnvelopeId, string Kind, Guid? RecipientId, string Email, string Name, string Detail,
+        int Attempts, string Title, string Message, string SenderName, DateTimeOffset? ExpiresAt);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (string.IsNullOrWhiteSpace(_o.SmtpHost))
+        {
+            logger.LogWarning("{Setting} is not set: notifications stay in the outbox undelivered", $"{NotificationOptions.Section}:SmtpHost");
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await DeliverBatchAsync(stoppingToken) == 0)
+                {
+                    await Task.Delay(_o.PollInterval, clock, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Notification delivery failed; retrying");
+                await Task.Delay(_o.PollInterval, clock, stoppingToken);
+            }
+        }
+    }
+
+    internal async Task<int> DeliverBatchAsync(CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimAsync(cancellationToken);
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+        using var smtp = new SmtpClient();
+        Exception? connectError = null;
+        try
+        {
+            await smtp.ConnectAsync(_o.SmtpHost!, _o.SmtpPort, Enum.Parse<SecureSocketOptions>(_o.SmtpSecurity), cancellationToken);
+            if (!string.IsNullOrEmpty(_o.SmtpUserName))
+            {
+                await smtp.AuthenticateAsync(_o.SmtpUserName, _o.SmtpPassword ?? "", cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            connectError = ex;
+        }
+        foreach (var message in claimed)
+        {
+            try
+            {
+                if (connectError is not null)
+                {
+                    throw connectError;
+                }
+                await smtp.SendAsync(Compose(message), cancellationToken);
+                await MarkAsync(message, null, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning("Notification {MessageId} to {Email} failed (attempt {Attempt}): {Error}", message.Id, message.Email, message.Attempts, ex.Message);
+                await MarkAsync(message, ex.Message, cancellationToken);
+            }
+        }
+        if (smtp.IsConnected)
+        {
+            await smtp.DisconnectAsync(true, cancellationToken);
+        }
+        return claimed.Count;
+    }
+
+    private MimeMessage Compose(Claimed m)
+    {
+        var link = NotificationTexts.CarriesLink(m.Kind) && m.RecipientId is { } recipientId
+            ? _o.SigningLinkBase + links.Create(m.TenantId, m.EnvelopeId, recipientId)
+            : null;
+        using var detail = JsonDocument.Parse(m.Detail);
+        var (subject, body) = NotificationTexts.Compose(new NotificationContext(m.Kind, m.Name, m.Title, m.Message, m.SenderName, m.ExpiresAt, link,
+            detail.RootElement.Clone()));
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress(_o.FromName, _o.FromAddress));
+        message.To.Add(new MailboxAddress(m.Name, m.Email));
+        message.Subject = subject;
+        message.MessageId = $"{m.EnvelopeId:N}.{m.Id}@gmosign";
+        message.Headers.Add("X-GmoSign-Envelope", m.EnvelopeId.ToString());
+        message.Headers.Add("X-GmoSign-Notification", m.Kind);
+        message.Body = new TextPart("plain") { Text = body };
+        return message;
+    }
+
+    private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            UPDATE signing.outbox o SET next_attempt_at = now() + $1, attempts = o.attempts + 1
+            FROM signing.envelope e
+            WHERE e.envelope_id = o.envelope_id AND o.message_id IN (
+                SELECT message_id FROM signing.outbox
+                WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+                ORDER BY message_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+            RETURNING o.message_id, o.tenant_id, o.envelope_id, o.kind, o.recipient_id, o.email, o.name, o.detail, o.attempts,
+                      e.title, coalesce(e.state->>'Message', ''), coalesce(e.state->'Sender'->>'Name', ''), e.expires_at
+            """);
+        command.Parameters.AddWithValue(Lease);
+        command.Parameters.AddWithValue(Batch);
+        var claimed = new List<Claimed>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(new Claimed(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetInt32(8),
+                reader.GetString(9), reader.GetString(10), reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12)));
+        }
+        return claimed.OrderBy(c => c.Id).ToList();
+    }
+
+    private async Task MarkAsync(Claimed m, string? error, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromTicks(Math.Min(_o.MaxRetryDelay.Ticks, _o.RetryBase.Ticks * (1L << Math.Min(m.Attempts - 1, 30))));
+        await using var command = db.CreateCommand(error is null
+            ? "UPDATE signing.outbox SET delivered_at = now(), last_error = NULL WHERE message_id = $1"
+            : "UPDATE signing.outbox SET last_error = $2, next_attempt_at = now() + $3, failed_at = CASE WHEN attempts >= $4 THEN now() END WHERE message_id = $1");
+        command.Parameters.AddWithValue(m.Id);
+        if (error is not null)
+        {
+            command.Parameters.AddWithValue(error.Length > 500 ? error[..500] : error);
+            command.Parameters.AddWithValue(delay);
+            command.Parameters.AddWithValue(_o.MaxAttempts);
+        }
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
