@@ -11,7 +11,7 @@ namespace GmoSign.EndToEndTests;
 [Collection(PlatformCollection.Name)]
 public sealed class SigningIsolationTests(PlatformFixture platform)
 {
-    private static readonly string[] SelfScoped = ["GetSigningLimits", "CreateEnvelope", "VerifyDocument"];
+    private static readonly string[] SelfScoped = ["GetSigningLimits", "CreateEnvelope", "VerifyDocument", "CreateWebhookEndpoint", "ListWebhookEndpoints"];
 
     [Fact]
     public async Task Foreign_tenants_and_links_get_nothing_from_any_signing_rpc()
@@ -55,6 +55,11 @@ public sealed class SigningIsolationTests(PlatformFixture platform)
         await Denied("DownloadDocument", StatusCode.NotFound, () => Envelopes.DownloadAsync(platform.Channel, adminB, envelopeId, documentId));
         await Denied("GetAuditTrail", StatusCode.NotFound, () => signing.GetAuditTrailAsync(new GetAuditTrailRequest { EnvelopeId = envelopeId }, adminB).ResponseAsync);
         await Denied("VerifyAuditTrail", StatusCode.NotFound, () => signing.VerifyAuditTrailAsync(new VerifyAuditTrailRequest { EnvelopeId = envelopeId }, adminB).ResponseAsync);
+        var hook = await signing.CreateWebhookEndpointAsync(new CreateWebhookEndpointRequest { Url = "https://hooks.a.example.jp/gmosign" }, adminA);
+        await Denied("DeleteWebhookEndpoint", StatusCode.NotFound, () => signing.DeleteWebhookEndpointAsync(new DeleteWebhookEndpointRequest { EndpointId = hook.Endpoint.EndpointId }, adminB).ResponseAsync);
+        await Denied("ListWebhookDeliveries", StatusCode.NotFound, () => signing.ListWebhookDeliveriesAsync(new ListWebhookDeliveriesRequest { EndpointId = hook.Endpoint.EndpointId }, adminB).ResponseAsync);
+        Assert.Empty((await signing.ListWebhookEndpointsAsync(new ListWebhookEndpointsRequest(), adminB)).Endpoints);
+        Assert.Single((await signing.ListWebhookEndpointsAsync(new ListWebhookEndpointsRequest(), adminA)).Endpoints);
         probed.Add("ListEnvelopes");
         Assert.DoesNotContain((await signing.ListEnvelopesAsync(new ListEnvelopesRequest(), adminB)).Envelopes, e => e.EnvelopeId == envelopeId);
 

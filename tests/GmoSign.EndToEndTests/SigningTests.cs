@@ -383,6 +383,65 @@ public sealed class SigningTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Webhooks_deliver_every_event_in_order_signed_with_hmac_and_retry_failures()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var (_, member) = await NewUserAsync(admin, "一般 社員");
+        using var receiver = new WebhookReceiver();
+        var memberTry = await Calls.FailsAsync(() => Signing.CreateWebhookEndpointAsync(new CreateWebhookEndpointRequest { Url = receiver.Url }, member).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, memberTry.StatusCode);
+        var badUrl = await Calls.FailsAsync(() => Signing.CreateWebhookEndpointAsync(new CreateWebhookEndpointRequest { Url = "ftp://example.jp/x" }, admin).ResponseAsync);
+        Assert.Equal("url", Calls.ErrorInfo(badUrl).Field);
+        var badEvent = await Calls.FailsAsync(() => Signing.CreateWebhookEndpointAsync(new CreateWebhookEndpointRequest { Url = receiver.Url, Events = { "exploded" } }, admin).ResponseAsync);
+        Assert.Equal("events[0]", Calls.ErrorInfo(badEvent).Field);
+
+        var created = await Signing.CreateWebhookEndpointAsync(new CreateWebhookEndpointRequest { Url = receiver.Url }, admin);
+        Assert.StartsWith("whsec_", created.Secret);
+        Assert.Single((await Signing.ListWebhookEndpointsAsync(new ListWebhookEndpointsRequest(), member)).Endpoints);
+        receiver.FailNext(2);
+
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("Webhook 契約", Envelopes.Signer("署名 者", 1)));
+        await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "署名 者"));
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!receiver.Received.Any(r => r.Event == "completed") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+        var events = receiver.Received.Select(r => (r.Signature, r.Event, Json: System.Text.Json.JsonDocument.Parse(r.Body).RootElement)).ToList();
+        Assert.Equal(["created", "document_added", "sent", "notified", "viewed", "signed", "completed"], events.Select(e => e.Event));
+        Assert.Equal([1L, 2, 3, 4, 5, 6, 7], events.Select(e => e.Json.GetProperty("sequence").GetInt64()));
+        Assert.All(events, e => Assert.Equal(sent.EnvelopeId, e.Json.GetProperty("envelopeId").GetString()));
+        Assert.Equal("completed", events[^1].Json.GetProperty("envelopeStatus").GetString());
+        Assert.Equal(2, receiver.Failed);
+        foreach (var (signature, _, _) in events)
+        {
+            // x-gmosign-signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")> — recomputed from the secret.
+            var parts = signature.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            var body = receiver.Received.First(r => r.Signature == signature).Body;
+            var expected = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(created.Secret), System.Text.Encoding.UTF8.GetBytes($"{parts["t"]}.{body}")));
+            Assert.Equal(expected, parts["v1"]);
+            Assert.InRange(long.Parse(parts["t"]), DateTimeOffset.UtcNow.AddMinutes(-2).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        }
+        var log = (await Signing.ListWebhookDeliveriesAsync(new ListWebhookDeliveriesRequest
+        {
+            EndpointId = created.Endpoint.EndpointId, EnvelopeId = sent.EnvelopeId,
+        }, member)).Deliveries;
+        Assert.Equal(7, log.Count);
+        Assert.All(log, d => Assert.NotNull(d.DeliveredAt));
+        Assert.Equal(3, log.Single(d => d.Sequence == 1).Attempts);
+        Assert.Equal(204, log.Single(d => d.Sequence == 1).LastStatus);
+
+        await Signing.DeleteWebhookEndpointAsync(new DeleteWebhookEndpointRequest { EndpointId = created.Endpoint.EndpointId }, admin);
+        Assert.Empty((await Signing.ListWebhookEndpointsAsync(new ListWebhookEndpointsRequest(), admin)).Endpoints);
+        var gone = await Calls.FailsAsync(() => Signing.DeleteWebhookEndpointAsync(new DeleteWebhookEndpointRequest { EndpointId = created.Endpoint.EndpointId }, admin).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+        var after = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("削除後", Envelopes.Signer("誰か", 1)));
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM signing.webhook_delivery WHERE envelope_id = $1", Guid.Parse(after.EnvelopeId)));
+    }
+
+    [Fact]
     public async Task A_suspended_tenant_cannot_send_or_sign()
     {
         var (tenantId, admin) = await NewTenantAsync();

@@ -68,6 +68,9 @@ public sealed class PlatformFixture : IAsyncLifetime
         _settings["GmoSign__Notifications__SmtpSecurity"] = "None";
         _settings["GmoSign__Notifications__PollInterval"] = "00:00:00.200";
         _settings["GmoSign__Notifications__RetryBase"] = "00:00:01";
+        _settings["GmoSign__Webhooks__AllowInsecureHttp"] = "true";
+        _settings["GmoSign__Webhooks__PollInterval"] = "00:00:00.200";
+        _settings["GmoSign__Webhooks__RetryBase"] = "00:00:01";
         Host = await HostProcess.StartServingAsync(Database.ConnectionString, settings: _settings);
         Channel = Host.GrpcChannel();
         OperatorToken = await Calls.LoginOperatorAsync(Channel);

@@ -36,6 +36,12 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
             FROM unnest($23::integer[], $24::text[], $25::uuid[], $26::text[], $27::text[], $28::text[])
                  AS n(position, kind, recipient_id, email, name, detail)
             WHERE EXISTS (SELECT 1 FROM changed))
+        , hooks AS (
+            INSERT INTO signing.webhook_delivery (endpoint_id, tenant_id, envelope_id, sequence, event, payload, created_at, next_attempt_at)
+            SELECT w.endpoint_id, $2, $1, a.sequence, a.action, a.payload, $9, $9
+            FROM unnest($12::bigint[], $14::text[], $29::text[]) AS a(sequence, action, payload)
+            JOIN signing.webhook_endpoint w ON w.tenant_id = $2 AND w.active AND (cardinality(w.events) = 0 OR a.action = ANY (w.events))
+            WHERE EXISTS (SELECT 1 FROM changed))
         SELECT count(*) FROM changed
         """;
 
@@ -83,6 +89,7 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
         p.AddWithValue(n.Select(x => x.Email).ToArray());
         p.AddWithValue(n.Select(x => x.Name).ToArray());
         p.AddWithValue(n.Select(x => x.Detail).ToArray());
+        p.AddWithValue(a.Select(x => WebhookPayload.Create(row, x)).ToArray());
         var changed = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         if (changed != 1)
         {

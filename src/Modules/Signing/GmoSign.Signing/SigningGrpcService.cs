@@ -31,6 +31,7 @@ internal sealed class SigningGrpcService(
     ITenantContracts tenants,
     ITenantUserLookup users,
     IRetentionPolicy retention,
+    WebhookEndpoints webhooks,
     NpgsqlDataSource db) : SigningService.SigningServiceBase
 {
     private const int ChunkSize = 1024 * 1024;
@@ -403,6 +404,61 @@ internal sealed class SigningGrpcService(
         }
         return verification.Verify(bytes, fileName);
     }
+
+    // ------------------------------------------------------------------ webhooks (Art. 10)
+
+    public override async Task<CreateWebhookEndpointResponse> CreateWebhookEndpoint(CreateWebhookEndpointRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var url = Check.Required(request.Url, "url", 2000);
+        var (endpoint, secret) = await webhooks.CreateAsync(caller.RequireTenant(), url, request.Events, caller.DisplayName, context.CancellationToken);
+        return new CreateWebhookEndpointResponse { Endpoint = ToProto(endpoint), Secret = secret };
+    }
+
+    public override async Task<ListWebhookEndpointsResponse> ListWebhookEndpoints(ListWebhookEndpointsRequest request, ServerCallContext context)
+    {
+        var list = await webhooks.ListAsync(context.GetCaller().RequireTenant(), context.CancellationToken);
+        return new ListWebhookEndpointsResponse { Endpoints = { list.Select(ToProto) } };
+    }
+
+    public override async Task<DeleteWebhookEndpointResponse> DeleteWebhookEndpoint(DeleteWebhookEndpointRequest request, ServerCallContext context)
+    {
+        await webhooks.DeleteAsync(context.GetCaller().RequireTenant(), Check.Id(request.EndpointId, "endpoint_id"), context.CancellationToken);
+        return new DeleteWebhookEndpointResponse();
+    }
+
+    public override async Task<ListWebhookDeliveriesResponse> ListWebhookDeliveries(ListWebhookDeliveriesRequest request, ServerCallContext context)
+    {
+        var endpointId = Check.Id(request.EndpointId, "endpoint_id");
+        Guid? envelopeId = string.IsNullOrEmpty(request.EnvelopeId) ? null : Check.Id(request.EnvelopeId, "envelope_id");
+        var size = Paging.Size(request.PageSize, fallback: 50, max: 200);
+        var list = await webhooks.DeliveriesAsync(context.GetCaller().RequireTenant(), endpointId, envelopeId, size, context.CancellationToken);
+        return new ListWebhookDeliveriesResponse
+        {
+            Deliveries =
+            {
+                list.Select(d => new WebhookDelivery
+                {
+                    DeliveryId = d.DeliveryId,
+                    EnvelopeId = d.EnvelopeId.ToString(),
+                    Sequence = d.Sequence,
+                    Event = d.Event,
+                    Attempts = d.Attempts,
+                    CreatedAt = Timestamp.FromDateTimeOffset(d.CreatedAt),
+                    DeliveredAt = d.DeliveredAt is { } delivered ? Timestamp.FromDateTimeOffset(delivered) : null,
+                    FailedAt = d.FailedAt is { } failed ? Timestamp.FromDateTimeOffset(failed) : null,
+                    LastStatus = d.LastStatus ?? 0,
+                    LastError = d.LastError ?? "",
+                    NextAttemptAt = Timestamp.FromDateTimeOffset(d.NextAttemptAt),
+                }),
+            },
+        };
+    }
+
+    private static WebhookEndpoint ToProto(WebhookEndpointRecord e) => new()
+    {
+        EndpointId = e.EndpointId.ToString(), Url = e.Url, Events = { e.Events }, CreatedAt = Timestamp.FromDateTimeOffset(e.CreatedAt),
+    };
 
     // ------------------------------------------------------------------ mapping and validation
 

@@ -45,6 +45,16 @@ public static class SigningModule
             }
             yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.DownloadDocument), signer, user, integration);
             yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.VerifyDocument), signer, user, integration);
+            // Webhook endpoints are an administrator's (or the integration's) setting; the log is readable by members.
+            foreach (var method in new[]
+            {
+                nameof(SigningService.SigningServiceBase.CreateWebhookEndpoint), nameof(SigningService.SigningServiceBase.DeleteWebhookEndpoint),
+            })
+            {
+                yield return new RpcAccess(RpcAccess.PathOf(s, method), [user, integration], ["admin"]);
+            }
+            yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.ListWebhookEndpoints), user, integration);
+            yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.ListWebhookDeliveries), user, integration);
         }
     }
 
@@ -63,6 +73,9 @@ public static class SigningModule
         services.AddSingleton<GmoSign.Retention.Contracts.ITenantDataDeletion, SigningDataDeletion>();
         services.Configure<NotificationOptions>(configuration.GetSection(NotificationOptions.Section));
         services.AddHostedService<NotificationDispatcher>();
+        services.Configure<WebhookOptions>(configuration.GetSection(WebhookOptions.Section));
+        services.AddSingleton<WebhookEndpoints>();
+        services.AddHostedService<WebhookDispatcher>();
         return services.AddRpcAccessRules(AccessRules);
     }
 

@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using GmoSign.Errors;
+using GmoSign.Platform.Security;
+using GmoSign.Retention.Contracts;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace GmoSign.Signing;
+
+/// <summary>Configuration section <c>GmoSign:Webhooks</c>.</summary>
+public sealed class WebhookOptions
+{
+    public const string Section = "GmoSign:Webhooks";
+
+    /// <summary>Development only: also accept http:// endpoints.</summary>
+    public bool AllowInsecureHttp { get; set; }
+    public int MaxEndpointsPerTenant { get; set; } = 10;
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan RetryBase { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(6);
+    public int MaxAttempts { get; set; } = 15;
+}
+
+internal sealed record WebhookEndpointRecord(Guid EndpointId, string Url, string[] Events, DateTimeOffset CreatedAt);
+
+internal sealed record WebhookDeliveryRecord(long DeliveryId, Guid EnvelopeId, long Sequence, string Event, int Attempts, DateTimeOffset CreatedAt,
+    DateTimeOffset? DeliveredAt, DateTimeOffset? FailedAt, int? LastStatus, string? LastError, DateTimeOffset NextAttemptAt);
+
+/// <summary>A tenant's webhook endpoints (Art. 10) and their delivery log; secrets sealed under a derived key.</summary>
+internal sealed class WebhookEndpoints(NpgsqlDataSource db, IKeyDerivation keys, IOptions<WebhookOptions> options, TimeProvider clock)
+{
+    public static readonly string[] Events =
+    [
+        "created", "document_added", "sent", "approved", "rejected", "notified", "viewed", "signed", "delegated_signing", "declined",
+        "reassigned", "reminder_sent", "voided", "expired", "completed", "document_downloaded",
+    ];
+
+    private readonly Lazy<byte[]> _key = new(() => keys.DeriveKey("gmosign webhook secrets v1"));
+    private readonly ConcurrentDictionary<Guid, byte[]> _secrets = new();
+
+    public async Task<(WebhookEndpointRecord Endpoint, string Secret)> CreateAsync(Guid tenantId, string url, IReadOnlyList<string> events, string by,
+        CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || url.Length > 2000
+            || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && options.Value.AllowInsecureHttp)) || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw DomainException.Invalid("url", "must be an https URL without credentials", "認証情報を含まない https の URL を指定してください");
+        }
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (!Events.Contains(events[i]))
+            {
+                throw DomainException.Invalid($"events[{i}]", "is not a known event", "イベント名として正しくありません");
+            }
+        }
+        var secretBytes = RandomNumberGenerator.GetBytes(32);
+        var secret = "whsec_" + SecretTokens.Base64Url(secretBytes);
+        var endpoint = new WebhookEndpointRecord(Guid.CreateVersion7(), url, [.. events.Distinct()], clock.GetUtcNow());
+        await using var command = db.CreateCommand("""
+            INSERT INTO signing.webhook_endpoint (endpoint_id, tenant_id, url, events, sealed_secret, active, created_at, created_by)
+            SELECT $1, $2, $3, $4, $5, true, $6, $7
+            WHERE (SELECT count(*) FROM signing.webhook_endpoint WHERE tenant_id = $2 AND active) < $8
+            """);
+        command.Parameters.AddWithValue(endpoint.EndpointId);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(url);
+        command.Parameters.AddWithValue(endpoint.Events);
+        command.Parameters.AddWithValue(Seal(endpoint.EndpointId, Encoding.UTF8.GetBytes(secret)));
+        command.Parameters.AddWithValue(endpoint.CreatedAt);
+        command.Parameters.AddWithValue(by);
+        command.Parameters.AddWithValue((long)options.Value.MaxEndpointsPerTenant);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            throw new DomainException(ErrorKind.ResourceExhausted, "WEBHOOK_LIMIT",
+                $"A tenant may register at most {options.Value.MaxEndpointsPerTenant} webhook endpoints.",
+                $"Webhook エンドポイントは最大{options.Value.MaxEndpointsPerTenant}件まで登録できます。");
+        }
+        return (endpoint, secret);
+    }
+
+    public async Task<List<WebhookEndpointRecord>> ListAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT endpoint_id, url, events, created_at FROM signing.webhook_endpoint WHERE tenant_id = $1 AND active ORDER BY created_at");
+        command.Parameters.AddWithValue(tenantId);
+        var result = new List<WebhookEndpointRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new WebhookEndpointRecord(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+        return result;
+    }
+
+    public async Task DeleteAsync(Guid tenantId, Guid endpointId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            WITH e AS (UPDATE signing.webhook_endpoint SET active = false WHERE endpoint_id = $1 AND tenant_id = $2 AND active RETURNING endpoint_id),
+                 f AS (UPDATE signing.webhook_delivery SET failed_at = now(), last_error = 'endpoint deleted'
+                       WHERE endpoint_id IN (SELECT endpoint_id FROM e) AND delivered_at IS NULL AND failed_at IS NULL)
+            SELECT count(*) FROM e
+            """);
+        command.Parameters.AddWithValue(endpointId);
+        command.Parameters.AddWithValue(tenantId);
+        if ((long)(await command.ExecuteScalarAsync(cancellationToken))! == 0)
+        {
+            throw DomainException.NotFound("Webhook endpoint", "Webhook エンドポイント", "endpoint_id");
+        }
+    }
+
+    public async Task<List<WebhookDeliveryRecord>> DeliveriesAsync(Guid tenantId, Guid endpointId, Guid? envelopeId, int limit, CancellationToken cancellationToken)
+    {
+        await using var exists = db.CreateCommand("SELECT 1 FROM signing.webhook_endpoint WHERE endpoint_id = $1 AND tenant_id = $2");
+        exists.Parameters.AddWithValue(endpointId);
+        exists.Parameters.AddWithValue(tenantId);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            throw DomainException.NotFound("Webhook endpoint", "Webhook エンドポイント", "endpoint_id");
+        }
+        await using var command = db.CreateCommand($"""
+            SELECT delivery_id, envelope_id, sequence, event, attempts, created_at, delivered_at, failed_at, last_status, last_error, next_attempt_at
+            FROM signing.webhook_delivery WHERE tenant_id = $1 AND endpoint_id = $2 {(envelopeId is null ? "" : "AND envelope_id = $4")}
+            ORDER BY delivery_id DESC LIMIT $3
+            """);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(endpointId);
+        command.Parameters.AddWithValue(limit);
+        if (envelopeId is { } id)
+        {
+            command.Parameters.AddWithValue(id);
+        }
+        var result = new List<WebhookDeliveryRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new WebhookDeliveryRecord(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+                reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetInt32(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetFieldValue<DateTimeOffset>(10)));
+        }
+        return result;
+    }
+
+    /// <summary>The endpoint's HMAC key (the secret's UTF-8 bytes), cached per host.</summary>
+    public byte[] SecretOf(Guid endpointId, byte[] sealedSecret) => _secrets.GetOrAdd(endpointId, id => Open(id, sealedSecret));
+
+    /// <summary><c>t=&lt;unix&gt;,v1=&lt;hex HMAC-SHA256(secret, "t.body")&gt;</c>.</summary>
+    public static string Signature(byte[] secret, long unixSeconds, string body) =>
+        $"t={unixSeconds.ToString(CultureInfo.InvariantCulture)},v1=" +
+        Convert.ToHexStringLower(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes($"{unixSeconds.ToString(CultureInfo.InvariantCulture)}.{body}")));
+
+    private byte[] Seal(Guid endpointId, byte[] plaintext)
+    {
+        var output = new byte[12 + 16 + plaintext.Length];
+        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
+        using var aes = new AesGcm(_key.Value, 16);
+        aes.Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(28), output.AsSpan(12, 16), endpointId.ToByteArray());
+        return output;
+    }
+
+    private byte[] Open(Guid endpointId, byte[] sealedSecret)
+    {
+        var plaintext = new byte[sealedSecret.Length - 28];
+        using var aes = new AesGcm(_key.Value, 16);
+        aes.Decrypt(sealedSecret.AsSpan(0, 12), sealedSecret.AsSpan(28), sealedSecret.AsSpan(12, 16), plaintext, endpointId.ToByteArray());
+        return plaintext;
+    }
+}
+
+/// <summary>
+/// Delivers webhook events: at least once, in order per (endpoint, envelope) — an event is claimable only when no
+/// earlier event of the same envelope is still pending for that endpoint — with exponential backoff on failure.
+/// </summary>
+internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints endpoints, IOptions<WebhookOptions> options, TimeProvider clock,
+    ILogger<WebhookDispatcher> logger) : BackgroundService
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+    private readonly WebhookOptions _o = options.Value;
+    private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+        Timeout = options.Value.Timeout,
+    };
+
+    private sealed record Claimed(long Id, Guid EndpointId, string Url, byte[] SealedSecret, string Event, string Payload, int Attempts);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var claimed = await ClaimAsync(stoppingToken);
+                if (claimed.Count == 0)
+                {
+                    await Task.Delay(_o.PollInterval, clock, stoppingToken);
+                    continue;
+                }
+                await Task.WhenAll(claimed.Select(c => DeliverAsync(c, stoppingToken)));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Webhook delivery failed; retrying");
+                await Task.Delay(_o.PollInterval, clock, stoppingToken);
+            }
+        }
+    }
+
+    private async Task DeliverAsync(Claimed c, CancellationToken cancellationToken)
+    {
+        int? status = null;
+        string? error = null;
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var now = clock.GetUtcNow().ToUnixTimeSeconds();
+            using var request = new HttpRequestMessage(HttpMethod.Post, c.Url) { Content = new StringContent(c.Payload, Encoding.UTF8, "application/json") };
+            request.Headers.Add("x-gmosign-signature", WebhookEndpoints.Signature(endpoints.SecretOf(c.EndpointId, c.SealedSecret), now, c.Payload));
+            request.Headers.Add("x-gmosign-event", c.Event);
+            request.Headers.Add("x-gmosign-delivery", c.Id.ToString(CultureInfo.InvariantCulture));
+            using var response = await _http.SendAsync(request, cancellationToken);
+            status = (int)response.StatusCode;
+            if (!response.IsSuccessStatusCode)
+            {
+                error = $"HTTP {status}";
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            error = ex.Message;
+        }
+        logger.LogDebug("Webhook {DeliveryId} → {Status} in {Elapsed} ms", c.Id, status, watch.ElapsedMilliseconds);
+        var delay = TimeSpan.FromTicks(Math.Min(_o.MaxRetryDelay.Ticks, _o.RetryBase.Ticks * (1L << Math.Min(c.Attempts - 1, 30))));
+        await using var command = db.CreateCommand(error is null
+            ? "UPDATE signing.webhook_delivery SET delivered_at = now(), last_status = $2, last_error = NULL WHERE delivery_id = $1"
+            : "UPDATE signing.webhook_delivery SET last_status = $2, last_error = $3, next_attempt_at = now() + $4, failed_at = CASE WHEN attempts >= $5 THEN now() END WHERE delivery_id = $1");
+        command.Parameters.AddWithValue(c.Id);
+        command.Parameters.Add(new NpgsqlParameter<int?> { TypedValue = status, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        if (error is not null)
+        {
+            command.Parameters.AddWithValue(error.Length > 500 ? error[..500] : error);
+            command.Parameters.AddWithValue(delay);
+            command.Parameters.AddWithValue(_o.MaxAttempts);
+        }
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            UPDATE signing.webhook_delivery d SET next_attempt_at = now() + $1, attempts = d.attempts + 1
+            FROM signing.webhook_endpoint w
+            WHERE w.endpoint_id = d.endpoint_id AND d.delivery_id IN (
+                SELECT x.delivery_id FROM signing.webhook_delivery x
+                WHERE x.delivered_at IS NULL AND x.failed_at IS NULL AND x.next_attempt_at <= now()
+                  AND NOT EXISTS (SELECT 1 FROM signing.webhook_delivery p
+                                  WHERE p.endpoint_id = x.endpoint_id AND p.envelope_id = x.envelope_id AND p.sequence < x.sequence
+                                    AND p.delivered_at IS NULL AND p.failed_at IS NULL)
+                ORDER BY x.delivery_id LIMIT 20 FOR UPDATE SKIP LOCKED)
+            RETURNING d.delivery_id, d.endpoint_id, w.url, w.sealed_secret, d.event, d.payload, d.attempts
+            """);
+        command.Parameters.AddWithValue(Lease);
+        var claimed = new List<Claimed>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(new Claimed(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3), reader.GetString(4),
+                reader.GetString(5), reader.GetInt32(6)));
+        }
+        return claimed;
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+}
