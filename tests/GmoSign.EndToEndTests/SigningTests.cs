@@ -442,6 +442,116 @@ public sealed class SigningTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Five_wrong_access_codes_lock_the_link_until_the_sender_resends()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("アクセスコード", Envelopes.Signer("受信 者", 1, accessCode: "correct-code")));
+        var link = await Envelopes.LinkAsync(platform.Channel, admin, sent, "受信 者");
+        for (var i = 0; i < 5; i++)
+        {
+            var wrong = await Calls.FailsAsync(() => Signing.OpenEnvelopeAsync(new OpenEnvelopeRequest { AccessCode = $"guess-{i}" }, link).ResponseAsync);
+            Assert.Equal(StatusCode.PermissionDenied, wrong.StatusCode);
+        }
+        var locked = await Calls.FailsAsync(() => Signing.OpenEnvelopeAsync(new OpenEnvelopeRequest { AccessCode = "correct-code" }, link).ResponseAsync);
+        Assert.Equal("ACCESS_CODE_LOCKED", Calls.ErrorInfo(locked).Reason);
+        var trail = (await Signing.GetAuditTrailAsync(new GetAuditTrailRequest { EnvelopeId = sent.EnvelopeId }, admin)).Entries;
+        Assert.Equal(5, trail.Count(e => e.Action == "access_code_failed"));
+
+        Assert.Equal(1, (await Signing.ResendNotificationAsync(new ResendNotificationRequest { EnvelopeId = sent.EnvelopeId }, admin)).Queued);
+        var done = await Envelopes.OpenAndSignAsync(platform.Channel, link, "correct-code");
+        Assert.Equal(EnvelopeStatus.Completed, done.Status);
+    }
+
+    [Fact]
+    public async Task Certificate_type_signatures_need_the_option_and_are_made_with_a_certificate_issued_to_the_signer()
+    {
+        var (_, plain) = await NewTenantAsync();
+        var certificateSigner = Envelopes.Signer("当事者 花子", 1);
+        certificateSigner.SignatureType = SignatureType.Certificate;
+        var refused = await Calls.FailsAsync(() => Signing.CreateEnvelopeAsync(Envelopes.Draft("実印", certificateSigner), plain).ResponseAsync);
+        Assert.Equal("OPTION_REQUIRED", Calls.ErrorInfo(refused).Reason);
+        Assert.DoesNotContain(SignatureType.Certificate, (await Signing.GetSigningLimitsAsync(new GetSigningLimitsRequest(), plain)).SignatureTypes);
+
+        var (_, admin) = await NewTenantAsync(new OptionGrant { Code = "certificate_signing", Quantity = 1 });
+        Assert.Contains(SignatureType.Certificate, (await Signing.GetSigningLimitsAsync(new GetSigningLimitsRequest(), admin)).SignatureTypes);
+        var witness = Envelopes.Signer("立会人 太郎", 2);
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("実印タイプ契約", certificateSigner, witness));
+        await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "当事者 花子"));
+        var done = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "立会人 太郎"));
+        Assert.Equal(EnvelopeStatus.Completed, done.Status);
+        var pdf = await Envelopes.DownloadAsync(platform.Channel, admin, done.EnvelopeId, done.Documents[0].DocumentId);
+        var verified = await Envelopes.VerifyAsync(platform.Channel, admin, pdf);
+        Assert.True(verified.AllValid);
+        Assert.Equal("当事者 花子", verified.Signatures[0].Signer); // the signer's own certificate
+        Assert.Equal("GmoSign Development Document Signing", verified.Signatures[1].Signer); // the platform's (witness type)
+        Assert.All(verified.Signatures, s => Assert.True(s.CertificateTrusted));
+    }
+
+    [Fact]
+    public async Task A_tenant_user_signs_from_their_own_session_and_usage_counts_envelopes_and_signatures()
+    {
+        var tenant = await platform.NewTenantAsync("standard");
+        var admin = Calls.Bearer(await Calls.LoginAsync(platform.Channel, tenant.AdminLogin, tenant.AdminPassword));
+        var (userId, user) = await NewUserAsync(admin, "社内 署名者");
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("社内決裁",
+            Envelopes.Signer("社内 署名者", 1, email: $"inside-{Guid.NewGuid():N}@customer.example.jp", userId: userId)), "a.pdf", "b.pdf");
+        var recipientId = sent.Recipients[0].RecipientId;
+        var opened = await Signing.OpenEnvelopeAsync(new OpenEnvelopeRequest { EnvelopeId = sent.EnvelopeId, RecipientId = recipientId }, user);
+        Assert.True(opened.CanSign);
+        var signed = await Signing.SignEnvelopeAsync(new SignEnvelopeRequest { EnvelopeId = sent.EnvelopeId, RecipientId = recipientId, RequestId = "own" }, user);
+        Assert.Equal(EnvelopeStatus.Completed, signed.Envelope.Status);
+        Assert.Equal("", signed.Envelope.Recipients[0].SignedByDelegate);
+
+        // Usage for the reseller's bill (Art. 3): one envelope sent, one signature on each of its two documents.
+        var jst = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9));
+        var month = new Common.V1.CalendarDate { Year = jst.Year, Month = jst.Month, Day = 1 };
+        var usage = await platform.Resellers.GetUsageAsync(new GetUsageRequest { TenantId = tenant.TenantId, FromMonth = month, ToMonth = month }, platform.AsReseller);
+        Assert.Equal(1, usage.Months[0].EnvelopesSent);
+        Assert.Equal(2, usage.Months[0].Signatures);
+    }
+
+    [Fact]
+    public async Task Object_stream_and_linearized_pdfs_sign_through_envelopes_and_encrypted_ones_are_refused()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var original = Documents.Pdf("qpdf producer " + Guid.NewGuid());
+        var folder = Directory.CreateTempSubdirectory("gmosign-qpdf-").FullName;
+        async Task<byte[]> Qpdf(string name, params string[] args)
+        {
+            var input = Path.Combine(folder, "in.pdf");
+            var output = Path.Combine(folder, name);
+            await File.WriteAllBytesAsync(input, original);
+            var process = System.Diagnostics.Process.Start("qpdf", [.. args, input, output])!;
+            await process.WaitForExitAsync();
+            return await File.ReadAllBytesAsync(output);
+        }
+        var objectStreams = await Qpdf("objstm.pdf", "--object-streams=generate");
+        var linearized = await Qpdf("linear.pdf", "--linearize");
+        var encrypted = await Qpdf("encrypted.pdf", "--encrypt", "user-pw", "owner-pw", "256", "--");
+
+        var draft = (await Signing.CreateEnvelopeAsync(Envelopes.Draft("他社製PDF", Envelopes.Signer("一人目", 1), Envelopes.Signer("二人目", 2)), admin)).Envelope;
+        var refused = await Calls.FailsAsync(() => Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, "locked.pdf", encrypted));
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("locked.pdf is encrypted", refused.Status.Detail);
+        await Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, "objstm.pdf", objectStreams);
+        await Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, "linear.pdf", linearized);
+        var sent = (await Signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, admin)).Envelope;
+        await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "一人目"));
+        var done = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "二人目"));
+        foreach (var document in done.Documents)
+        {
+            var pdf = await Envelopes.DownloadAsync(platform.Channel, admin, done.EnvelopeId, document.DocumentId);
+            Assert.Equal(2, (await Envelopes.PdfsigAsync(pdf)).Split("Signature is Valid").Length - 1);
+            var path = Path.Combine(folder, "signed.pdf");
+            await File.WriteAllBytesAsync(path, pdf);
+            var check = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("qpdf", ["--check", path]) { RedirectStandardOutput = true })!;
+            await check.WaitForExitAsync();
+            Assert.Equal(0, check.ExitCode);
+        }
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public async Task A_suspended_tenant_cannot_send_or_sign()
     {
         var (tenantId, admin) = await NewTenantAsync();

@@ -64,6 +64,8 @@ public sealed class RecipientState
     [Id(14)] public Guid? ReassignedFrom { get; set; }
     [Id(15)] public string? SignedByDelegate { get; set; }
     [Id(16)] public string? SignedFromIp { get; set; }
+    /// <summary>Wrong access codes since the last (re)send; at the limit the link is locked until the sender resends.</summary>
+    [Id(17)] public int FailedAccessCodes { get; set; }
 }
 
 [GenerateSerializer]

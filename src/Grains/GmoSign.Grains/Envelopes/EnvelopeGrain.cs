@@ -30,6 +30,7 @@ internal sealed partial class EnvelopeGrain(
 {
     internal const string DeadlineReminder = "deadline";
     private const int RememberedRequests = 200;
+    internal const int AccessCodeAttempts = 5;
     // Japanese stays readable in audit details (they are stored, hashed and shown as text, never embedded in HTML).
     internal static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All) };
 
@@ -283,6 +284,7 @@ internal sealed partial class EnvelopeGrain(
         var change = new Change(Now());
         foreach (var r in waiting)
         {
+            r.FailedAccessCodes = 0; // a resend unlocks a link locked by wrong access codes
             change.Audit("notified", actor, recipientId: r.RecipientId, detail: new { resend = true });
             change.Notify("signing_request", r.RecipientId, r.Email, r.Name, new { resend = true });
         }
@@ -701,14 +703,27 @@ internal sealed partial class EnvelopeGrain(
         {
             if (r.AccessCodeHash is { } expected)
             {
+                if (r.FailedAccessCodes >= AccessCodeAttempts)
+                {
+                    throw DomainException.Precondition("ACCESS_CODE_LOCKED",
+                        "Too many wrong access codes: ask the sender to send the envelope to you again.",
+                        "アクセスコードの誤りが上限に達しました。送信者に再送を依頼してください。");
+                }
                 if (string.IsNullOrEmpty(access.AccessCode))
                 {
                     throw DomainException.Invalid("access_code", "is required for this recipient", "この受信者にはアクセスコードが必要です");
                 }
                 if (!CryptographicOperations.FixedTimeEquals(expected, HashCode(access.AccessCode)))
                 {
-                    throw new DomainException(ErrorKind.PermissionDenied, "ACCESS_CODE_MISMATCH", "access_code: the access code is not correct.",
-                        "access_code: アクセスコードが正しくありません。", "access_code");
+                    // Counted durably, so guessing cannot continue on another host or after a restart.
+                    var change = new Change(Now());
+                    r.FailedAccessCodes++;
+                    change.Audit("access_code_failed", actor with { Name = $"{r.Name} <{r.Email}>", Email = r.Email }, recipientId: r.RecipientId,
+                        detail: new { attempts = r.FailedAccessCodes });
+                    await CommitAsync(change, null);
+                    throw new DomainException(ErrorKind.PermissionDenied, "ACCESS_CODE_MISMATCH",
+                        $"access_code: the access code is not correct ({AccessCodeAttempts - r.FailedAccessCodes} attempts left).",
+                        $"access_code: アクセスコードが正しくありません（残り{AccessCodeAttempts - r.FailedAccessCodes}回）。", "access_code");
                 }
             }
             // The link proves the recipient; the audit trail names them.

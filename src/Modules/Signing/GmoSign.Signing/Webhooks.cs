@@ -39,7 +39,7 @@ internal sealed class WebhookEndpoints(NpgsqlDataSource db, IKeyDerivation keys,
     public static readonly string[] Events =
     [
         "created", "document_added", "sent", "approved", "rejected", "notified", "viewed", "signed", "delegated_signing", "declined",
-        "reassigned", "reminder_sent", "voided", "expired", "completed", "document_downloaded",
+        "reassigned", "reminder_sent", "voided", "expired", "completed", "document_downloaded", "access_code_failed",
     ];
 
     private readonly Lazy<byte[]> _key = new(() => keys.DeriveKey("gmosign webhook secrets v1"));
