@@ -127,8 +127,8 @@ public sealed class SigningTests(PlatformFixture platform)
         // Audit trail: every event, hash-chained; changing one stored entry is reported at that entry.
         var trail = (await Signing.GetAuditTrailAsync(new GetAuditTrailRequest { EnvelopeId = done.EnvelopeId }, admin)).Entries;
         var actions = trail.Select(e => e.Action).ToList();
-        Assert.Equal(["created", "document_added", "document_added", "sent", "notified", "viewed", "signed", "notified", "viewed", "signed", "completed"],
-            actions.Take(11));
+        Assert.Equal(["created", "document_added", "document_added", "sent", "notified", "access_code_failed", "viewed", "signed", "notified", "viewed",
+            "signed", "completed"], actions.Take(12));
         Assert.True((await Signing.VerifyAuditTrailAsync(new VerifyAuditTrailRequest { EnvelopeId = done.EnvelopeId }, admin)).Intact);
         Assert.Equal("127.0.0.1", trail.First(e => e.Action == "signed").IpAddress);
         var signedEntry = trail.First(e => e.Action == "signed");
@@ -269,6 +269,17 @@ public sealed class SigningTests(PlatformFixture platform)
         Assert.Equal("秘書 二郎", signed.Envelope.Recipients[0].SignedByDelegate);
 
         var pdf = await Envelopes.DownloadAsync(platform.Channel, admin, sent.EnvelopeId, signed.Envelope.Documents[0].DocumentId);
+        if (Environment.GetEnvironmentVariable("GMOSIGN_KEEP_OUTPUT") is { Length: > 0 } keep)
+        {
+            File.WriteAllBytes(Path.Combine(keep, "delegated.pdf"), pdf); // to look at the stamp rendered
+        }
+        // The visible stamp on page 1 names delegate and principal (Japanese runs are UTF-16 hex in its appearance stream).
+        var raw = System.Text.Encoding.ASCII.GetString(pdf);
+        foreach (var word in new[] { "秘書", "社長", "代理" })
+        {
+            Assert.Contains(Convert.ToHexString(System.Text.Encoding.BigEndianUnicode.GetBytes(word)), raw);
+        }
+        Assert.Contains("/Subtype /Form", raw);
         var verified = await Envelopes.VerifyAsync(platform.Channel, admin, pdf);
         Assert.Contains("秘書 二郎", verified.Signatures[0].Reason);
         Assert.Contains("社長 一郎", verified.Signatures[0].Reason);

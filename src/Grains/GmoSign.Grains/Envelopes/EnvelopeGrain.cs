@@ -342,7 +342,19 @@ internal sealed partial class EnvelopeGrain(
         var reason = principal is null
             ? $"Signed by {r.Name} <{r.Email}> / {r.Name} が署名"
             : $"Signed by {actor.Name} on behalf of {r.Name} / {actor.Name} が {r.Name} の代理で署名";
-        var request = new SignatureRequest($"Signature{signerNumber}", r.Name, r.Email, r.CertificateType, reason, null);
+        var signedBy = principal is null ? r.Name : $"{actor.Name}（{r.Name} 代理 / for {r.Name}）";
+        var request = new SignatureRequest($"Signature{signerNumber}", r.Name, r.Email, r.CertificateType, reason, null)
+        {
+            DisplayName = principal is null ? r.Name : $"{actor.Name} for {r.Name}",
+            AppearanceSlot = signerNumber - 1,
+            Appearance =
+            [
+                "電子署名 / Digitally signed - GmoSign",
+                signedBy,
+                now.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd HH:mm 'JST'", System.Globalization.CultureInfo.InvariantCulture),
+                r.CertificateType ? "当事者型 / certificate type" : "立会人型 / witness type",
+            ],
+        };
         var newContent = await Task.WhenAll(s.Documents.Select(d => ReviseAsync(s, d, bytes => pdf.SignAsync(bytes, request, CancellationToken.None))));
         try
         {

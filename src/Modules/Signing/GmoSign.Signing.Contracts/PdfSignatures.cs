@@ -16,7 +16,17 @@ public sealed record SignatureRequest(
     string SignerEmail,
     bool CertificateType,
     string Reason,
-    string? Location);
+    string? Location)
+{
+    /// <summary>Name written into the signature dictionary (/Name); the signer's, or "delegate for principal".</summary>
+    public string? DisplayName { get; init; }
+
+    /// <summary>Lines of the visible stamp on the first page; none for an invisible signature.</summary>
+    public IReadOnlyList<string>? Appearance { get; init; }
+
+    /// <summary>Position of the stamp (the signer's number, from 0), so that stamps do not overlap.</summary>
+    public int AppearanceSlot { get; init; }
+}
 
 /// <summary>A line of the certificate of completion.</summary>
 public sealed record CertificateLine(string Label, string Value);

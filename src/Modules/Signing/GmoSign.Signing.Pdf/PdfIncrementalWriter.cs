@@ -19,7 +19,14 @@ public sealed record PdfSignatureInfo(
     string? SignerName = null,
     string? Reason = null,
     string? Location = null,
-    bool DocumentTimestamp = false);
+    bool DocumentTimestamp = false)
+{
+    /// <summary>Lines of a visible stamp on the first page (none: an invisible signature).</summary>
+    public IReadOnlyList<string>? Appearance { get; init; }
+
+    /// <summary>Where the stamp goes: slots fill the bottom of the page left to right, three per row, then upwards.</summary>
+    public int AppearanceSlot { get; init; }
+}
 
 /// <summary>A PDF with one more revision whose /Contents is reserved and still to be filled.</summary>
 public sealed class PreparedSignature
@@ -111,6 +118,8 @@ public static class PdfIncrementalWriter
         var nextNumber = (long)Math.Max(trailer.Size, structure.CrossReferenceTable.ObjectOffsets.Keys.Select(k => k.ObjectNumber).DefaultIfEmpty(0).Max() + 1);
         var sigRef = new IndirectReference(nextNumber++, 0);
         var fieldRef = new IndirectReference(nextNumber++, 0);
+        var visible = info.Appearance is { Count: > 0 } && !info.DocumentTimestamp;
+        var appearanceRef = visible ? new IndirectReference(nextNumber++, 0) : default;
 
         var output = new MemoryStream(pdf.Length + reservedBytes * 2 + 4096);
         output.Write(pdf.Span);
@@ -144,11 +153,21 @@ public static class PdfIncrementalWriter
         }
         Ascii(output, ">>\nendobj\n");
 
-        // 2. The field merged with its invisible widget on the first page.
+        // 2. The field merged with its widget on the first page: invisible, or a printed stamp with its appearance.
         offsets[fieldRef.ObjectNumber] = (output.Position, 0);
         Ascii(output, $"{fieldRef.ObjectNumber} 0 obj\n<</Type /Annot /Subtype /Widget /FT /Sig /T ");
         WriteToken(output, new StringToken(info.FieldName));
-        Ascii(output, $" /V {sigRef.ObjectNumber} 0 R /P {pageRef.ObjectNumber} {pageRef.Generation} R /Rect [0 0 0 0] /F 132>>\nendobj\n");
+        if (visible)
+        {
+            var (x, y) = (36 + info.AppearanceSlot % 3 * StampWidth * 1.05, 30 + info.AppearanceSlot / 3 * StampHeight * 1.1);
+            Ascii(output, $" /V {sigRef.ObjectNumber} 0 R /P {pageRef.ObjectNumber} {pageRef.Generation} R "
+                + $"/Rect [{PdfText.N(x)} {PdfText.N(y)} {PdfText.N(x + StampWidth)} {PdfText.N(y + StampHeight)}] /F 4 /AP << /N {appearanceRef.ObjectNumber} 0 R >>>>\nendobj\n");
+            WriteStamp(output, offsets, appearanceRef, ref nextNumber, info.Appearance!);
+        }
+        else
+        {
+            Ascii(output, $" /V {sigRef.ObjectNumber} 0 R /P {pageRef.ObjectNumber} {pageRef.Generation} R /Rect [0 0 0 0] /F 132>>\nendobj\n");
+        }
 
         // 3. The page's annotations gain the widget.
         var fieldToken = new IndirectReferenceToken(fieldRef);
@@ -286,6 +305,36 @@ public static class PdfIncrementalWriter
         StreamToken stream => stream.StreamDictionary,
         _ => throw new InvalidPdfException($"The PDF's {what} is not a dictionary."),
     };
+
+    private const double StampWidth = 170;
+    private const double StampHeight = 54;
+
+    /// <summary>The stamp's appearance: a form XObject with a frame and the lines, and the fonts it uses.</summary>
+    private static void WriteStamp(MemoryStream output, SortedDictionary<long, (long, int)> offsets, IndirectReference appearance, ref long nextNumber,
+        IReadOnlyList<string> lines)
+    {
+        var (type0, cid, descriptor, latin) = (nextNumber++, nextNumber++, nextNumber++, nextNumber++);
+        var content = new StringBuilder("q 0.75 0.1 0.1 RG 1.2 w 1 1 168 52 re S Q\n0.75 0.1 0.1 rg\n");
+        var y = StampHeight - 13;
+        foreach (var (line, i) in lines.Take(4).Select((l, i) => (l, i)))
+        {
+            var size = i == 0 ? 6.5 : Math.Min(8.5, (StampWidth - 10) / Math.Max(1, PdfText.Ems(line)));
+            content.Append(PdfText.Show(5, y, size, line));
+            y -= i == 0 ? 11 : 12;
+        }
+        var stream = Encoding.ASCII.GetBytes(content.ToString());
+        offsets[appearance.ObjectNumber] = (output.Position, 0);
+        Ascii(output, $"{appearance.ObjectNumber} 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 {PdfText.N(StampWidth)} {PdfText.N(StampHeight)}] "
+            + $"/Resources << /Font << /F1 {type0} 0 R /F2 {latin} 0 R >> >> /Length {stream.Length} >>\nstream\n");
+        output.Write(stream);
+        Ascii(output, "\nendstream\nendobj\n");
+        foreach (var (number, body) in new[] { (type0, PdfText.Type0Font($"{cid} 0 R")), (cid, PdfText.CidFont($"{descriptor} 0 R")),
+                     (descriptor, PdfText.FontDescriptor), (latin, PdfText.LatinFont) })
+        {
+            offsets[number] = (output.Position, 0);
+            Ascii(output, $"{number} 0 obj\n{body}\nendobj\n");
+        }
+    }
 
     private static void WriteObject(MemoryStream output, SortedDictionary<long, (long, int)> offsets, IndirectReference reference, IToken token)
     {

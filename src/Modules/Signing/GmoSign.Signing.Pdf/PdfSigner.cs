@@ -13,9 +13,9 @@ public sealed class PdfSigner(ITimestampAuthority timestamps, TimeProvider clock
     public const int TimestampCapacity = 8 * 1024;
 
     public async Task<byte[]> SignAsync(ReadOnlyMemory<byte> pdf, SigningIdentity signer, string fieldName, string? signerName, string? reason,
-        string? location, CancellationToken cancellationToken)
+        string? location, CancellationToken cancellationToken, IReadOnlyList<string>? appearance = null, int appearanceSlot = 0)
     {
-        var info = new PdfSignatureInfo(fieldName, clock.GetUtcNow(), signerName, reason, location);
+        var info = new PdfSignatureInfo(fieldName, clock.GetUtcNow(), signerName, reason, location) { Appearance = appearance, AppearanceSlot = appearanceSlot };
         var prepared = PdfIncrementalWriter.Prepare(pdf, info, SignatureCapacity);
         var cms = await CadesSignature.CreateAsync(prepared.Digest(), signer, timestamps, cancellationToken);
         return prepared.Complete(cms);

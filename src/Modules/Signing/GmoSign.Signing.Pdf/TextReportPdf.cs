@@ -30,12 +30,10 @@ public static class TextReportPdf
         var pageRefs = Enumerable.Range(0, pages.Count).Select(i => 7 + i * 2).ToList();
         objects.Add("<< /Type /Catalog /Pages 2 0 R >>");
         objects.Add($"<< /Type /Pages /Count {pages.Count} /Kids [{string.Join(' ', pageRefs.Select(r => $"{r} 0 R"))}] >>");
-        objects.Add("<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiKakuGo-W5 /Encoding /UniJIS-UCS2-H /DescendantFonts [4 0 R] >>");
-        objects.Add("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiKakuGo-W5 "
-            + "/CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 5 >> /FontDescriptor 5 0 R /DW 1000 /W [1 95 500 231 632 500] >>");
-        objects.Add("<< /Type /FontDescriptor /FontName /HeiseiKakuGo-W5 /Flags 4 /FontBBox [-92 -250 1010 922] /ItalicAngle 0 "
-            + "/Ascent 880 /Descent -120 /CapHeight 737 /StemV 114 >>");
-        objects.Add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
+        objects.Add(PdfText.Type0Font("4 0 R"));
+        objects.Add(PdfText.CidFont("5 0 R"));
+        objects.Add(PdfText.FontDescriptor);
+        objects.Add(PdfText.LatinFont);
         var streams = new Dictionary<int, byte[]>();
         foreach (var (content, index) in pages.Select((p, i) => (p, i)))
         {
@@ -91,16 +89,7 @@ public static class TextReportPdf
             y = PageHeight - Margin;
         }
 
-        void Text(double x, double size, string text)
-        {
-            // Latin runs in Helvetica, everything else in the Japanese font: each reader has both without embedding.
-            page.Append(CultureInfo.InvariantCulture, $"BT {N(x)} {N(y)} Td");
-            foreach (var (latin, run) in Runs(text))
-            {
-                page.Append(latin ? $" /F2 {N(size)} Tf ({Escape(run)}) Tj" : $" /F1 {N(size)} Tf <{Utf16Hex(run)}> Tj");
-            }
-            page.Append(" ET\n");
-        }
+        void Text(double x, double size, string text) => page.Append(PdfText.Show(x, y, size, text));
 
         void Advance(double by)
         {
@@ -158,7 +147,7 @@ public static class TextReportPdf
         double used = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            var w = (rune.Value < 0x7F ? 0.6 : 1.0) * FontSize;
+            var w = PdfText.Ems(rune.ToString()) * FontSize;
             if (used + w > width && line.Length > 0)
             {
                 result.Add(line.ToString());
@@ -172,39 +161,5 @@ public static class TextReportPdf
         return result;
     }
 
-    private static IEnumerable<(bool Latin, string Run)> Runs(string text)
-    {
-        var run = new StringBuilder();
-        bool? latin = null;
-        foreach (var c in text)
-        {
-            var isLatin = c is >= ' ' and < (char)0x7F;
-            if (latin is { } current && current != isLatin)
-            {
-                yield return (current, run.ToString());
-                run.Clear();
-            }
-            latin = isLatin;
-            run.Append(c);
-        }
-        if (latin is { } last)
-        {
-            yield return (last, run.ToString());
-        }
-    }
-
-    private static string Escape(string latin) => latin.Replace("\\", "\\\\").Replace("(", "\\(").Replace(")", "\\)");
-
-    private static string Utf16Hex(string text)
-    {
-        // UniJIS-UCS2-H covers the Basic Multilingual Plane; other characters become a geta mark (〓).
-        var builder = new StringBuilder(text.Length * 4);
-        foreach (var rune in text.EnumerateRunes())
-        {
-            builder.Append(rune.IsBmp && !char.IsControl((char)rune.Value) ? rune.Value.ToString("X4", CultureInfo.InvariantCulture) : "3013");
-        }
-        return builder.ToString();
-    }
-
-    private static string N(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+    private static string N(double value) => PdfText.N(value);
 }

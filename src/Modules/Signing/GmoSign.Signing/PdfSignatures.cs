@@ -64,7 +64,8 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
         var identity = request.CertificateType
             ? _personal.GetOrAdd(request.SignerEmail, email => new Lazy<SigningIdentity>(() => _pki.IssueSigner(request.SignerName, email))).Value
             : _pki.PlatformSigner;
-        return _signer.SignAsync(pdf, identity, request.FieldName, request.SignerName, request.Reason, request.Location, cancellationToken);
+        return _signer.SignAsync(pdf, identity, request.FieldName, request.DisplayName ?? request.SignerName, request.Reason, request.Location, cancellationToken,
+            request.Appearance, request.AppearanceSlot);
     }
 
     public Task<byte[]> TimestampAsync(ReadOnlyMemory<byte> pdf, string fieldName, CancellationToken cancellationToken) =>
