@@ -16,6 +16,7 @@ public sealed class EnvelopeDeadlineTests
     {
         ["GmoSign__Signing__DayLengthOverride"] = "00:00:02",
         ["GmoSign__Signing__DeadlineCheckPeriod"] = "00:00:02",
+        ["GmoSign__Signing__LinkValidityAfterEnd"] = "00:00:03",
     };
 
     [Fact]
@@ -33,6 +34,7 @@ public sealed class EnvelopeDeadlineTests
             draft.ExpiryDays = 10;
             draft.ReminderEveryDays = 1;
             var watched = await Envelopes.SendAsync(platform.Channel, admin, draft);
+            var watchedLink = await Envelopes.LinkAsync(platform.Channel, admin, watched, "未署名の人");
             var restartDraft = Envelopes.Draft("再起動をまたぐ期限", Envelopes.Signer("未署名の人", 1));
             restartDraft.ExpiryDays = 2;
             restartDraft.RemindersOff = true;
@@ -74,6 +76,9 @@ public sealed class EnvelopeDeadlineTests
 
             // Later firings change nothing; the reminder is gone once the envelope ended.
             await Task.Delay(TimeSpan.FromSeconds(5));
+            // …and the recipient's link has run out (it opened the expired envelope only for a while).
+            var stale = await Calls.FailsAsync(() => signing.OpenEnvelopeAsync(new OpenEnvelopeRequest(), watchedLink).ResponseAsync);
+            Assert.Equal(StatusCode.Unauthenticated, stale.StatusCode);
             Assert.Equal(1, await Count(watched.EnvelopeId, "expired"));
             Assert.Equal(0, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'deadline'"));
         }

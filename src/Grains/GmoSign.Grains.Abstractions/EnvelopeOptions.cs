@@ -24,5 +24,8 @@ public sealed class EnvelopeOptions
     /// <summary>Documents up to this size stay in the activation's memory between signatures (the sign hot path).</summary>
     public long ContentCacheBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>After an envelope ends, recipients' links still open it (to read the outcome, download) this long.</summary>
+    public TimeSpan LinkValidityAfterEnd { get; set; } = TimeSpan.FromDays(30);
+
     public TimeSpan Day => DayLengthOverride ?? TimeSpan.FromDays(1);
 }

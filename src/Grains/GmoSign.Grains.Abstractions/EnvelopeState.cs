@@ -41,6 +41,8 @@ public sealed class EnvelopeState
     [Id(28)] public Guid? CertificateContentId { get; set; }
     [Id(29)] public Guid? AuditTrailContentId { get; set; }
     [Id(30)] public int SignatureCount { get; set; }
+    /// <summary>When the envelope reached Completed, Declined, Voided or Expired.</summary>
+    [Id(31)] public DateTimeOffset? EndedAt { get; set; }
 }
 
 [GenerateSerializer]

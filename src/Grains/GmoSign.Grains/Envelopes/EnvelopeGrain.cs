@@ -253,6 +253,7 @@ internal sealed partial class EnvelopeGrain(
         var change = new Change(Now());
         s.Status = EnvelopeStatus.Voided;
         s.StatusReason = reason;
+        s.EndedAt = change.At;
         change.Audit("voided", actor, detail: new { reason });
         foreach (var r in s.Recipients.Where(r => r.NotifiedAt is not null && r.Status != RecipientStatus.Reassigned))
         {
@@ -407,6 +408,7 @@ internal sealed partial class EnvelopeGrain(
         r.DeclineReason = reason;
         s.Status = EnvelopeStatus.Declined;
         s.StatusReason = reason;
+        s.EndedAt = change.At;
         change.Audit("declined", actor, principal, r.RecipientId, new { reason });
         change.Notify("declined", null, s.Sender.Email ?? "", s.Sender.Name, new { reason, by = r.Name });
         foreach (var other in s.Recipients.Where(x => x.NotifiedAt is not null && x != r && x.Status != RecipientStatus.Reassigned))
@@ -503,6 +505,7 @@ internal sealed partial class EnvelopeGrain(
             {
                 var change = new Change(now);
                 s.Status = EnvelopeStatus.Expired;
+                s.EndedAt = now;
                 change.Audit("expired", null, detail: new { expiresAt = expires });
                 change.Notify("expired", null, s.Sender.Email ?? "", s.Sender.Name, new { });
                 foreach (var r in s.Recipients.Where(r => r.NotifiedAt is not null && r.Status is RecipientStatus.Notified or RecipientStatus.Viewed))
@@ -567,6 +570,7 @@ internal sealed partial class EnvelopeGrain(
         {
             s.Status = EnvelopeStatus.Completed;
             s.CompletedAt = change.At;
+            s.EndedAt = change.At;
             return;
         }
         foreach (var r in EnvelopeRouting.DueForNotification(s))
@@ -713,6 +717,10 @@ internal sealed partial class EnvelopeGrain(
         var actor = access.Actor;
         if (access.ViaLink)
         {
+            if (s.EndedAt is { } ended && Now() > ended + _options.LinkValidityAfterEnd)
+            {
+                throw DomainException.Unauthenticated("The signing link has expired.", "署名用リンクの有効期限が切れています。");
+            }
             if (r.AccessCodeHash is { } expected)
             {
                 if (r.FailedAccessCodes >= AccessCodeAttempts)
