@@ -125,6 +125,14 @@ catch (MasterKeyException ex)
 {
     return await StopAsync(ex.Message);
 }
+try
+{
+    SigningModule.VerifyKeys(app.Services);
+}
+catch (SigningKeysException ex)
+{
+    return await StopAsync(ex.Message);
+}
 
 app.UseRouting();
 app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });

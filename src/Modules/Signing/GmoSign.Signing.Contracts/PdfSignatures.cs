@@ -45,6 +45,9 @@ public interface IPdfSignatures
 {
     PdfCheck Check(ReadOnlyMemory<byte> pdf);
 
+    /// <summary>Whether a certificate authority issues certificates to signers (certificate-type signing, 当事者型).</summary>
+    bool SupportsCertificateType { get; }
+
     /// <summary>Adds one PAdES B-T signature as an incremental revision.</summary>
     Task<byte[]> SignAsync(ReadOnlyMemory<byte> pdf, SignatureRequest request, CancellationToken cancellationToken);
 

@@ -107,8 +107,11 @@ public static partial class PdfSignatureVerifier
             {
                 hasTimestamp = true;
                 timestampTime = token.TokenInfo.Timestamp;
-                timestampValid = token.VerifySignatureForSignerInfo(signer, out var tsaCertificate, cms.Certificates)
-                    && tsaCertificate is not null && Chain(tsaCertificate, cms.Certificates, anchors, token.TokenInfo.Timestamp).Trusted;
+                // The TSA's chain travels in the token; the signature's own certificates may come from another CA.
+                var tokenCertificates = token.AsSignedCms().Certificates;
+                tokenCertificates.AddRange(cms.Certificates);
+                timestampValid = token.VerifySignatureForSignerInfo(signer, out var tsaCertificate, tokenCertificates)
+                    && tsaCertificate is not null && Chain(tsaCertificate, tokenCertificates, anchors, token.TokenInfo.Timestamp).Trusted;
             }
         }
         var (trusted, status) = certificate is null ? (false, "no certificate") : Chain(certificate, cms.Certificates, anchors, timestampTime ?? signingTime);

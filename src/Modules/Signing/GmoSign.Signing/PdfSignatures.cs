@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using GmoSign.Signing.Contracts;
 using GmoSign.Signing.Pdf;
 using Microsoft.Extensions.Options;
@@ -6,36 +8,103 @@ using UglyToad.PdfPig;
 
 namespace GmoSign.Signing;
 
-/// <summary>Where the development PKI lives (configuration <c>GmoSign:Signing:PkiDirectory</c>).</summary>
+/// <summary>
+/// Configuration section <c>GmoSign:Signing</c>: where signing keys come from (DESIGN decision 8). <c>Development</c>
+/// runs the platform's own CA and TSA from keys kept in <see cref="PkiDirectory"/>; <c>External</c> signs with a
+/// configured certificate (PKCS#12, ECDSA) and timestamps at an external RFC 3161 TSA.
+/// </summary>
 public sealed class SigningKeysOptions
 {
     public const string Section = "GmoSign:Signing";
 
-    /// <summary>Folder of the development root CA, issuing CA, platform signer and TSA keys; created on first start.</summary>
+    public string Mode { get; set; } = "Development";
+
+    /// <summary>Development: folder of the root CA, issuing CA, platform signer and TSA keys; created on first start.</summary>
     public string PkiDirectory { get; set; } = ".data/pki";
+
+    /// <summary>External: the platform's document-signing certificate with its ECDSA key and chain (PKCS#12).</summary>
+    public string? SigningCertificatePath { get; set; }
+    public string? SigningCertificatePassword { get; set; }
+
+    /// <summary>External: the TSA's URL (RFC 3161 over HTTP).</summary>
+    public string? TimestampUrl { get; set; }
+
+    /// <summary>External: PEM file of the root certificates VerifyDocument trusts.</summary>
+    public string? TrustAnchorsPath { get; set; }
 }
+
+/// <summary>The signing keys are missing or unusable; the message names the setting.</summary>
+public sealed class SigningKeysException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// The platform's signatures (Art. 9): witness-type signatures with the platform's document-signing certificate,
 /// certificate-type signatures with a certificate the issuing CA gives the signer, RFC 3161 timestamps from the
-/// platform TSA. In development all of it comes from <see cref="DevelopmentPki"/> kept under the data folder.
+/// platform TSA. In development all of it comes from <see cref="DevelopmentPki"/> kept under the data folder; in
+/// production (<c>Mode = External</c>) from a configured certificate and an external TSA.
 /// </summary>
 internal sealed class PdfSignatures : IPdfSignatures, IDisposable
 {
-    private readonly DevelopmentPki _pki;
+    private readonly DevelopmentPki? _pki;
+    private readonly SigningIdentity _platformSigner;
     private readonly PdfSigner _signer;
+    private readonly HttpClient? _tsaClient;
     private readonly ConcurrentDictionary<string, Lazy<SigningIdentity>> _personal = new(StringComparer.OrdinalIgnoreCase);
 
     public PdfSignatures(IOptions<SigningKeysOptions> options, TimeProvider clock)
     {
-        _pki = DevelopmentPki.LoadOrCreate(Path.GetFullPath(options.Value.PkiDirectory));
-        Authority = new LocalTimestampAuthority(_pki.Timestamping, clock);
-        _signer = new PdfSigner(Authority, clock);
+        var o = options.Value;
+        const string prefix = SigningKeysOptions.Section;
+        if (string.Equals(o.Mode, "Development", StringComparison.OrdinalIgnoreCase))
+        {
+            _pki = DevelopmentPki.LoadOrCreate(Path.GetFullPath(o.PkiDirectory));
+            DevelopmentAuthority = new LocalTimestampAuthority(_pki.Timestamping, clock);
+            _platformSigner = _pki.PlatformSigner;
+            TrustAnchors = [_pki.Root];
+            _signer = new PdfSigner(DevelopmentAuthority, clock);
+            return;
+        }
+        if (!string.Equals(o.Mode, "External", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SigningKeysException($"{prefix}:Mode must be Development or External, not '{o.Mode}'.");
+        }
+        if (string.IsNullOrEmpty(o.SigningCertificatePath) || !File.Exists(o.SigningCertificatePath))
+        {
+            throw new SigningKeysException($"{prefix}:SigningCertificatePath must name a PKCS#12 file (Mode External).");
+        }
+        if (!Uri.TryCreate(o.TimestampUrl, UriKind.Absolute, out var tsaUrl))
+        {
+            throw new SigningKeysException($"{prefix}:TimestampUrl must be the URL of an RFC 3161 timestamp authority (Mode External).");
+        }
+        if (string.IsNullOrEmpty(o.TrustAnchorsPath) || !File.Exists(o.TrustAnchorsPath))
+        {
+            throw new SigningKeysException($"{prefix}:TrustAnchorsPath must name a PEM file of trusted roots (Mode External).");
+        }
+        try
+        {
+            var bundle = X509CertificateLoader.LoadPkcs12CollectionFromFile(o.SigningCertificatePath, o.SigningCertificatePassword);
+            var leaf = bundle.Single(c => c.HasPrivateKey);
+            _platformSigner = new SigningIdentity(leaf, bundle.Where(c => !c.HasPrivateKey).ToList());
+        }
+        catch (Exception ex) when (ex is CryptographicException or InvalidOperationException or ArgumentException)
+        {
+            throw new SigningKeysException(
+                $"{prefix}:SigningCertificatePath could not be used: one ECDSA certificate with its key and chain is expected ({ex.Message}).", ex);
+        }
+        var anchors = new X509Certificate2Collection();
+        anchors.ImportFromPemFile(o.TrustAnchorsPath);
+        TrustAnchors = anchors;
+        _tsaClient = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        _signer = new PdfSigner(new HttpTimestampAuthority(_tsaClient, tsaUrl), clock);
     }
 
-    public LocalTimestampAuthority Authority { get; }
+    /// <summary>The development TSA (null with external keys), also served over HTTP at <c>/tsa</c>.</summary>
+    public LocalTimestampAuthority? DevelopmentAuthority { get; }
 
-    public DevelopmentPki Pki => _pki;
+    /// <summary>Roots VerifyDocument trusts.</summary>
+    public X509Certificate2Collection TrustAnchors { get; }
+
+    /// <summary>Certificate-type signing needs a CA that issues certificates to people: the development CA here.</summary>
+    public bool SupportsCertificateType => _pki is not null;
 
     public PdfCheck Check(ReadOnlyMemory<byte> pdf)
     {
@@ -62,8 +131,9 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
     public Task<byte[]> SignAsync(ReadOnlyMemory<byte> pdf, SignatureRequest request, CancellationToken cancellationToken)
     {
         var identity = request.CertificateType
-            ? _personal.GetOrAdd(request.SignerEmail, email => new Lazy<SigningIdentity>(() => _pki.IssueSigner(request.SignerName, email))).Value
-            : _pki.PlatformSigner;
+            ? _personal.GetOrAdd(request.SignerEmail, email => new Lazy<SigningIdentity>(() =>
+                (_pki ?? throw new InvalidOperationException("No certificate authority issues signer certificates.")).IssueSigner(request.SignerName, email))).Value
+            : _platformSigner;
         return _signer.SignAsync(pdf, identity, request.FieldName, request.DisplayName ?? request.SignerName, request.Reason, request.Location, cancellationToken,
             request.Appearance, request.AppearanceSlot);
     }
@@ -87,7 +157,7 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
         lines.Add(new ReportLine("履歴 / Events", Heading: true));
         lines.AddRange(certificate.Events.Select(d => new ReportLine(d.Label, d.Value)));
         var rendered = TextReportPdf.Render("締結証明書 / Certificate of Completion", lines);
-        return _signer.SignAsync(rendered, _pki.PlatformSigner, "PlatformSeal", "GmoSign", "Certificate of completion / 締結証明書", null, cancellationToken);
+        return _signer.SignAsync(rendered, _platformSigner, "PlatformSeal", "GmoSign", "Certificate of completion / 締結証明書", null, cancellationToken);
     }
 
     public void Dispose()
@@ -96,6 +166,14 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
         {
             identity.Value.Dispose();
         }
-        _pki.Dispose();
+        if (_pki is not null)
+        {
+            _pki.Dispose();
+        }
+        else
+        {
+            _platformSigner.Dispose();
+        }
+        _tsaClient?.Dispose();
     }
 }

@@ -8,7 +8,7 @@ namespace GmoSign.Signing;
 /// <summary>VerifyDocument: the platform's roots are the trust anchors (production adds the external CA's).</summary>
 internal sealed class PdfVerification(PdfSignatures signatures)
 {
-    private readonly X509Certificate2Collection _anchors = [signatures.Pki.Root];
+    private readonly X509Certificate2Collection _anchors = signatures.TrustAnchors;
 
     public VerifyDocumentResponse Verify(byte[] pdf, string fileName)
     {

@@ -51,7 +51,7 @@ internal sealed class SigningGrpcService(
             DefaultReminderDaysBeforeExpiry = { _o.DefaultReminderDaysBeforeExpiry },
             SignatureTypes = { SignatureType.Witness },
         };
-        if (caller.TenantId is { } tenantId && await tenants.GetAsync(tenantId, context.CancellationToken) is { } view
+        if (pdf.SupportsCertificateType && caller.TenantId is { } tenantId && await tenants.GetAsync(tenantId, context.CancellationToken) is { } view
             && view.Holds(OptionCodes.CertificateSigning))
         {
             response.SignatureTypes.Add(SignatureType.Certificate);
@@ -76,6 +76,12 @@ internal sealed class SigningGrpcService(
         var (expiryDays, reminderDays, everyDays) = Schedule(request);
         if (recipients.Any(r => r.CertificateType))
         {
+            if (!pdf.SupportsCertificateType)
+            {
+                throw DomainException.Precondition("CERTIFICATE_TYPE_UNAVAILABLE",
+                    "recipients: this installation has no certificate authority for certificate-type signatures.",
+                    "recipients: この環境には当事者型署名用の認証局が設定されていません。");
+            }
             var view = await tenants.GetAsync(tenantId, ct);
             if (view is null || !view.Holds(OptionCodes.CertificateSigning))
             {

@@ -3,7 +3,9 @@ using GmoSign.Platform.Database;
 using GmoSign.Platform.Security;
 using GmoSign.Signing.Contracts;
 using GmoSign.Signing.V1;
+using GmoSign.Signing.Pdf;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -79,9 +81,38 @@ public static class SigningModule
         return services.AddRpcAccessRules(AccessRules);
     }
 
+    /// <summary>Start-up: the signing keys load (development PKI created on first start); throws <see cref="SigningKeysException"/>.</summary>
+    public static void VerifyKeys(IServiceProvider services)
+    {
+        try
+        {
+            services.GetRequiredService<PdfSignatures>();
+        }
+        catch (Exception ex) when (ex is not SigningKeysException)
+        {
+            throw new SigningKeysException($"{SigningKeysOptions.Section}: the signing keys could not be loaded ({ex.GetBaseException().Message}).", ex);
+        }
+    }
+
     public static IEndpointRouteBuilder MapSigningModule(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<SigningGrpcService>();
+        // The development TSA over HTTP (RFC 3161 §3.4), for outside tools: openssl ts -query … | POST /tsa.
+        endpoints.MapPost("/tsa", async (HttpContext http, PdfSignatures signatures) =>
+        {
+            if (signatures.DevelopmentAuthority is not { } authority)
+            {
+                return Results.NotFound();
+            }
+            if (http.Request.ContentType != "application/timestamp-query" || http.Request.ContentLength is null or > 64 * 1024)
+            {
+                return Results.StatusCode(StatusCodes.Status415UnsupportedMediaType);
+            }
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            var reply = await TimestampProtocol.RespondAsync(authority, body.ToArray(), http.RequestAborted);
+            return Results.Bytes(reply, "application/timestamp-reply");
+        });
         return endpoints;
     }
 }
