@@ -19,6 +19,8 @@ missing=()
 for tool in pdfsig:poppler-utils qpdf:qpdf gs:ghostscript openssl:openssl; do
   command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
 done
+# A PDF typeset by pdfTeX (object and cross-reference streams), shipped by Debian: another producer for the signer.
+[ -f /usr/share/doc/libtasn1-doc/libtasn1.pdf ] || missing+=(libtasn1-doc)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -522,7 +522,7 @@ public sealed class SigningTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task Object_stream_and_linearized_pdfs_sign_through_envelopes_and_encrypted_ones_are_refused()
+    public async Task Object_stream_linearized_and_pdftex_pdfs_sign_through_envelopes_and_encrypted_ones_are_refused()
     {
         var (_, admin) = await NewTenantAsync();
         var original = Documents.Pdf("qpdf producer " + Guid.NewGuid());
@@ -546,6 +546,8 @@ public sealed class SigningTests(PlatformFixture platform)
         Assert.Contains("locked.pdf is encrypted", refused.Status.Detail);
         await Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, "objstm.pdf", objectStreams);
         await Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, "linear.pdf", linearized);
+        // A 36-page manual typeset by pdfTeX (Debian's libtasn1-doc; deploy/test.sh installs it).
+        await Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, "pdftex.pdf", await File.ReadAllBytesAsync("/usr/share/doc/libtasn1-doc/libtasn1.pdf"));
         var sent = (await Signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, admin)).Envelope;
         await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "一人目"));
         var done = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "二人目"));
