@@ -28,7 +28,15 @@ catch (ConfigurationException ex)
 Log.Logger = CreateLogger(builder.Configuration, settings.JsonLogs);
 builder.Services.AddSerilog();
 
-var dataSource = new NpgsqlDataSourceBuilder(settings.ConnectionString).Build();
+var dataSourceBuilder = new NpgsqlDataSourceBuilder(settings.ConnectionString);
+// The hot statements (envelope commit, blob writes, session and usage look-ups) are planned once per connection, not
+// per call — unless the operator's connection string says otherwise.
+if (dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+{
+    dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+    dataSourceBuilder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+}
+var dataSource = dataSourceBuilder.Build();
 try
 {
     await DatabaseStartup.VerifyReachableAsync(dataSource, CancellationToken.None);

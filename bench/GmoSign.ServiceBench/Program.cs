@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using GmoSign.Accounts.V1;
+using GmoSign.Common.V1;
+using GmoSign.Reseller.V1;
+using GmoSign.Signing.V1;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Npgsql;
+
+// bench/service.sh starts a host on a fresh database and runs this:
+//   GmoSign.ServiceBench <grpc address> <operator login> <operator password> <postgres connection> [envelopes] [concurrency...]
+// It prepares envelopes (one signer, one 1-page PDF, opened), then measures SignEnvelope at each concurrency, each call
+// a real PAdES B-T signature committed to PostgreSQL, next to PostgreSQL's own rate of single-row commits.
+var address = args[0];
+var (operatorLogin, operatorPassword, connection) = (args[1], args[2], args[3]);
+var envelopes = args.Length > 4 ? int.Parse(args[4]) : 2000;
+var concurrencies = args.Length > 5 ? args[5..].Select(int.Parse).ToArray() : [1, 8, 32, 64];
+
+using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+{
+    HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+});
+var accounts = new AccountsService.AccountsServiceClient(channel);
+var operatorToken = (await accounts.LoginAsync(new LoginRequest { LoginId = operatorLogin, Password = operatorPassword })).SessionToken;
+var asOperator = Bearer(operatorToken);
+var op = new OperatorService.OperatorServiceClient(channel);
+var resellers = new ResellerService.ResellerServiceClient(channel);
+var version = $"bench-{Guid.NewGuid():N}"[..20];
+await op.PublishTermsVersionAsync(new PublishTermsVersionRequest
+{
+    Terms = new TermsVersion
+    {
+        Version = version, EffectiveAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(1)),
+        SummaryJa = "ベンチ", SummaryEn = "Bench", Url = "https://example.jp/terms",
+    },
+}, asOperator);
+var reseller = await resellers.RegisterResellerAsync(new RegisterResellerRequest
+{
+    RequestId = Guid.NewGuid().ToString("N"), Name = "ベンチ代理店", ContactEmail = "bench@reseller.example.jp",
+}, asOperator);
+var application = await resellers.SubmitApplicationAsync(new SubmitApplicationRequest
+{
+    RequestId = Guid.NewGuid().ToString("N"),
+    Customer = new CustomerProfile
+    {
+        Name = "株式会社ベンチ", Kind = CustomerKind.Organization, CorporateNumber = "7000012050002", RepresentativeName = "代表",
+        ContactEmail = $"admin-{Guid.NewGuid():N}@bench.example.jp", Address = "東京都",
+    },
+    Plan = "standard", TermMonths = 12, AntiSocialForcesDeclared = true, AcceptedTermsVersion = version,
+    IdentityVerification = new IdentityVerification { Method = "certificate_of_registration", Reference = "B-1", VerifiedOn = new CalendarDate { Year = 2026, Month = 11, Day = 1 } },
+}, new Metadata { { "x-api-key", reseller.ApiKey } });
+var approved = await op.ApproveApplicationAsync(new ApproveApplicationRequest { ApplicationId = application.Application.ApplicationId }, asOperator);
+var admin = Bearer((await accounts.LoginAsync(new LoginRequest { LoginId = approved.AdminLoginId, Password = approved.AdminInitialPassword })).SessionToken);
+var signing = new SigningService.SigningServiceClient(channel);
+
+Console.WriteLine($"preparing {envelopes} envelopes (two signers in turn, one 1-page PDF, sent and opened) …");
+var pdf = GmoSign.Testing.MinimalPdf.Create("Service Agreement");
+var links = new System.Collections.Concurrent.ConcurrentBag<(Metadata First, Metadata Second)>();
+await Parallel.ForEachAsync(Enumerable.Range(0, envelopes), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+{
+    var created = (await signing.CreateEnvelopeAsync(new CreateEnvelopeRequest
+    {
+        Title = $"契約 {i}", RemindersOff = true,
+        Recipients =
+        {
+            new RecipientInput { Name = $"署名者 {i}", Email = $"s{i}@bench.example.jp", Step = 1 },
+            new RecipientInput { Name = $"相手方 {i}", Email = $"t{i}@bench.example.jp", Step = 2 },
+        },
+    }, admin, cancellationToken: ct)).Envelope;
+    using (var upload = signing.UploadDocument(admin, cancellationToken: ct))
+    {
+        await upload.RequestStream.WriteAsync(new UploadDocumentRequest { Header = new UploadDocumentHeader { EnvelopeId = created.EnvelopeId, FileName = "c.pdf" } }, ct);
+        await upload.RequestStream.WriteAsync(new UploadDocumentRequest { Chunk = ByteString.CopyFrom(pdf) }, ct);
+        await upload.RequestStream.CompleteAsync();
+        await upload;
+    }
+    var sent = (await signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = created.EnvelopeId }, admin, cancellationToken: ct)).Envelope;
+    async Task<Metadata> Link(int index) => Bearer((await signing.CreateSigningLinkAsync(new CreateSigningLinkRequest
+    {
+        EnvelopeId = sent.EnvelopeId, RecipientId = sent.Recipients[index].RecipientId,
+    }, admin, cancellationToken: ct)).Token);
+    var first = await Link(0);
+    await signing.OpenEnvelopeAsync(new OpenEnvelopeRequest(), first, cancellationToken: ct);
+    links.Add((first, await Link(1)));
+});
+
+Console.WriteLine($"{Environment.ProcessorCount} cores; a sign = 1 RPC: PAdES B-T + stamp, 1 document revision, 1 commit (state, audit, outbox, webhooks);");
+Console.WriteLine("the last signature also time-stamps the document, makes and signs the certificate of completion and archives it.");
+Console.WriteLine($"{"case",-44} {"clients",7} {"ops/s",9} {"p50 ms",8} {"p99 ms",8}");
+var share = links.Count / concurrencies.Length;
+var groups = links.Chunk(Math.Max(1, share)).ToList();
+for (var c = 0; c < concurrencies.Length && c < groups.Count; c++)
+{
+    var clients = concurrencies[c];
+    await Measure("SignEnvelope, first of two signers", clients, groups[c].Select(g => g.First).ToList());
+    await Measure("SignEnvelope, last signer (completes)", clients, groups[c].Select(g => g.Second).ToList());
+}
+
+async Task Measure(string name, int clients, List<Metadata> batch)
+{
+    var work = new System.Collections.Concurrent.ConcurrentQueue<Metadata>(batch);
+    var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        while (work.TryDequeue(out var link))
+        {
+            var started = Stopwatch.GetTimestamp();
+            await signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = Guid.NewGuid().ToString("N") }, link);
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }));
+    Print(name, clients, batch.Count / watch.Elapsed.TotalSeconds, latencies);
+}
+
+// PostgreSQL's own rate of single-row commits on this machine, with as many connections.
+await using var db = NpgsqlDataSource.Create(connection);
+await using (var create = db.CreateCommand("CREATE TABLE IF NOT EXISTS public.bench_commit (id bigserial PRIMARY KEY, at timestamptz NOT NULL, payload text NOT NULL)"))
+{
+    await create.ExecuteNonQueryAsync();
+}
+foreach (var clients in concurrencies)
+{
+    var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+    long count = 0;
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await using var insert = new NpgsqlCommand("INSERT INTO public.bench_commit (at, payload) VALUES (now(), $1)", conn);
+        insert.Parameters.AddWithValue(new string('x', 200));
+        while (watch.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            var started = Stopwatch.GetTimestamp();
+            await insert.ExecuteNonQueryAsync();
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Interlocked.Increment(ref count);
+        }
+    }));
+    Print("PostgreSQL single-row INSERT commit", clients, count / watch.Elapsed.TotalSeconds, latencies);
+}
+
+static void Print(string name, int clients, double rate, IEnumerable<double> latencies)
+{
+    var sorted = latencies.Order().ToArray();
+    Console.WriteLine($"{name,-44} {clients,7} {rate,9:N0} {sorted[sorted.Length / 2],8:N1} {sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))],8:N1}");
+}
+
+static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
