@@ -53,12 +53,16 @@ public sealed class DeletionTests
                 await Documents.UploadAsync(channel, leavingAdmin, Documents.Metadata($"解約前 {i}", "取引先", new DateOnly(2026, 1, 1), i), Documents.Pdf($"leaving {i} {Guid.NewGuid()}"));
             }
             stayingDocument = (await Documents.UploadAsync(channel, stayingAdmin, Documents.Metadata("継続", "取引先", new DateOnly(2026, 1, 1), 1), stayingContent)).DocumentId;
+            // A signed envelope of the leaving tenant (archived in Retention) and an open one of the staying tenant.
+            var signedEnvelope = await Envelopes.SendAsync(channel, leavingAdmin, Envelopes.Draft("解約前の契約", Envelopes.Signer("相手方", 1)));
+            await Envelopes.OpenAndSignAsync(channel, await Envelopes.LinkAsync(channel, leavingAdmin, signedEnvelope, "相手方"));
+            await Envelopes.SendAsync(channel, stayingAdmin, Envelopes.Draft("継続中の契約", Envelopes.Signer("相手方", 1)));
 
             var terminated = (await resellers.TerminateTenantAsync(new TerminateTenantRequest { TenantId = leaving, Notice = "解約" }, Calls.ApiKey(reseller.ApiKey))).Tenant;
             Assert.Equal(TenantStatus.Terminated, terminated.Status);
             // Inside the export window the tenant can still export everything.
             var export = await Documents.ExportAsync(channel, leavingAdmin);
-            Assert.Equal(3, export.Progress[^1].DocumentsTotal);
+            Assert.Equal(4, export.Progress[^1].DocumentsTotal); // three uploads and the signed envelope's document
             Assert.Equal(0, await host.StopAsync());
         }
 
@@ -78,13 +82,19 @@ public sealed class DeletionTests
             Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM retention.blob WHERE tenant_id = $1", id));
             Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM retention.tenant_key WHERE tenant_id = $1", id));
             Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM retention.access_log WHERE tenant_id = $1", id));
+            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM retention.envelope_record WHERE tenant_id = $1", id));
+            foreach (var table in new[] { "signing.envelope", "signing.audit_event", "signing.outbox" })
+            {
+                Assert.Equal(0L, await db.ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE tenant_id = $1", id));
+            }
+            Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM signing.envelope WHERE tenant_id = $1", Guid.Parse(staying)));
 
             using var channel = host.GrpcChannel();
             var records = await new RetentionService.RetentionServiceClient(channel).ListDeletionRecordsAsync(new ListDeletionRecordsRequest(),
                 Calls.Bearer(await Calls.LoginOperatorAsync(channel)));
             var record = Assert.Single(records.Records);
             Assert.Equal(leaving, record.TenantId);
-            Assert.Equal(3, record.Documents);
+            Assert.Equal(4, record.Documents);
             Assert.True(record.KeyDestroyed);
             Assert.Equal(64, record.ContentDigest.Length);
 
