@@ -78,3 +78,39 @@ public sealed class EnvelopeRoutingTests
             AuditChain.Hash(envelopeId, 1, at, "a", "b", null, null, null, null, "{}", AuditChain.Genesis));
     }
 }
+
+public sealed class DeliveryTests
+{
+    [Fact]
+    public void Backoff_doubles_from_the_first_wait_up_to_the_ceiling()
+    {
+        var first = TimeSpan.FromSeconds(10);
+        var ceiling = TimeSpan.FromMinutes(5);
+        Assert.Equal([10, 20, 40, 80, 160, 300, 300], Enumerable.Range(1, 7).Select(a => (int)GmoSign.Signing.Backoff.After(a, first, ceiling).TotalSeconds));
+        Assert.Equal(ceiling, GmoSign.Signing.Backoff.After(500, first, ceiling));
+    }
+
+    [Fact]
+    public void Webhook_signatures_are_hmac_sha256_over_time_and_body()
+    {
+        var secret = "whsec_test"u8.ToArray();
+        var header = GmoSign.Signing.WebhookEndpoints.Signature(secret, 1_700_000_000, "{\"a\":1}");
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(secret, "1700000000.{\"a\":1}"u8));
+        Assert.Equal($"t=1700000000,v1={expected}", header);
+        Assert.NotEqual(header, GmoSign.Signing.WebhookEndpoints.Signature(secret, 1_700_000_001, "{\"a\":1}"));
+    }
+
+    [Fact]
+    public void Every_notification_kind_has_japanese_then_english_text()
+    {
+        foreach (var kind in new[] { "signing_request", "reminder", "approval_request", "approval_rejected", "completed", "declined", "voided", "expired" })
+        {
+            using var detail = System.Text.Json.JsonDocument.Parse("{\"reason\":\"理由\",\"by\":\"山田\"}");
+            var (subject, body) = GmoSign.Signing.NotificationTexts.Compose(new GmoSign.Signing.NotificationContext(kind, "佐藤", "契約書", "よろしく",
+                "田中", DateTimeOffset.UtcNow, "https://sign.example/s/gsl_x", detail.RootElement.Clone()));
+            Assert.Contains(" / ", subject);
+            Assert.True(body.IndexOf("佐藤 様", StringComparison.Ordinal) < body.IndexOf("Dear 佐藤", StringComparison.Ordinal), kind);
+            Assert.Contains("https://sign.example/s/gsl_x", body);
+        }
+    }
+}

@@ -172,7 +172,7 @@ internal sealed class NotificationDispatcher(
 
     private async Task MarkAsync(Claimed m, string? error, CancellationToken cancellationToken)
     {
-        var delay = TimeSpan.FromTicks(Math.Min(_o.MaxRetryDelay.Ticks, _o.RetryBase.Ticks * (1L << Math.Min(m.Attempts - 1, 30))));
+        var delay = Backoff.After(m.Attempts, _o.RetryBase, _o.MaxRetryDelay);
         await using var command = db.CreateCommand(error is null
             ? "UPDATE signing.outbox SET delivered_at = now(), last_error = NULL WHERE message_id = $1"
             : "UPDATE signing.outbox SET last_error = $2, next_attempt_at = now() + $3, failed_at = CASE WHEN attempts >= $4 THEN now() END WHERE message_id = $1");

@@ -240,7 +240,7 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
             error = ex.Message;
         }
         logger.LogDebug("Webhook {DeliveryId} → {Status} in {Elapsed} ms", c.Id, status, watch.ElapsedMilliseconds);
-        var delay = TimeSpan.FromTicks(Math.Min(_o.MaxRetryDelay.Ticks, _o.RetryBase.Ticks * (1L << Math.Min(c.Attempts - 1, 30))));
+        var delay = Backoff.After(c.Attempts, _o.RetryBase, _o.MaxRetryDelay);
         await using var command = db.CreateCommand(error is null
             ? "UPDATE signing.webhook_delivery SET delivered_at = now(), last_status = $2, last_error = NULL WHERE delivery_id = $1"
             : "UPDATE signing.webhook_delivery SET last_status = $2, last_error = $3, next_attempt_at = now() + $4, failed_at = CASE WHEN attempts >= $5 THEN now() END WHERE delivery_id = $1");
