@@ -519,6 +519,13 @@ public sealed class SigningTests(PlatformFixture platform)
         var usage = await platform.Resellers.GetUsageAsync(new GetUsageRequest { TenantId = tenant.TenantId, FromMonth = month, ToMonth = month }, platform.AsReseller);
         Assert.Equal(1, usage.Months[0].EnvelopesSent);
         Assert.Equal(2, usage.Months[0].Signatures);
+        // Storage: the retained (signed) documents, then an uploaded one on top.
+        var archived = signed.Envelope.Documents.Sum(d => d.SizeBytes);
+        Assert.Equal(archived, usage.Months[0].StorageBytes);
+        var upload = Documents.Pdf("paper contract " + Guid.NewGuid());
+        await Documents.UploadAsync(platform.Channel, admin, Documents.Metadata("紙の契約書", "取引先", new DateOnly(2026, 4, 1), 0), upload);
+        usage = await platform.Resellers.GetUsageAsync(new GetUsageRequest { TenantId = tenant.TenantId, FromMonth = month, ToMonth = month }, platform.AsReseller);
+        Assert.Equal(archived + upload.Length, usage.Months[0].StorageBytes);
     }
 
     [Fact]

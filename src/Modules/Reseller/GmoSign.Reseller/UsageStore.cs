@@ -7,7 +7,7 @@ namespace GmoSign.Reseller;
 internal sealed record UsageMonth(DateOnly Month, long EnvelopesSent, long Signatures, long StorageBytes, int ActiveSeats, long? FeePaidJpy);
 
 /// <summary><c>reseller.usage_month</c>: one row per tenant and JST month, upserted by increments.</summary>
-internal sealed class UsageStore(NpgsqlDataSource db) : IUsageRecorder
+internal sealed class UsageStore(NpgsqlDataSource db, TimeProvider clock) : IUsageRecorder
 {
     private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
 
@@ -17,28 +17,48 @@ internal sealed class UsageStore(NpgsqlDataSource db) : IUsageRecorder
         return new DateOnly(local.Year, local.Month, 1);
     }
 
+    /// <summary>
+    /// Adds to the month's counters. A storage change moves the tenant's running total and writes it as the month's
+    /// figure; a month row created otherwise starts from the running total, so the figure is "bytes stored now".
+    /// </summary>
     public async Task AddAsync(Guid tenantId, DateTimeOffset at, long envelopesSent, long signatures, long storageBytesDelta, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            INSERT INTO reseller.usage_month AS u (tenant_id, month, envelopes_sent, signatures, storage_bytes)
-            VALUES ($1, $2, $3, $4, greatest($5, 0))
-            ON CONFLICT (tenant_id, month) DO UPDATE
-            SET envelopes_sent = u.envelopes_sent + excluded.envelopes_sent,
-                signatures = u.signatures + excluded.signatures,
-                storage_bytes = greatest(u.storage_bytes + $5, 0)
-            """);
+        await using var command = db.CreateCommand(storageBytesDelta == 0
+            ? $"""
+              INSERT INTO reseller.usage_month AS u (tenant_id, month, envelopes_sent, signatures, storage_bytes)
+              VALUES ($1, $2, $3, $4, {CurrentStorage})
+              ON CONFLICT (tenant_id, month) DO UPDATE
+              SET envelopes_sent = u.envelopes_sent + excluded.envelopes_sent, signatures = u.signatures + excluded.signatures
+              """
+            : """
+              WITH total AS (
+                  INSERT INTO reseller.storage_total AS t (tenant_id, bytes) VALUES ($1, greatest($5, 0))
+                  ON CONFLICT (tenant_id) DO UPDATE SET bytes = greatest(t.bytes + $5, 0)
+                  RETURNING bytes)
+              INSERT INTO reseller.usage_month AS u (tenant_id, month, envelopes_sent, signatures, storage_bytes)
+              VALUES ($1, $2, $3, $4, (SELECT bytes FROM total))
+              ON CONFLICT (tenant_id, month) DO UPDATE
+              SET envelopes_sent = u.envelopes_sent + excluded.envelopes_sent, signatures = u.signatures + excluded.signatures,
+                  storage_bytes = excluded.storage_bytes
+              """);
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(MonthOf(at));
         command.Parameters.AddWithValue(envelopesSent);
         command.Parameters.AddWithValue(signatures);
-        command.Parameters.AddWithValue(storageBytesDelta);
+        if (storageBytesDelta != 0)
+        {
+            command.Parameters.AddWithValue(storageBytesDelta);
+        }
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The running total, for month rows that start without a storage change.</summary>
+    private const string CurrentStorage = "coalesce((SELECT bytes FROM reseller.storage_total WHERE tenant_id = $1), 0)";
+
     public async Task RecordActiveSeatsAsync(Guid tenantId, DateTimeOffset at, int activeSeats, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            INSERT INTO reseller.usage_month AS u (tenant_id, month, active_seats) VALUES ($1, $2, $3)
+        await using var command = db.CreateCommand($"""
+            INSERT INTO reseller.usage_month AS u (tenant_id, month, active_seats, storage_bytes) VALUES ($1, $2, $3, {CurrentStorage})
             ON CONFLICT (tenant_id, month) DO UPDATE SET active_seats = greatest(u.active_seats, excluded.active_seats)
             """);
         command.Parameters.AddWithValue(tenantId);
@@ -51,7 +71,10 @@ internal sealed class UsageStore(NpgsqlDataSource db) : IUsageRecorder
     public async Task<List<UsageMonth>> GetAsync(Guid tenantId, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("""
-            SELECT m::date, coalesce(u.envelopes_sent, 0), coalesce(u.signatures, 0), coalesce(u.storage_bytes, 0),
+            SELECT m::date, coalesce(u.envelopes_sent, 0), coalesce(u.signatures, 0),
+                   -- A month without a row stores what the last earlier month did (not in the future).
+                   coalesce(u.storage_bytes, CASE WHEN m::date <= $4 THEN (SELECT p.storage_bytes FROM reseller.usage_month p
+                       WHERE p.tenant_id = $1 AND p.month < m::date ORDER BY p.month DESC LIMIT 1) END, 0),
                    coalesce(u.active_seats, 0), u.fee_paid_jpy
             FROM generate_series($2::date, $3::date, interval '1 month') AS m
             LEFT JOIN reseller.usage_month u ON u.tenant_id = $1 AND u.month = m::date
@@ -60,6 +83,7 @@ internal sealed class UsageStore(NpgsqlDataSource db) : IUsageRecorder
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(from);
         command.Parameters.AddWithValue(to);
+        command.Parameters.AddWithValue(MonthOf(clock.GetUtcNow()));
         var months = new List<UsageMonth>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -72,8 +96,8 @@ internal sealed class UsageStore(NpgsqlDataSource db) : IUsageRecorder
 
     public async Task<UsageMonth> ReportFeeAsync(Guid tenantId, DateOnly month, long feePaidJpy, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            INSERT INTO reseller.usage_month AS u (tenant_id, month, fee_paid_jpy) VALUES ($1, $2, $3)
+        await using var command = db.CreateCommand($"""
+            INSERT INTO reseller.usage_month AS u (tenant_id, month, fee_paid_jpy, storage_bytes) VALUES ($1, $2, $3, {CurrentStorage})
             ON CONFLICT (tenant_id, month) DO UPDATE SET fee_paid_jpy = excluded.fee_paid_jpy
             RETURNING month, envelopes_sent, signatures, storage_bytes, active_seats, fee_paid_jpy
             """);

@@ -8,7 +8,7 @@ namespace GmoSign.Retention;
 /// completed envelopes: each signed document becomes a retained document whose id is its content id, so its
 /// sealed bytes are already where Retention reads them.
 /// </summary>
-internal sealed class EnvelopeArchive(DocumentVault vault, IDocumentBlobStore blobs, DocumentStore documents, TimeProvider clock)
+internal sealed class EnvelopeArchive(DocumentVault vault, IDocumentBlobStore blobs, DocumentStore documents, StorageUsage storage, TimeProvider clock)
     : IDocumentContent, IEnvelopeArchive, IKeyDerivation, IRetentionPolicy
 {
     public bool IsKnownDocumentType(string code) => RetentionDefaults.All.Any(d => d.Type == code);
@@ -58,5 +58,6 @@ internal sealed class EnvelopeArchive(DocumentVault vault, IDocumentBlobStore bl
             await documents.LogAsync(connection, transaction, envelope.TenantId, d.ContentId, "store", envelope.StoredBy, null, now, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+        await storage.ChangedAsync(envelope.TenantId, envelope.Documents.Sum(d => d.SizeBytes), CancellationToken.None);
     }
 }

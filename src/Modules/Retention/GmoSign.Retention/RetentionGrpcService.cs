@@ -16,6 +16,7 @@ internal sealed class RetentionGrpcService(
     DocumentVault vault,
     TenantExport export,
     DeletionRecords deletions,
+    StorageUsage storage,
     IOptions<RetentionOptions> options,
     TimeProvider clock) : RetentionService.RetentionServiceBase
 {
@@ -81,6 +82,7 @@ internal sealed class RetentionGrpcService(
         await blobs.PutAsync(tenantId, documentId, sealedBytes, transaction, ct);
         await documents.LogAsync(connection, transaction, tenantId, documentId, "store", actor, caller.IpAddress, now, ct);
         await transaction.CommitAsync(ct);
+        await storage.ChangedAsync(tenantId, record.SizeBytes, CancellationToken.None);
         return new UploadDocumentResponse { Document = ToProto(record) };
     }
 
@@ -218,6 +220,7 @@ internal sealed class RetentionGrpcService(
         await blobs.DeleteAsync(document.TenantId, document.DocumentId, transaction, context.CancellationToken);
         await documents.LogAsync(connection, transaction, document.TenantId, document.DocumentId, "delete", Actor(caller), caller.IpAddress, now, context.CancellationToken);
         await transaction.CommitAsync(context.CancellationToken);
+        await storage.ChangedAsync(document.TenantId, -document.SizeBytes, CancellationToken.None);
         return new DeleteDocumentResponse();
     }
 

@@ -52,6 +52,7 @@ public static class RetentionModule
         services.AddSingleton<TenantExport>();
         services.AddSingleton<DeletionRecords>();
         services.AddSingleton<ITenantDataDeletion>(sp => sp.GetRequiredService<DeletionRecords>());
+        services.AddSingleton<StorageUsage>();
         services.AddSingleton<EnvelopeArchive>();
         services.AddSingleton<IDocumentContent>(sp => sp.GetRequiredService<EnvelopeArchive>());
         services.AddSingleton<IEnvelopeArchive>(sp => sp.GetRequiredService<EnvelopeArchive>());
