@@ -572,6 +572,33 @@ public sealed class SigningTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Only_the_sender_or_an_administrator_changes_an_envelope()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var (_, sender) = await NewUserAsync(admin, "送信 者");
+        var (_, colleague) = await NewUserAsync(admin, "同僚");
+        var draft = (await Signing.CreateEnvelopeAsync(Envelopes.Draft("権限", Envelopes.Signer("相手方", 1)), sender)).Envelope;
+        var upload = await Calls.FailsAsync(() => Envelopes.UploadAsync(platform.Channel, colleague, draft.EnvelopeId, "x.pdf", Documents.Pdf("x")));
+        Assert.Equal(StatusCode.PermissionDenied, upload.StatusCode);
+        await Envelopes.UploadAsync(platform.Channel, sender, draft.EnvelopeId, "a.pdf", Documents.Pdf("a"));
+        var send = await Calls.FailsAsync(() => Signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, colleague).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, send.StatusCode);
+        var sent = (await Signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, sender)).Envelope;
+        var link = await Calls.FailsAsync(() => Signing.CreateSigningLinkAsync(new CreateSigningLinkRequest
+        {
+            EnvelopeId = sent.EnvelopeId, RecipientId = sent.Recipients[0].RecipientId,
+        }, colleague).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, link.StatusCode);
+        var voidTry = await Calls.FailsAsync(() => Signing.VoidEnvelopeAsync(new VoidEnvelopeRequest { EnvelopeId = sent.EnvelopeId, Reason = "x" }, colleague).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, voidTry.StatusCode);
+        // Colleagues may read it; the sender resends; an administrator may withdraw it.
+        Assert.Equal(EnvelopeStatus.Sent, (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = sent.EnvelopeId }, colleague)).Envelope.Status);
+        Assert.Equal(1, (await Signing.ResendNotificationAsync(new ResendNotificationRequest { EnvelopeId = sent.EnvelopeId }, sender)).Queued);
+        var voided = await Signing.VoidEnvelopeAsync(new VoidEnvelopeRequest { EnvelopeId = sent.EnvelopeId, Reason = "管理者が取り下げ" }, admin);
+        Assert.Equal(EnvelopeStatus.Voided, voided.Envelope.Status);
+    }
+
+    [Fact]
     public async Task A_suspended_tenant_cannot_send_or_sign()
     {
         var (tenantId, admin) = await NewTenantAsync();

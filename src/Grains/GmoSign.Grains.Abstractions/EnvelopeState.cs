@@ -43,6 +43,9 @@ public sealed class EnvelopeState
     [Id(30)] public int SignatureCount { get; set; }
     /// <summary>When the envelope reached Completed, Declined, Voided or Expired.</summary>
     [Id(31)] public DateTimeOffset? EndedAt { get; set; }
+
+    /// <summary>The sender, a tenant administrator or an integration may change the envelope.</summary>
+    public bool IsManagedBy(Actor actor) => actor.ManagesAll || (actor.UserId is { } user && user == Sender.UserId);
 }
 
 [GenerateSerializer]

@@ -21,14 +21,18 @@ public enum RecipientStatus
     Reassigned = 6,
 }
 
-/// <summary>Who performs an action, as the audit trail records it (from the call: user, IP, user agent).</summary>
+/// <summary>
+/// Who performs an action, as the audit trail records it (from the call: user, IP, user agent). <see cref="ManagesAll"/>:
+/// a tenant administrator or an integration, who may manage envelopes other users sent.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record Actor(
     [property: Id(0)] Guid? UserId,
     [property: Id(1)] string Name,
     [property: Id(2)] string? Email,
     [property: Id(3)] string? IpAddress,
-    [property: Id(4)] string? UserAgent);
+    [property: Id(4)] string? UserAgent,
+    [property: Id(5)] bool ManagesAll = false);
 
 /// <summary>An internal approver (自社ワークフロー): a user of the sending tenant.</summary>
 [GenerateSerializer, Immutable]
@@ -113,7 +117,8 @@ public sealed record DocumentContentRef(
 /// <summary>
 /// One envelope (SPEC "Signing flow"); key = envelope id. Every change of an envelope is serialized here and is
 /// durable (state, audit entries, notifications in one transaction) before the call returns. Every method checks
-/// that the envelope belongs to the caller's tenant and answers NOT_FOUND otherwise.
+/// that the envelope belongs to the caller's tenant and answers NOT_FOUND otherwise; changing a sent or draft envelope
+/// (documents, send, void, resend, signing links) is for its sender, tenant administrators and integrations.
 /// </summary>
 public interface IEnvelopeGrain : IGrainWithGuidKey
 {
@@ -132,7 +137,7 @@ public interface IEnvelopeGrain : IGrainWithGuidKey
     Task<int> ResendAsync(Guid tenantId, Actor actor, Guid? recipientId, string? requestId);
 
     /// <summary>The expiry of a signing link for a recipient who may still act.</summary>
-    Task<DateTimeOffset> SigningLinkExpiryAsync(Guid tenantId, Guid recipientId);
+    Task<DateTimeOffset> SigningLinkExpiryAsync(Guid tenantId, Guid recipientId, Actor actor);
 
     Task<RecipientResult> OpenAsync(RecipientAccess access);
 

@@ -121,6 +121,7 @@ internal sealed partial class EnvelopeGrain(
         {
             return s;
         }
+        RequireManager(s, actor);
         RequireStatus(s, "add documents", EnvelopeStatus.Draft);
         var max = _options.MaxDocumentsPerEnvelope;
         if (s.Documents.Count >= max)
@@ -159,6 +160,7 @@ internal sealed partial class EnvelopeGrain(
         {
             return s;
         }
+        RequireManager(s, actor);
         RequireStatus(s, "send", EnvelopeStatus.Draft);
         if (s.Documents.Count == 0)
         {
@@ -249,6 +251,7 @@ internal sealed partial class EnvelopeGrain(
         {
             return s;
         }
+        RequireManager(s, actor);
         RequireStatus(s, "void", EnvelopeStatus.Approval, EnvelopeStatus.Sent);
         var change = new Change(Now());
         s.Status = EnvelopeStatus.Voided;
@@ -271,6 +274,7 @@ internal sealed partial class EnvelopeGrain(
         {
             return 0;
         }
+        RequireManager(s, actor);
         RequireStatus(s, "resend", EnvelopeStatus.Sent);
         var waiting = EnvelopeRouting.Waiting(s);
         if (recipientId is { } id)
@@ -293,9 +297,10 @@ internal sealed partial class EnvelopeGrain(
         return waiting.Count;
     }
 
-    public Task<DateTimeOffset> SigningLinkExpiryAsync(Guid tenantId, Guid recipientId)
+    public Task<DateTimeOffset> SigningLinkExpiryAsync(Guid tenantId, Guid recipientId, Actor actor)
     {
         var s = Require(tenantId);
+        RequireManager(s, actor);
         var r = FindRecipient(s, recipientId);
         RequireStatus(s, "create a signing link", EnvelopeStatus.Sent);
         if (r.Status == RecipientStatus.Reassigned)
@@ -785,6 +790,15 @@ internal sealed partial class EnvelopeGrain(
 
     private static RecipientState FindRecipient(EnvelopeState s, Guid recipientId) =>
         s.Recipients.FirstOrDefault(r => r.RecipientId == recipientId) ?? throw DomainException.NotFound("Recipient", "受信者", "recipient_id");
+
+    private static void RequireManager(EnvelopeState s, Actor actor)
+    {
+        if (!s.IsManagedBy(actor))
+        {
+            throw DomainException.Denied("Only the envelope's sender or a tenant administrator can do this.",
+                "この操作は封筒の送信者またはテナント管理者のみが行えます。");
+        }
+    }
 
     private static void RequireStatus(EnvelopeState s, string action, params EnvelopeStatus[] allowed)
     {

@@ -120,6 +120,11 @@ internal sealed class SigningGrpcService(
         {
             return new UploadDocumentResponse { Document = ToProto(earlier), Envelope = ToProto(envelope) };
         }
+        if (!envelope.IsManagedBy(ActorOf(caller)))
+        {
+            throw DomainException.Denied("Only the envelope's sender or a tenant administrator can add documents.",
+                "文書を追加できるのは封筒の送信者またはテナント管理者のみです。");
+        }
         if (envelope.Status != EnvelopeStatus.Draft)
         {
             throw DomainException.Precondition("ENVELOPE_STATUS", $"Documents can be added to drafts only: the envelope is {envelope.Status}.",
@@ -270,10 +275,11 @@ internal sealed class SigningGrpcService(
 
     public override async Task<CreateSigningLinkResponse> CreateSigningLink(CreateSigningLinkRequest request, ServerCallContext context)
     {
-        var tenantId = context.GetCaller().RequireTenant();
+        var caller = context.GetCaller();
+        var tenantId = caller.RequireTenant();
         var envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
         var recipientId = Check.Id(request.RecipientId, "recipient_id");
-        var expires = await Envelope(envelopeId).SigningLinkExpiryAsync(tenantId, recipientId);
+        var expires = await Envelope(envelopeId).SigningLinkExpiryAsync(tenantId, recipientId, ActorOf(caller));
         return new CreateSigningLinkResponse
         {
             Token = links.Create(tenantId, envelopeId, recipientId),
@@ -481,7 +487,8 @@ internal sealed class SigningGrpcService(
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
 
-    private static Actor ActorOf(Caller caller) => new(caller.UserId, caller.DisplayName, null, caller.IpAddress, caller.UserAgent);
+    private static Actor ActorOf(Caller caller) => new(caller.UserId, caller.DisplayName, null, caller.IpAddress, caller.UserAgent,
+        ManagesAll: caller.Kind == CallerKind.Integration || (caller.Kind == CallerKind.TenantUser && caller.HasRole("admin")));
 
     private async Task<Actor> SenderAsync(Caller caller, CancellationToken ct)
     {
