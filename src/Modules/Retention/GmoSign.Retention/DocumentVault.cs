@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using GmoSign.Platform.Security;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -16,8 +17,6 @@ public sealed class MasterKeyException(string message) : Exception(message);
 /// </summary>
 internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blobs, IOptions<RetentionOptions> options)
 {
-    private const int NonceSize = 12;
-    private const int TagSize = 16;
     private static readonly byte[] CheckPlaintext = "GmoSign master key check v1"u8.ToArray();
     private readonly ConcurrentDictionary<Guid, byte[]> _keys = new();
     private byte[]? _master;
@@ -48,7 +47,7 @@ internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blob
         await using (var insert = db.CreateCommand(
             "INSERT INTO retention.master_key_check (id, sealed, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING"))
         {
-            insert.Parameters.AddWithValue(Seal(master, CheckPlaintext, [1]));
+            insert.Parameters.AddWithValue(SealedBox.Seal(master, CheckPlaintext, [1]));
             insert.Parameters.AddWithValue(now);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -56,7 +55,7 @@ internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blob
         var sealedCheck = (byte[])(await read.ExecuteScalarAsync(cancellationToken))!;
         try
         {
-            Open(master, sealedCheck, [1]);
+            SealedBox.Open(master, sealedCheck, [1]);
         }
         catch (CryptographicException)
         {
@@ -66,10 +65,10 @@ internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blob
     }
 
     public async Task<byte[]> SealAsync(Guid tenantId, Guid documentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
-        Seal(await TenantKeyAsync(tenantId, create: true, cancellationToken), plaintext.Span, documentId.ToByteArray());
+        SealedBox.Seal(await TenantKeyAsync(tenantId, create: true, cancellationToken), plaintext.Span, documentId.ToByteArray());
 
     public async Task<byte[]> OpenAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, CancellationToken cancellationToken) =>
-        Open(await TenantKeyAsync(tenantId, create: false, cancellationToken), sealedBytes, documentId.ToByteArray());
+        SealedBox.Open(await TenantKeyAsync(tenantId, create: false, cancellationToken), sealedBytes, documentId.ToByteArray());
 
     /// <summary>A stored document's plaintext, or null when its sealed bytes are gone.</summary>
     public async Task<byte[]?> ReadAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken) =>
@@ -96,33 +95,15 @@ internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blob
             await using var insert = db.CreateCommand(
                 "INSERT INTO retention.tenant_key (tenant_id, wrapped_key, created_at) VALUES ($1, $2, now()) ON CONFLICT (tenant_id) DO NOTHING");
             insert.Parameters.AddWithValue(tenantId);
-            insert.Parameters.AddWithValue(Seal(Master, RandomNumberGenerator.GetBytes(32), tenantId.ToByteArray()));
+            insert.Parameters.AddWithValue(SealedBox.Seal(Master, RandomNumberGenerator.GetBytes(32), tenantId.ToByteArray()));
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
         await using var read = db.CreateCommand("SELECT wrapped_key FROM retention.tenant_key WHERE tenant_id = $1");
         read.Parameters.AddWithValue(tenantId);
         var wrapped = await read.ExecuteScalarAsync(cancellationToken) as byte[]
             ?? throw new CryptographicException("The tenant's data key does not exist (destroyed or never created).");
-        var key = Open(Master, wrapped, tenantId.ToByteArray());
+        var key = SealedBox.Open(Master, wrapped, tenantId.ToByteArray());
         _keys[tenantId] = key;
         return key;
-    }
-
-    private static byte[] Seal(byte[] key, ReadOnlySpan<byte> plaintext, byte[] associatedData)
-    {
-        var output = new byte[NonceSize + TagSize + plaintext.Length];
-        var nonce = output.AsSpan(0, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(key, TagSize);
-        aes.Encrypt(nonce, plaintext, output.AsSpan(NonceSize + TagSize), output.AsSpan(NonceSize, TagSize), associatedData);
-        return output;
-    }
-
-    private static byte[] Open(byte[] key, byte[] sealedBytes, byte[] associatedData)
-    {
-        var plaintext = new byte[sealedBytes.Length - NonceSize - TagSize];
-        using var aes = new AesGcm(key, TagSize);
-        aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize + TagSize), sealedBytes.AsSpan(NonceSize, TagSize), plaintext, associatedData);
-        return plaintext;
     }
 }

@@ -156,22 +156,9 @@ internal sealed class WebhookEndpoints(NpgsqlDataSource db, IKeyDerivation keys,
         $"t={unixSeconds.ToString(CultureInfo.InvariantCulture)},v1=" +
         Convert.ToHexStringLower(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes($"{unixSeconds.ToString(CultureInfo.InvariantCulture)}.{body}")));
 
-    private byte[] Seal(Guid endpointId, byte[] plaintext)
-    {
-        var output = new byte[12 + 16 + plaintext.Length];
-        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
-        using var aes = new AesGcm(_key.Value, 16);
-        aes.Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(28), output.AsSpan(12, 16), endpointId.ToByteArray());
-        return output;
-    }
+    private byte[] Seal(Guid endpointId, byte[] plaintext) => SealedBox.Seal(_key.Value, plaintext, endpointId.ToByteArray());
 
-    private byte[] Open(Guid endpointId, byte[] sealedSecret)
-    {
-        var plaintext = new byte[sealedSecret.Length - 28];
-        using var aes = new AesGcm(_key.Value, 16);
-        aes.Decrypt(sealedSecret.AsSpan(0, 12), sealedSecret.AsSpan(28), sealedSecret.AsSpan(12, 16), plaintext, endpointId.ToByteArray());
-        return plaintext;
-    }
+    private byte[] Open(Guid endpointId, byte[] sealedSecret) => SealedBox.Open(_key.Value, sealedSecret, endpointId.ToByteArray());
 }
 
 /// <summary>
