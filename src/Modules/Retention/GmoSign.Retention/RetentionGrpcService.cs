@@ -45,22 +45,11 @@ internal sealed class RetentionGrpcService(
         }
         var meta = DocumentRules.Validate(requestStream.Current.Metadata, "metadata");
         var limit = options.Value.MaxDocumentBytes;
-        using var content = new MemoryStream();
-        while (await requestStream.MoveNext(ct))
-        {
-            var part = requestStream.Current;
-            if (part.PartCase != UploadDocumentRequest.PartOneofCase.Chunk)
-            {
-                throw DomainException.Invalid("metadata", "must be sent once, first", "最初に一度だけ送信してください");
-            }
-            if (content.Length + part.Chunk.Length > limit)
-            {
-                throw new DomainException(ErrorKind.InvalidArgument, "DOCUMENT_TOO_LARGE",
-                    $"chunk: the document exceeds {limit / (1024 * 1024)} MiB", $"chunk: 文書が {limit / (1024 * 1024)} MiB を超えています", "chunk");
-            }
-            part.Chunk.WriteTo(content);
-        }
-        var bytes = content.ToArray();
+        var bytes = await StreamedContent.ReadAsync(requestStream, m => m.PartCase == UploadDocumentRequest.PartOneofCase.Chunk ? m.Chunk : null,
+            limit, null,
+            () => DomainException.Invalid("metadata", "must be sent once, first", "最初に一度だけ送信してください"),
+            () => new DomainException(ErrorKind.InvalidArgument, "DOCUMENT_TOO_LARGE",
+                $"chunk: the document exceeds {limit / (1024 * 1024)} MiB", $"chunk: 文書が {limit / (1024 * 1024)} MiB を超えています", "chunk"), ct);
         if (bytes.Length == 0)
         {
             throw DomainException.Invalid("chunk", "the document is empty", "文書が空です");

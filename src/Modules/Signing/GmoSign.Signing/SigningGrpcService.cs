@@ -131,25 +131,10 @@ internal sealed class SigningGrpcService(
                 $"文書は下書きの封筒にのみ追加できます（現在の状態: {envelope.Status}）。");
         }
 
-        using var content = new MemoryStream();
-        while (await requestStream.MoveNext(ct))
-        {
-            var part = requestStream.Current;
-            if (part.PartCase != UploadDocumentRequest.PartOneofCase.Chunk)
-            {
-                throw DomainException.Invalid("header", "may be sent only once, first", "最初に1回だけ送信してください");
-            }
-            if (part.Chunk.Length > ChunkSize)
-            {
-                throw DomainException.Invalid("chunk", $"must be at most {ChunkSize} bytes per message", $"1メッセージあたり{ChunkSize}バイト以内にしてください");
-            }
-            if (content.Length + part.Chunk.Length > _o.MaxDocumentBytes)
-            {
-                throw DomainException.Invalid("chunk", $"{fileName} exceeds {_o.MaxDocumentBytes} bytes", $"{fileName} が{_o.MaxDocumentBytes}バイトを超えています");
-            }
-            part.Chunk.WriteTo(content);
-        }
-        var bytes = content.ToArray();
+        var bytes = await StreamedContent.ReadAsync(requestStream, m => m.PartCase == UploadDocumentRequest.PartOneofCase.Chunk ? m.Chunk : null,
+            _o.MaxDocumentBytes, ChunkSize,
+            () => DomainException.Invalid("header", "may be sent only once, first", "最初に1回だけ送信してください"),
+            () => TooLarge(fileName), ct);
         switch (bytes.Length == 0 ? PdfCheck.NotPdf : pdf.Check(bytes))
         {
             case PdfCheck.NotPdf:
@@ -396,20 +381,10 @@ internal sealed class SigningGrpcService(
             throw DomainException.Required("file_name");
         }
         var fileName = Check.Required(requestStream.Current.FileName, "file_name", 200);
-        using var content = new MemoryStream();
-        while (await requestStream.MoveNext(ct))
-        {
-            if (requestStream.Current.PartCase != VerifyDocumentRequest.PartOneofCase.Chunk)
-            {
-                throw DomainException.Invalid("file_name", "may be sent only once, first", "最初に1回だけ送信してください");
-            }
-            if (content.Length + requestStream.Current.Chunk.Length > _o.MaxDocumentBytes)
-            {
-                throw DomainException.Invalid("chunk", $"{fileName} exceeds {_o.MaxDocumentBytes} bytes", $"{fileName} が{_o.MaxDocumentBytes}バイトを超えています");
-            }
-            requestStream.Current.Chunk.WriteTo(content);
-        }
-        var bytes = content.ToArray();
+        var bytes = await StreamedContent.ReadAsync(requestStream, m => m.PartCase == VerifyDocumentRequest.PartOneofCase.Chunk ? m.Chunk : null,
+            _o.MaxDocumentBytes, null,
+            () => DomainException.Invalid("file_name", "may be sent only once, first", "最初に1回だけ送信してください"),
+            () => TooLarge(fileName), ct);
         if (bytes.Length == 0 || pdf.Check(bytes) == PdfCheck.NotPdf)
         {
             throw DomainException.Invalid("chunk", $"{fileName} is not a PDF document", $"{fileName} はPDF文書ではありません");
@@ -475,6 +450,9 @@ internal sealed class SigningGrpcService(
     // ------------------------------------------------------------------ mapping and validation
 
     private IEnvelopeGrain Envelope(Guid id) => grains.GetGrain<IEnvelopeGrain>(id);
+
+    private DomainException TooLarge(string fileName) =>
+        DomainException.Invalid("chunk", $"{fileName} exceeds {_o.MaxDocumentBytes} bytes", $"{fileName} が{_o.MaxDocumentBytes}バイトを超えています");
 
     private static string? OptionalRequestId(string value) => string.IsNullOrEmpty(value) ? null : Check.RequestId(value);
 
