@@ -44,7 +44,7 @@ internal sealed class NotificationDispatcher(
     IOptions<NotificationOptions> options,
     ISigningLinks links,
     TimeProvider clock,
-    ILogger<NotificationDispatcher> logger) : BackgroundService
+    ILogger<NotificationDispatcher> logger) : DeliveryLoop(options.Value.PollInterval, clock, logger)
 {
     private const int Batch = 20;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
@@ -53,35 +53,17 @@ internal sealed class NotificationDispatcher(
     private sealed record Claimed(long Id, Guid TenantId, Guid EnvelopeId, string Kind, Guid? RecipientId, string Email, string Name, string Detail,
         int Attempts, string Title, string Message, string SenderName, DateTimeOffset? ExpiresAt);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (string.IsNullOrWhiteSpace(_o.SmtpHost))
         {
-            logger.LogWarning("{Setting} is not set: notifications stay in the outbox undelivered", $"{NotificationOptions.Section}:SmtpHost");
-            return;
+            Logger.LogWarning("{Setting} is not set: notifications stay in the outbox undelivered", $"{NotificationOptions.Section}:SmtpHost");
+            return Task.CompletedTask;
         }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await DeliverBatchAsync(stoppingToken) == 0)
-                {
-                    await Task.Delay(_o.PollInterval, clock, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Notification delivery failed; retrying");
-                await Task.Delay(_o.PollInterval, clock, stoppingToken);
-            }
-        }
+        return base.ExecuteAsync(stoppingToken);
     }
 
-    internal async Task<int> DeliverBatchAsync(CancellationToken cancellationToken)
+    protected override async Task<int> DeliverBatchAsync(CancellationToken cancellationToken)
     {
         var claimed = await ClaimAsync(cancellationToken);
         if (claimed.Count == 0)
@@ -115,7 +97,7 @@ internal sealed class NotificationDispatcher(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning("Notification {MessageId} to {Email} failed (attempt {Attempt}): {Error}", message.Id, message.Email, message.Attempts, ex.Message);
+                Logger.LogWarning("Notification {MessageId} to {Email} failed (attempt {Attempt}): {Error}", message.Id, message.Email, message.Attempts, ex.Message);
                 await MarkAsync(message, ex.Message, cancellationToken);
             }
         }

@@ -166,7 +166,7 @@ internal sealed class WebhookEndpoints(NpgsqlDataSource db, IKeyDerivation keys,
 /// earlier event of the same envelope is still pending for that endpoint — with exponential backoff on failure.
 /// </summary>
 internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints endpoints, IOptions<WebhookOptions> options, TimeProvider clock,
-    ILogger<WebhookDispatcher> logger) : BackgroundService
+    ILogger<WebhookDispatcher> logger) : DeliveryLoop(options.Value.PollInterval, clock, logger)
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
     private readonly WebhookOptions _o = options.Value;
@@ -177,30 +177,11 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
 
     private sealed record Claimed(long Id, Guid EndpointId, string Url, byte[] SealedSecret, string Event, string Payload, int Attempts);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<int> DeliverBatchAsync(CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var claimed = await ClaimAsync(stoppingToken);
-                if (claimed.Count == 0)
-                {
-                    await Task.Delay(_o.PollInterval, clock, stoppingToken);
-                    continue;
-                }
-                await Task.WhenAll(claimed.Select(c => DeliverAsync(c, stoppingToken)));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Webhook delivery failed; retrying");
-                await Task.Delay(_o.PollInterval, clock, stoppingToken);
-            }
-        }
+        var claimed = await ClaimAsync(cancellationToken);
+        await Task.WhenAll(claimed.Select(c => DeliverAsync(c, cancellationToken)));
+        return claimed.Count;
     }
 
     private async Task DeliverAsync(Claimed c, CancellationToken cancellationToken)
@@ -210,7 +191,7 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
         var watch = Stopwatch.StartNew();
         try
         {
-            var now = clock.GetUtcNow().ToUnixTimeSeconds();
+            var now = Clock.GetUtcNow().ToUnixTimeSeconds();
             using var request = new HttpRequestMessage(HttpMethod.Post, c.Url) { Content = new StringContent(c.Payload, Encoding.UTF8, "application/json") };
             request.Headers.Add("x-gmosign-signature", WebhookEndpoints.Signature(endpoints.SecretOf(c.EndpointId, c.SealedSecret), now, c.Payload));
             request.Headers.Add("x-gmosign-event", c.Event);
@@ -226,7 +207,7 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
         {
             error = ex.Message;
         }
-        logger.LogDebug("Webhook {DeliveryId} → {Status} in {Elapsed} ms", c.Id, status, watch.ElapsedMilliseconds);
+        Logger.LogDebug("Webhook {DeliveryId} → {Status} in {Elapsed} ms", c.Id, status, watch.ElapsedMilliseconds);
         var delay = Backoff.After(c.Attempts, _o.RetryBase, _o.MaxRetryDelay);
         await using var command = db.CreateCommand(error is null
             ? "UPDATE signing.webhook_delivery SET delivered_at = now(), last_status = $2, last_error = NULL WHERE delivery_id = $1"
