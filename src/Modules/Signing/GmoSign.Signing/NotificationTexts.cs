@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using GmoSign.Platform.Validation;
 
 namespace GmoSign.Signing;
 
@@ -23,7 +24,7 @@ internal static class NotificationTexts
 {
     public static (string Subject, string Body) Compose(NotificationContext c)
     {
-        var expires = c.ExpiresAt is { } e ? e.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd HH:mm 'JST'", CultureInfo.InvariantCulture) : "-";
+        var expires = c.ExpiresAt is { } e ? e.ToOffset(Dates.Jst).ToString("yyyy-MM-dd HH:mm 'JST'", CultureInfo.InvariantCulture) : "-";
         var reason = Text(c.Detail, "reason") ?? Text(c.Detail, "comment") ?? "";
         var by = Text(c.Detail, "by") ?? "";
         var (subjectJa, subjectEn, ja, en) = c.Kind switch

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using GmoSign.Platform.Validation;
 using GmoSign.Signing.Contracts;
 using GmoSign.Signing.Pdf;
 using Microsoft.Extensions.Options;
@@ -143,12 +144,11 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
 
     public Task<byte[]> CertificateOfCompletionAsync(CompletionCertificate certificate, CancellationToken cancellationToken)
     {
-        var jst = TimeSpan.FromHours(9);
         var lines = new List<ReportLine>
         {
             new("封筒ID / Envelope ID", certificate.EnvelopeId.ToString()),
             new("件名 / Title", certificate.Title),
-            new("締結日時 / Completed", certificate.CompletedAt.ToOffset(jst).ToString("yyyy-MM-dd HH:mm:ss 'JST'")),
+            new("締結日時 / Completed", certificate.CompletedAt.ToOffset(Dates.Jst).ToString("yyyy-MM-dd HH:mm:ss 'JST'")),
             new("文書 / Documents", Heading: true),
         };
         lines.AddRange(certificate.Documents.Select(d => new ReportLine(d.Label, d.Value)));
