@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using GmoSign.EndToEndTests.Infrastructure;
 using GmoSign.Signing.V1;
@@ -16,11 +15,8 @@ public sealed class SigningKeysTests(PlatformFixture platform)
 {
     private static async Task<string> RunAsync(string tool, string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo(tool, arguments) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', arguments)}: {output}");
+        var (exitCode, output) = await Tools.RunAsync(tool, workingDirectory, arguments);
+        Assert.True(exitCode == 0, $"{tool} {string.Join(' ', arguments)}: {output}");
         return output;
     }
 

@@ -539,8 +539,7 @@ public sealed class SigningTests(PlatformFixture platform)
             var input = Path.Combine(folder, "in.pdf");
             var output = Path.Combine(folder, name);
             await File.WriteAllBytesAsync(input, original);
-            var process = System.Diagnostics.Process.Start("qpdf", [.. args, input, output])!;
-            await process.WaitForExitAsync();
+            await Tools.RunAsync("qpdf", null, [.. args, input, output]);
             return await File.ReadAllBytesAsync(output);
         }
         var objectStreams = await Qpdf("objstm.pdf", "--object-streams=generate");
@@ -564,9 +563,7 @@ public sealed class SigningTests(PlatformFixture platform)
             Assert.Equal(2, (await Envelopes.PdfsigAsync(pdf)).Split("Signature is Valid").Length - 1);
             var path = Path.Combine(folder, "signed.pdf");
             await File.WriteAllBytesAsync(path, pdf);
-            var check = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("qpdf", ["--check", path]) { RedirectStandardOutput = true })!;
-            await check.WaitForExitAsync();
-            Assert.Equal(0, check.ExitCode);
+            Assert.Equal(0, (await Tools.RunAsync("qpdf", null, "--check", path)).ExitCode);
         }
         Directory.Delete(folder, recursive: true);
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GmoSign.Signing.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -94,31 +93,18 @@ public static class Envelopes
     }
 
     /// <summary>Runs Debian's pdfsig on the file and returns its report.</summary>
-    public static Task<string> PdfsigAsync(byte[] pdf) => RunOnFileAsync(pdf, "pdfsig", "-nocert");
+    public static Task<string> PdfsigAsync(byte[] pdf) => RunOnFileAsync(pdf, file => ["-nocert", file]);
 
     /// <summary>The text poppler's pdftotext extracts (what a reader sees).</summary>
-    public static Task<string> PdfToTextAsync(byte[] pdf) => RunOnFileAsync(pdf, "pdftotext", null, "-");
+    public static Task<string> PdfToTextAsync(byte[] pdf) => RunOnFileAsync(pdf, file => [file, "-"], "pdftotext");
 
-    private static async Task<string> RunOnFileAsync(byte[] pdf, string tool, string? option, string? after = null)
+    private static async Task<string> RunOnFileAsync(byte[] pdf, Func<string, string[]> arguments, string tool = "pdfsig")
     {
         var file = Path.Combine(Path.GetTempPath(), $"gmosign-e2e-{Guid.NewGuid():N}.pdf");
         await File.WriteAllBytesAsync(file, pdf);
         try
         {
-            var arguments = new List<string>();
-            if (option is not null)
-            {
-                arguments.Add(option);
-            }
-            arguments.Add(file);
-            if (after is not null)
-            {
-                arguments.Add(after);
-            }
-            var process = Process.Start(new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var output = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return output;
+            return (await Tools.RunAsync(tool, null, arguments(file))).Output;
         }
         finally
         {

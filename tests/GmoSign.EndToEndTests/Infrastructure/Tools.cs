@@ -1,0 +1,22 @@
+using System.Diagnostics;
+
+namespace GmoSign.EndToEndTests.Infrastructure;
+
+/// <summary>Runs a command-line tool (pdfsig, qpdf, openssl, …) and returns its exit code and output.</summary>
+public static class Tools
+{
+    public static async Task<(int ExitCode, string Output)> RunAsync(string tool, string? workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+        using var process = Process.Start(start)!;
+        // Both streams are read while the tool runs, so a chatty tool cannot block on a full pipe.
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await errors);
+    }
+}
