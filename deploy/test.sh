@@ -39,5 +39,29 @@ echo "==> buf lint"
 echo "==> build"
 dotnet build GmoSign.sln -c Release -nologo -v quiet
 
-echo "==> test"
-dotnet test GmoSign.sln -c Release --no-build -nologo -v quiet
+# Every failed test prints its name, message and stack; results (trx) and every end-to-end host's log are kept in
+# .data/test-results for reading afterwards. A test that hangs is named after 10 minutes.
+results="$root/.data/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+export GMOSIGN_TEST_ARTIFACTS="$results"
+echo "==> test (results and host logs in $results)"
+status=0
+dotnet test GmoSign.sln -c Release --no-build -nologo -v quiet \
+  --logger "console;verbosity=minimal" --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 10m --blame-hang-dump-type none || status=$?
+
+# One closing line over all test projects, counted from the result files.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); passed=$((passed + ${p:-0}))
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); failed=$((failed + ${f:-0}))
+  n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters"); skipped=$((skipped + ${n:-0}))
+done
+if [ "$status" -ne 0 ]; then
+  echo "==> the test run failed (exit code $status); host logs of the end-to-end tests: $results/hosts"
+fi
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+exit "$status"

@@ -37,14 +37,56 @@ public sealed partial class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private HostProcess(Process process, HostPorts ports)
+    private readonly StreamWriter? _log;
+
+    private HostProcess(Process process, HostPorts ports, string? database)
     {
         _process = process;
         Ports = ports;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        _log = OpenLog(process.Id, database);
+        process.OutputDataReceived += (_, e) => Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        _output.Enqueue(line);
+        if (_log is not null)
+        {
+            lock (_log)
+            {
+                try
+                {
+                    _log.WriteLine(line);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // a line that arrived after the host was disposed
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every host's output is also kept as a file under <c>$GMOSIGN_TEST_ARTIFACTS/hosts</c> (the test command sets
+    /// it), so that a failed run can be read afterwards.
+    /// </summary>
+    private static StreamWriter? OpenLog(int pid, string? database)
+    {
+        var root = Environment.GetEnvironmentVariable("GMOSIGN_TEST_ARTIFACTS");
+        if (string.IsNullOrEmpty(root))
+        {
+            return null;
+        }
+        var folder = Directory.CreateDirectory(Path.Combine(root, "hosts"));
+        var name = $"{DateTime.UtcNow:HHmmss}-{database ?? "no-database"}-{pid}.log";
+        return new StreamWriter(Path.Combine(folder.FullName, name)) { AutoFlush = true };
     }
 
     public HostPorts Ports { get; }
@@ -99,7 +141,19 @@ public sealed partial class HostProcess : IAsyncDisposable
             env[key] = value;
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");
-        return new HostProcess(process, ports);
+        string? database = null;
+        if (!string.IsNullOrEmpty(connectionString))
+        {
+            try
+            {
+                database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database;
+            }
+            catch (ArgumentException)
+            {
+                // a deliberately broken connection string
+            }
+        }
+        return new HostProcess(process, ports, database);
     }
 
     public static async Task<HostProcess> StartServingAsync(string connectionString, HostPorts? ports = null, IDictionary<string, string>? settings = null)
@@ -172,6 +226,13 @@ public sealed partial class HostProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        if (_log is not null)
+        {
+            lock (_log)
+            {
+                _log.Dispose();
+            }
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

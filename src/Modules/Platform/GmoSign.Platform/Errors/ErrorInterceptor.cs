@@ -55,7 +55,43 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
         catch (Exception ex) when (ex is not RpcException)
         {
-            throw Translate(ex, context);
+            var error = Translate(ex, context);
+            if (ex is DomainException)
+            {
+                await DrainAsync(requestStream, context.CancellationToken);
+            }
+            throw error;
+        }
+    }
+
+    /// <summary>Bytes of request messages read and discarded after a client-streaming call was refused.</summary>
+    public const long DrainLimitBytes = 16L * 1024 * 1024;
+
+    /// <summary>How long a refused client-streaming call waits for the client to finish sending.</summary>
+    public static readonly TimeSpan DrainLimitTime = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Reads what the client is still sending after its call was refused, so that the refusal travels after the
+    /// client's last message. Answering in the middle of the client's upload makes Kestrel reset the stream, and an
+    /// HTTP/2 client can then see the reset (CANCELLED, INTERNAL or ENHANCE_YOUR_CALM) instead of the status.
+    /// Bounded by <see cref="DrainLimitBytes"/> and <see cref="DrainLimitTime"/>: a client that sends more or longer
+    /// gets the reset.
+    /// </summary>
+    private static async Task DrainAsync<TRequest>(IAsyncStreamReader<TRequest> requestStream, CancellationToken callCancelled)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(callCancelled);
+        timeout.CancelAfter(DrainLimitTime);
+        long drained = 0;
+        try
+        {
+            while (drained <= DrainLimitBytes && await requestStream.MoveNext(timeout.Token))
+            {
+                drained += requestStream.Current is Google.Protobuf.IMessage message ? message.CalculateSize() : 1;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException or RpcException)
+        {
+            // The client went away, sent a message the server cannot read, or the time ran out: answer now.
         }
     }
 
