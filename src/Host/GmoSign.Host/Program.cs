@@ -4,6 +4,7 @@ using GmoSign.Host;
 using GmoSign.Platform.Database;
 using GmoSign.Platform.Errors;
 using GmoSign.Platform.Security;
+using GmoSign.Platform.Validation;
 using GmoSign.Reseller;
 using GmoSign.Retention;
 using GmoSign.Signing;
@@ -53,6 +54,9 @@ builder.Services.AddSingleton(TimeProvider.System);
 
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
+    // gRPC's own message limit (RESOURCE_EXHAUSTED) governs request size, not Kestrel's body limit (which would end an
+    // oversized unary call with UNKNOWN); streamed uploads are bounded by the services.
+    kestrel.Limits.MaxRequestBodySize = null;
     // Plain-text HTTP/2 (native gRPC, gRPC-Web over h2c) and HTTP/1.1 (gRPC-Web from browsers) need separate ports.
     kestrel.Listen(settings.ListenAddress, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
     kestrel.Listen(settings.ListenAddress, settings.GrpcWebPort, o => o.Protocols = HttpProtocols.Http1);
@@ -101,14 +105,17 @@ builder.UseOrleans(silo =>
 builder.Services.AddGrpc(o =>
 {
     o.Interceptors.Add<ErrorInterceptor>();
+    o.Interceptors.Add<RequestValidationInterceptor>();
     o.Interceptors.Add<AuthenticationInterceptor>();
     o.Interceptors.Add<MaintenanceInterceptor>();
     o.Interceptors.Add<RateLimitInterceptor>();
 });
+builder.Services.AddMalformedMessageStatus();
 builder.Services.Configure<RateLimitOptions>(builder.Configuration.GetSection(RateLimitOptions.Section));
 // Interceptors registered in DI are created once (grpc-dotnet otherwise activates them per call); the rate limiter's
 // counters and the authenticator's resolver lists live for the process.
 builder.Services.AddSingleton<ErrorInterceptor>();
+builder.Services.AddSingleton<RequestValidationInterceptor>();
 builder.Services.AddSingleton<AuthenticationInterceptor>();
 builder.Services.AddSingleton<MaintenanceInterceptor>();
 builder.Services.AddSingleton<RateLimitInterceptor>();

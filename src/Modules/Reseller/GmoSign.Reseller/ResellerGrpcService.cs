@@ -199,6 +199,12 @@ internal sealed class ResellerGrpcService(
     {
         var (_, tenant) = await lookup.FindAsync(context.GetCaller(), request.TenantId);
         var damage = Dates.Required(request.DamageDate, "damage_date");
+        if (damage < new DateOnly(1, 2, 1))
+        {
+            // The cap is the fee of the month before the damage; January of year 1 has none.
+            throw DomainException.Invalid("damage_date", "must be 0001-02-01 or later (the cap is the previous month's fee)",
+                "0001-02-01 以降の日付を指定してください（上限額は前月の利用料金です）");
+        }
         var basis = new DateOnly(damage.Year, damage.Month, 1).AddMonths(-1);
         var month = (await usage.GetAsync(tenant.TenantId, basis, basis, context.CancellationToken)).Single();
         return new GetLiabilityCapResponse

@@ -105,6 +105,22 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         {
             return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled."));
         }
+        if (Undecodable(ex))
+        {
+            return ToRpcException(DecodingServiceMethodProvider<object>.Malformed, PrefersJapanese(context.RequestHeaders));
+        }
+        if (Unavailability(ex) is { } cause)
+        {
+            // The database or a cluster host is out of reach: the same request (same request_id) may be sent again.
+            logger.LogWarning("{Method} could not finish: {Cause}: {Message}", context.Method, cause, ex.Message);
+            context.ResponseTrailers.Add("retry-after", RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return ToRpcException(new DomainException(ErrorKind.Unavailable, "TEMPORARILY_UNAVAILABLE",
+                $"The service is temporarily unavailable; retry the same request in {RetryAfterSeconds} s.",
+                $"サービスが一時的に利用できません。{RetryAfterSeconds}秒後に同じリクエストを再送してください。")
+            {
+                Metadata = { ["retry_after"] = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            }, PrefersJapanese(context.RequestHeaders));
+        }
 
         var correlationId = Guid.NewGuid().ToString("N");
         logger.LogError(ex, "Unhandled error in {Method}; correlation id {CorrelationId}", context.Method, correlationId);
@@ -119,6 +135,45 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         };
         return status.ToRpcException();
     }
+
+    /// <summary>The retry hint sent with UNAVAILABLE (trailer <c>retry-after</c>, ErrorInfo metadata <c>retry_after</c>).</summary>
+    public const int RetryAfterSeconds = 1;
+
+    /// <summary>A request message that protobuf could not parse (a streamed message; unary ones are caught earlier).</summary>
+    private static bool Undecodable(Exception ex) => ex is Google.Protobuf.InvalidProtocolBufferException;
+
+    /// <summary>
+    /// Names the kind of outage when the exception (or one it wraps) says the database or a cluster host could not be
+    /// reached: a transient Npgsql error (connection refused or broken, server shutting down, too many connections),
+    /// an Orleans call that found its silo gone, was rejected or timed out. Null for anything else.
+    /// </summary>
+    public static string? Unavailability(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (Classify(e) is { } cause)
+            {
+                return cause;
+            }
+            if (e is AggregateException { InnerExceptions.Count: 1 } aggregate)
+            {
+                return Unavailability(aggregate.InnerExceptions[0]);
+            }
+        }
+        return null;
+    }
+
+    private static string? Classify(Exception e) => e switch
+    {
+        Npgsql.NpgsqlException { IsTransient: true } => "database unavailable",
+        Npgsql.NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => "database connection lost",
+        Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => "cluster host unavailable",
+        TimeoutException => "timed out",
+        Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: { } type } when type.StartsWith("Npgsql.", StringComparison.Ordinal)
+            => "database unavailable",
+        _ when e.GetType().Name is "ConnectionFailedException" or "GatewayTooBusyException" => "cluster host unavailable",
+        _ => null,
+    };
 
     public static bool PrefersJapanese(Metadata headers)
     {
