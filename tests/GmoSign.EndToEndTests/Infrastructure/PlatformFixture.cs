@@ -69,6 +69,8 @@ public sealed class PlatformFixture : IAsyncLifetime
         _settings["GmoSign__Notifications__PollInterval"] = "00:00:00.200";
         _settings["GmoSign__Notifications__RetryBase"] = "00:00:01";
         _settings["GmoSign__Webhooks__AllowInsecureHttp"] = "true";
+        // The tests' webhook receivers listen on loopback; a fixture may say "false" to see loopback refused.
+        _settings.TryAdd("GmoSign__Webhooks__AllowLoopbackForDevelopment", "true");
         _settings["GmoSign__Webhooks__PollInterval"] = "00:00:00.200";
         _settings["GmoSign__Webhooks__RetryBase"] = "00:00:01";
         Host = await HostProcess.StartServingAsync(Database.ConnectionString, settings: _settings);

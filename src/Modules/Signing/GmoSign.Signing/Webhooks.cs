@@ -20,6 +20,12 @@ public sealed class WebhookOptions
 
     /// <summary>Development only: also accept http:// endpoints.</summary>
     public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>
+    /// Development and tests only: also accept and connect to loopback addresses (127.0.0.0/8, ::1). Off by default;
+    /// every other private, link-local or reserved address stays refused.
+    /// </summary>
+    public bool AllowLoopbackForDevelopment { get; set; }
     public int MaxEndpointsPerTenant { get; set; } = 10;
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -52,6 +58,14 @@ internal sealed class WebhookEndpoints(NpgsqlDataSource db, IKeyDerivation keys,
             || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && options.Value.AllowInsecureHttp)) || !string.IsNullOrEmpty(uri.UserInfo))
         {
             throw DomainException.Invalid("url", "must be an https URL without credentials", "認証情報を含まない https の URL を指定してください");
+        }
+        var literal = OutboundAddresses.Literal(uri);
+        if (literal is not null ? !OutboundAddresses.IsAllowed(literal, options.Value.AllowLoopbackForDevelopment)
+            : OutboundAddresses.IsLocalName(uri.IdnHost) && !(options.Value.AllowLoopbackForDevelopment && uri.IdnHost == "localhost"))
+        {
+            throw new DomainException(ErrorKind.InvalidArgument, "URL_NOT_PUBLIC",
+                "url: must name a public internet host (no loopback, private, link-local or reserved address, no local name)",
+                "url: 公開されたインターネット上のホストを指定してください（ループバック・プライベート・リンクローカル・予約済みアドレスやローカル名は使用できません）", "url");
         }
         for (var i = 0; i < events.Count; i++)
         {
@@ -170,7 +184,7 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
     private readonly WebhookOptions _o = options.Value;
-    private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    private readonly HttpClient _http = new(GuardedHttp.Handler(options.Value.AllowLoopbackForDevelopment))
     {
         Timeout = options.Value.Timeout,
     };
@@ -205,7 +219,9 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            error = ex.Message;
+            // The tenant reads a generic outcome; what the network said stays in the server log.
+            error = Outcome(ex);
+            Logger.LogWarning("Webhook delivery {DeliveryId} failed: {Outcome}: {Detail}", c.Id, error, ex.InnerException?.Message ?? ex.Message);
         }
         Logger.LogDebug("Webhook {DeliveryId} → {Status} in {Elapsed} ms", c.Id, status, watch.ElapsedMilliseconds);
         var delay = Backoff.After(c.Attempts, _o.RetryBase, _o.MaxRetryDelay);
@@ -221,6 +237,26 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
             command.Parameters.AddWithValue(_o.MaxAttempts);
         }
         await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    /// <summary>What the delivery log shows for a failed attempt: never addresses, ports or the network's own words.</summary>
+    internal static string Outcome(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case OutboundAddressRefusedException:
+                    return "address not allowed";
+                case System.Security.Authentication.AuthenticationException:
+                    return "TLS handshake failed";
+                case TimeoutException:
+                    return "timed out";
+                case System.Net.Sockets.SocketException:
+                    return "connection failed";
+            }
+        }
+        return ex is TaskCanceledException ? "timed out" : "request failed";
     }
 
     private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
