@@ -136,6 +136,12 @@ public sealed partial class HostProcess : IAsyncDisposable
         env["GmoSign__Retention__MasterKey"] = MasterKey;
         env["GmoSign__Signing__PkiDirectory"] = PkiDirectory;
         env["DOTNET_ENVIRONMENT"] = "Production";
+        // Every test calls from 127.0.0.1: the per-address and per-link budgets are the rate-limit tests' to lower.
+        env["GmoSign__RateLimit__AnonymousPerAddress"] = "100000";
+        env["GmoSign__RateLimit__LoginPerLoginId"] = "100000";
+        env["GmoSign__RateLimit__SignerPerLink"] = "100000";
+        env["GmoSign__RateLimit__SignerPerAddress"] = "100000";
+        env["GmoSign__RateLimit__VerifyPerCaller"] = "100000";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             env[key] = value;

@@ -32,9 +32,11 @@ internal sealed class SigningLinks(IKeyDerivation keys) : ISigningLinks, ICreden
         {
             return ValueTask.FromResult<Caller?>(null);
         }
-        var payload = Decode(credential[Prefix.Length..]);
+        var text = credential[Prefix.Length..];
+        var payload = Decode(text);
         Span<byte> mac = stackalloc byte[32];
-        if (payload is not { Length: 80 })
+        // One spelling per link: base64url without padding, unused trailing bits zero (re-encoding gives the same text).
+        if (payload is not { Length: 80 } || !string.Equals(SecretTokens.Base64Url(payload), text, StringComparison.Ordinal))
         {
             throw Invalid();
         }

@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using GmoSign.Errors;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Options;
 
 namespace GmoSign.Platform.Security;
 
-/// <summary>Configuration section <c>GmoSign:RateLimit</c> (SPEC Art. 12-1 (6): excessive load).</summary>
+/// <summary>Configuration section <c>GmoSign:RateLimit</c> (terms Art. 12-1 (6): excessive load).</summary>
 public sealed class RateLimitOptions
 {
     public const string Section = "GmoSign:RateLimit";
@@ -15,15 +16,32 @@ public sealed class RateLimitOptions
     /// <summary>Calls a tenant (all its users and integrations together) or a reseller may make per window, per host.</summary>
     public int Limit { get; set; } = 1000;
 
-    /// <summary>The window the limit counts in; it opens with the first call after the previous one closed.</summary>
+    /// <summary>The window every limit counts in; it opens with the first call after the previous one closed.</summary>
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Calls without credentials (Login, public look-ups) per client address per window.</summary>
+    public int AnonymousPerAddress { get; set; } = 60;
+
+    /// <summary>Login attempts per login id per window; each further window the id overruns doubles the wait (at most 64 windows).</summary>
+    public int LoginPerLoginId { get; set; } = 10;
+
+    /// <summary>Calls with one signing link per window.</summary>
+    public int SignerPerLink { get; set; } = 120;
+
+    /// <summary>Calls with any signing links from one client address per window.</summary>
+    public int SignerPerAddress { get; set; } = 600;
+
+    /// <summary>VerifyDocument calls per caller (tenant, or signing link) per window: each verifies a whole PDF.</summary>
+    public int VerifyPerCaller { get; set; } = 30;
 }
 
 /// <summary>
-/// Per-tenant and per-reseller call limits, announced the way DocuSign does (here as gRPC response metadata):
-/// <c>x-ratelimit-limit</c>, <c>x-ratelimit-remaining</c>, <c>x-ratelimit-reset</c> (Unix seconds) on every call;
-/// beyond the limit RESOURCE_EXHAUSTED with <c>retry-after</c>. Counted in memory per host, in windows opened by the first call — cheap on
-/// the hot path; operator calls are not limited.
+/// Call budgets, announced the way DocuSign does (here as gRPC response metadata): <c>x-ratelimit-limit</c>,
+/// <c>x-ratelimit-remaining</c>, <c>x-ratelimit-reset</c> (Unix seconds) of the tightest budget on every call; beyond
+/// a budget RESOURCE_EXHAUSTED with <c>retry-after</c>. Budgets: per tenant and per reseller; per client address for
+/// calls without credentials; per login id on Login (a growing wait for an id that keeps overrunning); per signing
+/// link and per address for signer calls; per caller on VerifyDocument. Counted in memory per host, in windows
+/// opened by the first call — cheap on the hot path; operator calls are not limited.
 /// </summary>
 public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, TimeProvider clock) : Interceptor
 {
@@ -32,13 +50,17 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
     private sealed class Counter
     {
         public long WindowStart;
+        public long BlockedUntil;
         public int Count;
+        public int Strikes;
     }
+
+    private readonly record struct Budget(string Key, int Limit, bool Growing = false);
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync(context);
+        await AdmitAsync(context, request);
         return await continuation(request, context);
     }
 
@@ -46,7 +68,7 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync(context);
+        await AdmitAsync(context, request);
         await continuation(request, responseStream, context);
     }
 
@@ -54,64 +76,141 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
         ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync(context);
+        await AdmitAsync(context, null);
         return await continuation(requestStream, context);
     }
 
-    private async Task AdmitAsync(ServerCallContext context)
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AdmitAsync(context, null);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    private IEnumerable<Budget> BudgetsOf(Caller caller, ServerCallContext context, object? request)
+    {
+        var o = options.Value;
+        var address = caller.IpAddress ?? "unknown";
+        switch (caller.Kind)
+        {
+            case CallerKind.TenantUser or CallerKind.Integration when caller.TenantId is { } tenant:
+                yield return new Budget("t:" + tenant.ToString("N"), o.Limit);
+                break;
+            case CallerKind.Reseller when caller.ResellerId is { } reseller:
+                yield return new Budget("r:" + reseller.ToString("N"), o.Limit);
+                break;
+            case CallerKind.Signer:
+                yield return new Budget("s:" + caller.RecipientId?.ToString("N"), o.SignerPerLink);
+                yield return new Budget("sa:" + address, o.SignerPerAddress);
+                break;
+            case CallerKind.Anonymous:
+                yield return new Budget("a:" + address, o.AnonymousPerAddress);
+                break;
+        }
+        if (context.Method.EndsWith("/Login", StringComparison.Ordinal) && request is IMessage message
+            && message.Descriptor.FindFieldByName("login_id")?.Accessor.GetValue(message) is string { Length: > 0 } loginId)
+        {
+            yield return new Budget("l:" + loginId.Trim().ToLowerInvariant(), o.LoginPerLoginId, Growing: true);
+        }
+        if (context.Method.EndsWith("/VerifyDocument", StringComparison.Ordinal) && caller.Kind != CallerKind.Operator)
+        {
+            var who = caller.TenantId?.ToString("N") ?? caller.ResellerId?.ToString("N") ?? address;
+            yield return new Budget("v:" + who, o.VerifyPerCaller);
+        }
+    }
+
+    private async Task AdmitAsync(ServerCallContext context, object? request)
     {
         var caller = context.GetCaller();
-        var key = caller.Kind switch
-        {
-            CallerKind.TenantUser or CallerKind.Integration when caller.TenantId is { } tenant => "t:" + tenant.ToString("N"),
-            CallerKind.Reseller when caller.ResellerId is { } reseller => "r:" + reseller.ToString("N"),
-            _ => null,
-        };
-        if (key is null)
+        if (caller.Kind == CallerKind.Operator)
         {
             return;
         }
-        var settings = options.Value;
+        var windowMs = (long)options.Value.Window.TotalMilliseconds;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var windowMs = (long)settings.Window.TotalMilliseconds;
-        var counter = _counters.GetOrAdd(key, _ => new Counter());
-        int count;
-        long windowStart;
-        lock (counter)
+        (Budget Budget, int Count, long Reset, long RetryAt)? tightest = null;
+        (Budget Budget, long RetryAt)? refused = null;
+        foreach (var budget in BudgetsOf(caller, context, request))
         {
-            // A window opens with the first call after the previous one closed.
-            if (counter.Count == 0 || now >= counter.WindowStart + windowMs)
+            var (count, reset, retryAt) = Take(budget, now, windowMs);
+            if (retryAt > now && refused is null)
             {
-                counter.WindowStart = now;
-                counter.Count = 0;
+                refused = (budget, retryAt);
             }
-            count = ++counter.Count;
-            windowStart = counter.WindowStart;
+            if (tightest is null || budget.Limit - count < tightest.Value.Budget.Limit - tightest.Value.Count)
+            {
+                tightest = (budget, count, reset, retryAt);
+            }
         }
-        var reset = (windowStart + windowMs) / 1000;
-        var remaining = Math.Max(0, settings.Limit - count);
+        if (tightest is not { } shown)
+        {
+            return;
+        }
         var metadata = new Metadata
         {
-            { "x-ratelimit-limit", settings.Limit.ToString(CultureInfo.InvariantCulture) },
-            { "x-ratelimit-remaining", remaining.ToString(CultureInfo.InvariantCulture) },
-            { "x-ratelimit-reset", reset.ToString(CultureInfo.InvariantCulture) },
+            { "x-ratelimit-limit", shown.Budget.Limit.ToString(CultureInfo.InvariantCulture) },
+            { "x-ratelimit-remaining", Math.Max(0, shown.Budget.Limit - shown.Count).ToString(CultureInfo.InvariantCulture) },
+            { "x-ratelimit-reset", (shown.Reset / 1000).ToString(CultureInfo.InvariantCulture) },
         };
-        if (count <= settings.Limit)
+        if (refused is null)
         {
             await context.WriteResponseHeadersAsync(metadata);
             return;
         }
-        var retryAfter = Math.Max(1, (windowStart + windowMs - now + 999) / 1000);
+        var retryAfter = Math.Max(1, (refused.Value.RetryAt - now + 999) / 1000);
         foreach (var entry in metadata)
         {
             context.ResponseTrailers.Add(entry);
         }
         context.ResponseTrailers.Add("retry-after", retryAfter.ToString(CultureInfo.InvariantCulture));
+        var limit = refused.Value.Budget.Limit;
+        var seconds = options.Value.Window.TotalSeconds;
         throw new DomainException(ErrorKind.ResourceExhausted, "RATE_LIMITED",
-            $"Too many calls: at most {settings.Limit} per {settings.Window.TotalSeconds:0} s; retry in {retryAfter} s.",
-            $"呼び出しが多すぎます（{settings.Window.TotalSeconds:0}秒あたり最大{settings.Limit}回）。{retryAfter}秒後に再試行してください。")
+            $"Too many calls: at most {limit} per {seconds:0} s; retry in {retryAfter} s.",
+            $"呼び出しが多すぎます（{seconds:0}秒あたり最大{limit}回）。{retryAfter}秒後に再試行してください。")
         {
             Metadata = { ["retry_after"] = retryAfter.ToString(CultureInfo.InvariantCulture) },
         };
+    }
+
+    /// <summary>Counts one call against a budget: its count, the end of its window, and when a refused caller may retry (≤ now: admitted).</summary>
+    private (int Count, long Reset, long RetryAt) Take(Budget budget, long now, long windowMs)
+    {
+        var counter = _counters.GetOrAdd(budget.Key, _ => new Counter());
+        lock (counter)
+        {
+            if (counter.BlockedUntil > now)
+            {
+                return (counter.Count, counter.BlockedUntil, counter.BlockedUntil);
+            }
+            // A window opens with the first call after the previous one closed.
+            if (now >= counter.WindowStart + windowMs || (counter.Count == 0 && now < counter.WindowStart))
+            {
+                if (now >= counter.WindowStart + 2 * windowMs)
+                {
+                    counter.Strikes = 0; // a whole quiet window forgives earlier overruns
+                }
+                counter.WindowStart = now;
+                counter.Count = 0;
+            }
+            var count = ++counter.Count;
+            var reset = counter.WindowStart + windowMs;
+            if (count <= budget.Limit)
+            {
+                return (count, reset, 0);
+            }
+            if (budget.Growing)
+            {
+                // Each window this key overruns doubles its wait: 1, 2, 4 … 64 windows.
+                counter.Strikes = Math.Min(counter.Strikes + 1, 7);
+                counter.BlockedUntil = now + windowMs * (1L << (counter.Strikes - 1));
+                // Counting starts again when the wait ends; a whole quiet window after that forgives the strikes.
+                counter.WindowStart = counter.BlockedUntil;
+                counter.Count = 0;
+                return (count, counter.BlockedUntil, counter.BlockedUntil);
+            }
+            return (count, reset, reset);
+        }
     }
 }
