@@ -5,6 +5,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using GmoSign.Grains;
 using MimeKit;
 using Npgsql;
 
@@ -51,7 +52,7 @@ internal sealed class NotificationDispatcher(
     private readonly NotificationOptions _o = options.Value;
 
     private sealed record Claimed(long Id, Guid TenantId, Guid EnvelopeId, string Kind, Guid? RecipientId, string Email, string Name, string Detail,
-        int Attempts, string Title, string Message, string SenderName, DateTimeOffset? ExpiresAt);
+        int Attempts, string Title, string Message, string SenderName, DateTimeOffset? ExpiresAt, string? NoLongerApplies);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -86,6 +87,11 @@ internal sealed class NotificationDispatcher(
         }
         foreach (var message in claimed)
         {
+            if (message.NoLongerApplies is { } why)
+            {
+                await DropAsync(message, why, cancellationToken);
+                continue;
+            }
             try
             {
                 if (connectError is not null)
@@ -137,19 +143,42 @@ internal sealed class NotificationDispatcher(
                 WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
                 ORDER BY message_id LIMIT $2 FOR UPDATE SKIP LOCKED)
             RETURNING o.message_id, o.tenant_id, o.envelope_id, o.kind, o.recipient_id, o.email, o.name, o.detail, o.attempts,
-                      e.title, coalesce(e.state->>'Message', ''), coalesce(e.state->'Sender'->>'Name', ''), e.expires_at
+                      e.title, coalesce(e.state->>'Message', ''), coalesce(e.state->'Sender'->>'Name', ''), e.expires_at,
+                      CASE
+                        WHEN o.kind IN ('signing_request', 'reminder') AND e.status <> $3 THEN 'the envelope is no longer out for signature'
+                        WHEN o.kind IN ('signing_request', 'reminder') AND NOT EXISTS (
+                               SELECT 1 FROM jsonb_array_elements(e.state->'Recipients') r
+                               WHERE r->>'RecipientId' = o.recipient_id::text AND (r->>'Status')::int = ANY($4))
+                          THEN 'the recipient no longer has to sign'
+                        WHEN o.kind = 'approval_request' AND e.status <> $5 THEN 'the envelope is no longer awaiting approval'
+                      END
             """);
         command.Parameters.AddWithValue(Lease);
         command.Parameters.AddWithValue(Batch);
+        command.Parameters.AddWithValue((short)EnvelopeStatus.Sent);
+        command.Parameters.AddWithValue(new[] { (int)RecipientStatus.Pending, (int)RecipientStatus.Notified, (int)RecipientStatus.Viewed });
+        command.Parameters.AddWithValue((short)EnvelopeStatus.Approval);
         var claimed = new List<Claimed>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             claimed.Add(new Claimed(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetInt32(8),
-                reader.GetString(9), reader.GetString(10), reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12)));
+                reader.GetString(9), reader.GetString(10), reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+                reader.IsDBNull(13) ? null : reader.GetString(13)));
         }
         return claimed.OrderBy(c => c.Id).ToList();
+    }
+
+    /// <summary>A mail that no longer applies is not sent; it leaves the queue marked, with the reason.</summary>
+    private async Task DropAsync(Claimed m, string reason, CancellationToken cancellationToken)
+    {
+        Logger.LogInformation("Notification {MessageId} ({Kind}) dropped: {Reason}", m.Id, m.Kind, reason);
+        await using var command = db.CreateCommand(
+            "UPDATE signing.outbox SET dropped_at = now(), failed_at = now(), last_error = $2 WHERE message_id = $1");
+        command.Parameters.AddWithValue(m.Id);
+        command.Parameters.AddWithValue("dropped: " + reason);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private async Task MarkAsync(Claimed m, string? error, CancellationToken cancellationToken)
