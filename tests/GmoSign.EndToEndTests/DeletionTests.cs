@@ -56,6 +56,7 @@ public sealed class DeletionTests
             // A signed envelope of the leaving tenant (archived in Retention) and an open one of the staying tenant.
             var signedEnvelope = await Envelopes.SendAsync(channel, leavingAdmin, Envelopes.Draft("解約前の契約", Envelopes.Signer("相手方", 1)));
             await Envelopes.OpenAndSignAsync(channel, await Envelopes.LinkAsync(channel, leavingAdmin, signedEnvelope, "相手方"));
+            await Envelopes.WaitForHandOversAsync(db, signedEnvelope.EnvelopeId);
             await Envelopes.SendAsync(channel, stayingAdmin, Envelopes.Draft("継続中の契約", Envelopes.Signer("相手方", 1)));
 
             var terminated = (await resellers.TerminateTenantAsync(new TerminateTenantRequest { TenantId = leaving, Notice = "解約" }, Calls.ApiKey(reseller.ApiKey))).Tenant;

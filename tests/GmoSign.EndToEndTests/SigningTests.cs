@@ -85,7 +85,8 @@ public sealed class SigningTests(PlatformFixture platform)
             Assert.All(broken.Signatures, s => Assert.True(s.ModifiedAfterSigning));
         }
 
-        // Handed to Retention: searchable, with the envelope's status and metadata.
+        // Handed to Retention (by the hand-over worker, seconds at most): searchable, with the envelope's status and metadata.
+        await Envelopes.WaitForHandOversAsync(platform.Database, done.EnvelopeId);
         var found = await new RetentionService.RetentionServiceClient(platform.Channel).SearchDocumentsAsync(
             new SearchDocumentsRequest { Counterparty = "取引先" }, admin);
         Assert.Equal(2, found.Documents.Count);
@@ -394,6 +395,31 @@ public sealed class SigningTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_signing_request_queued_before_the_envelope_ended_is_dropped_not_sent()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var drained = DateTime.UtcNow.AddSeconds(20);
+        while (await platform.Database.ScalarAsync<long>("SELECT count(*) FROM signing.outbox WHERE delivered_at IS NULL AND failed_at IS NULL") > 0
+               && DateTime.UtcNow < drained)
+        {
+            await Task.Delay(200);
+        }
+        // The mail server refuses the next deliveries, so the "please sign" mail is still queued when the sender voids.
+        platform.Mail.RejectNext(3);
+        var email = $"stale-{Guid.NewGuid():N}@counterparty.example.jp";
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("送信後に取り下げ", Envelopes.Signer("遅延 次郎", 1, email: email)));
+        await Signing.VoidEnvelopeAsync(new VoidEnvelopeRequest { EnvelopeId = sent.EnvelopeId, Reason = "宛先の誤り" }, admin);
+
+        var voided = await platform.Mail.WaitForAsync(m => m.To.Mailboxes.Any(a => a.Address == email) && (m.Subject ?? "").Contains("【取り下げ】"), TimeSpan.FromSeconds(60));
+        Assert.Contains("宛先の誤り", voided.TextBody);
+        Assert.DoesNotContain(platform.Mail.Messages, m => m.To.Mailboxes.Any(a => a.Address == email) && m.Headers["X-GmoSign-Notification"] == "signing_request");
+        var lastError = await platform.Database.ScalarAsync<string>(
+            "SELECT last_error FROM signing.outbox WHERE envelope_id = $1 AND kind = 'signing_request' AND dropped_at IS NOT NULL AND delivered_at IS NULL",
+            Guid.Parse(sent.EnvelopeId));
+        Assert.Equal("dropped: the envelope is no longer out for signature", lastError);
+    }
+
+    [Fact]
     public async Task Webhooks_deliver_every_event_in_order_signed_with_hmac_and_retry_failures()
     {
         var (_, admin) = await NewTenantAsync();
@@ -514,6 +540,7 @@ public sealed class SigningTests(PlatformFixture platform)
         Assert.Equal("", signed.Envelope.Recipients[0].SignedByDelegate);
 
         // Usage for the reseller's bill (Art. 3): one envelope sent, one signature on each of its two documents.
+        await Envelopes.WaitForHandOversAsync(platform.Database, sent.EnvelopeId);
         var jst = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9));
         var month = new Common.V1.CalendarDate { Year = jst.Year, Month = jst.Month, Day = 1 };
         var usage = await platform.Resellers.GetUsageAsync(new GetUsageRequest { TenantId = tenant.TenantId, FromMonth = month, ToMonth = month }, platform.AsReseller);

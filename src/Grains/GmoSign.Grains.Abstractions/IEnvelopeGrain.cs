@@ -143,6 +143,9 @@ public interface IEnvelopeGrain : IGrainWithGuidKey
 
     Task<EnvelopeState> SignAsync(RecipientAccess access, string requestId);
 
+    /// <summary>Hands a completed envelope to Retention once (the hand-over worker calls it; repeated calls do nothing more).</summary>
+    Task HandOverToRetentionAsync();
+
     Task<EnvelopeState> DeclineAsync(RecipientAccess access, string reason, string? requestId);
 
     Task<RecipientResult> ReassignAsync(RecipientAccess access, string name, string email, string reason, string? requestId);

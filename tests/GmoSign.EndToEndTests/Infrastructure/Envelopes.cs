@@ -92,6 +92,26 @@ public static class Envelopes
         return await call;
     }
 
+    /// <summary>
+    /// Waits (bounded) until the hand-overs an envelope's changes wrote (usage, archive to Retention) are carried out;
+    /// the worker deletes each row once done.
+    /// </summary>
+    public static async Task WaitForHandOversAsync(TestDatabase database, string? envelopeId = null, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var sql = envelopeId is null ? "SELECT count(*) FROM signing.handover" : "SELECT count(*) FROM signing.handover WHERE envelope_id = $1";
+        object[] parameters = envelopeId is null ? [] : [Guid.Parse(envelopeId)];
+        while (await database.ScalarAsync<long>(sql, parameters) > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                var errors = await database.ScalarAsync<string>("SELECT string_agg(kind || ': ' || coalesce(last_error, '-'), '; ') FROM signing.handover");
+                throw new TimeoutException($"Hand-overs still pending: {errors}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Runs Debian's pdfsig on the file and returns its report.</summary>
     public static Task<string> PdfsigAsync(byte[] pdf) => RunOnFileAsync(pdf, file => ["-nocert", file]);
 

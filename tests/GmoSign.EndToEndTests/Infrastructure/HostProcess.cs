@@ -142,6 +142,8 @@ public sealed partial class HostProcess : IAsyncDisposable
         env["GmoSign__RateLimit__SignerPerLink"] = "100000";
         env["GmoSign__RateLimit__SignerPerAddress"] = "100000";
         env["GmoSign__RateLimit__VerifyPerCaller"] = "100000";
+        env["GmoSign__HandOver__PollInterval"] = "00:00:00.200";
+        env["GmoSign__HandOver__RetryBase"] = "00:00:01";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             env[key] = value;

@@ -181,8 +181,19 @@ public sealed class PlatformFixture : IAsyncLifetime
         await Host.DisposeAsync();
     }
 
-    public async Task StartAgainAsync()
+    /// <summary>Ends the host at once (SIGKILL, as a crash), with no chance to finish anything.</summary>
+    public async Task KillAsync()
     {
+        Channel.Dispose();
+        await Host.DisposeAsync();
+    }
+
+    public async Task StartAgainAsync(IDictionary<string, string>? changedSettings = null)
+    {
+        foreach (var (key, value) in changedSettings ?? new Dictionary<string, string>())
+        {
+            _settings[key] = value;
+        }
         Host = await HostProcess.StartServingAsync(Database.ConnectionString, Host.Ports, _settings);
         Channel = Host.GrpcChannel();
         OperatorToken = await Calls.LoginOperatorAsync(Channel);

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace GmoSign.Grains.Envelopes;
 
 /// <summary>
-/// One envelope. Each change mutates the in-memory state, then commits state + audit entries + notifications in one
+/// One envelope. Each change mutates the in-memory state, then commits state + audit entries + notifications + hand-overs in one
 /// transaction (<see cref="IEnvelopeStore"/>); a failed commit reloads the stored state, so memory never runs ahead
 /// of the database and nothing is half-written.
 /// </summary>
@@ -23,7 +23,6 @@ internal sealed partial class EnvelopeGrain(
     IEnvelopeArchive archive,
     ITenantContracts tenants,
     IDelegationLookup delegations,
-    IUsageRecorder usage,
     IOptions<EnvelopeOptions> options,
     TimeProvider clock,
     ILogger<EnvelopeGrain> logger) : Grain, IEnvelopeGrain, IRemindable
@@ -44,10 +43,6 @@ internal sealed partial class EnvelopeGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await ReloadAsync(cancellationToken);
-        if (_state is { ArchivePending: true })
-        {
-            await ArchiveAsync(cancellationToken);
-        }
     }
 
     private async Task ReloadAsync(CancellationToken cancellationToken = default)
@@ -195,12 +190,12 @@ internal sealed partial class EnvelopeGrain(
             s.Status = EnvelopeStatus.Sent;
             Advance(s, change);
         }
-        await CommitAsync(change, requestId);
-        await ScheduleDeadlineAsync();
         if (firstSend)
         {
-            await RecordUsageAsync(now, envelopes: 1, signatures: 0);
+            change.HandOvers.Add(HandOver.Usage(envelopesSent: 1, signatures: 0));
         }
+        await CommitAsync(change, requestId);
+        await ScheduleDeadlineAsync();
         return s;
     }
 
@@ -376,6 +371,7 @@ internal sealed partial class EnvelopeGrain(
                 signatureType = r.CertificateType ? "certificate" : "witness",
                 documents = s.Documents.Select(d => new { d.DocumentId, sha256 = Convert.ToHexString(d.Sha256) }),
             });
+            change.HandOvers.Add(HandOver.Usage(envelopesSent: 0, signatures: s.Documents.Count));
             Advance(s, change);
             if (s.Status == EnvelopeStatus.Completed)
             {
@@ -390,11 +386,17 @@ internal sealed partial class EnvelopeGrain(
             await ForgetContentAsync(newContent.Select(c => c.ContentId).Concat(change.NewContent));
             throw;
         }
-        await RecordUsageAsync(now, envelopes: 0, signatures: s.Documents.Count);
         if (s.Status == EnvelopeStatus.Completed)
         {
-            await ScheduleDeadlineAsync();
-            await ArchiveAsync(CancellationToken.None);
+            try
+            {
+                await ScheduleDeadlineAsync(); // the deadline reminder goes
+            }
+            catch (Exception ex)
+            {
+                // The signature is durable; a reminder left behind finds the envelope ended and removes itself.
+                logger.LogWarning(ex, "The deadline reminder of completed envelope {EnvelopeId} stays until it fires", s.EnvelopeId);
+            }
         }
         return s;
     }
@@ -492,17 +494,13 @@ internal sealed partial class EnvelopeGrain(
         return new DocumentContentRef(d.DocumentId, d.ContentId, d.FileName, d.SizeBytes);
     }
 
-    // ---------------------------------------------------------------- deadline: reminders, expiry, archive retry
+    // ---------------------------------------------------------------- deadline: reminders and expiry
 
     public async Task ReceiveReminder(string reminderName, Orleans.Runtime.TickStatus status)
     {
         if (reminderName != DeadlineReminder || _state is not { } s)
         {
             return;
-        }
-        if (s.ArchivePending)
-        {
-            await ArchiveAsync(CancellationToken.None);
         }
         var now = Now();
         if (s.Status is EnvelopeStatus.Sent or EnvelopeStatus.Approval && s.ExpiresAt is { } expires)
@@ -551,10 +549,6 @@ internal sealed partial class EnvelopeGrain(
                 ? EnvelopeRouting.ReminderTimes(s, _options.Day).Where(t => !s.RemindersSent.Contains(t)).Cast<DateTimeOffset?>().FirstOrDefault()
                 : null;
             next = reminder is { } r && r < expires ? r : expires;
-        }
-        else if (s.ArchivePending)
-        {
-            next = Now() + _options.DeadlineCheckPeriod;
         }
         if (next is { } at)
         {
@@ -614,38 +608,35 @@ internal sealed partial class EnvelopeGrain(
         s.CertificateContentId = certificateId;
         s.AuditTrailContentId = trailId;
         s.ArchivePending = true;
+        change.HandOvers.Add(HandOver.Archive);
         foreach (var d in s.Documents)
         {
             d.ArchivedDocumentId = d.ContentId; // Retention keeps the final revision under its content id
         }
     }
 
-    private async Task ArchiveAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands a completed envelope to Retention (signed documents with their search metadata, the certificate of
+    /// completion, the audit trail). Called by the hand-over worker for the row the completing change wrote; Retention
+    /// ignores a second hand-over, and a failure throws so that the worker tries again.
+    /// </summary>
+    public async Task HandOverToRetentionAsync()
     {
-        var s = _state!;
-        try
+        if (_state is not { ArchivePending: true } s)
         {
-            var counterparty = s.Retention.Counterparty
-                ?? s.Recipients.FirstOrDefault(r => !r.CarbonCopy && r.UserId is null && r.Status == RecipientStatus.Signed)?.Name
-                ?? s.Recipients.First(r => !r.CarbonCopy).Name;
-            var transactionDate = s.Retention.TransactionDate ?? DateOnly.FromDateTime(s.SentAt!.Value.ToOffset(Jst).DateTime);
-            var parties = s.Recipients.Where(r => r.Status == RecipientStatus.Signed).Select(r => r.Name).Distinct().ToList();
-            await archive.ArchiveAsync(new ArchivedEnvelope(s.TenantId, s.EnvelopeId, "completed", s.CompletedAt!.Value,
-                new ArchiveMetadata(s.Title, s.Retention.DocumentType, transactionDate, s.Retention.Amount, s.Retention.Currency, counterparty, parties, s.Retention.Tags),
-                s.Documents.Select(d => new ArchivedDocument(d.DocumentId, d.ContentId, d.FileName, d.SizeBytes, d.Sha256)).ToList(),
-                s.CertificateContentId!.Value, s.AuditTrailContentId!.Value, s.Sender.Name), cancellationToken);
-            s.ArchivePending = false;
-            await CommitAsync(new Change(Now()), null);
+            return;
         }
-        catch (Exception ex) when (ex is not DomainException)
-        {
-            // Completion is durable already; the deadline reminder retries the hand-over.
-            logger.LogWarning(ex, "Archiving envelope {EnvelopeId} failed; will retry", s.EnvelopeId);
-            if (_state is { ArchivePending: true })
-            {
-                await ScheduleDeadlineAsync();
-            }
-        }
+        var counterparty = s.Retention.Counterparty
+            ?? s.Recipients.FirstOrDefault(r => !r.CarbonCopy && r.UserId is null && r.Status == RecipientStatus.Signed)?.Name
+            ?? s.Recipients.First(r => !r.CarbonCopy).Name;
+        var transactionDate = s.Retention.TransactionDate ?? DateOnly.FromDateTime(s.SentAt!.Value.ToOffset(Jst).DateTime);
+        var parties = s.Recipients.Where(r => r.Status == RecipientStatus.Signed).Select(r => r.Name).Distinct().ToList();
+        await archive.ArchiveAsync(new ArchivedEnvelope(s.TenantId, s.EnvelopeId, "completed", s.CompletedAt!.Value,
+            new ArchiveMetadata(s.Title, s.Retention.DocumentType, transactionDate, s.Retention.Amount, s.Retention.Currency, counterparty, parties, s.Retention.Tags),
+            s.Documents.Select(d => new ArchivedDocument(d.DocumentId, d.ContentId, d.FileName, d.SizeBytes, d.Sha256)).ToList(),
+            s.CertificateContentId!.Value, s.AuditTrailContentId!.Value, s.Sender.Name), CancellationToken.None);
+        s.ArchivePending = false;
+        await CommitAsync(new Change(Now()), null);
     }
 
     private static CompletionCertificate CertificateData(EnvelopeState s, IReadOnlyList<AuditRecord> trail)
@@ -822,18 +813,6 @@ internal sealed partial class EnvelopeGrain(
 
     private DateTimeOffset Now() => AuditChain.Truncate(clock.GetUtcNow());
 
-    private async Task RecordUsageAsync(DateTimeOffset at, long envelopes, long signatures)
-    {
-        try
-        {
-            await usage.AddAsync(_state!.TenantId, at, envelopes, signatures, 0, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "Usage for envelope {EnvelopeId} was not recorded", Id);
-        }
-    }
-
     /// <summary>Chains the change's audit entries after the state's last one (does not modify the state).</summary>
     private static List<AuditRecord> Chain(EnvelopeState s, Change change, out byte[] lastHash)
     {
@@ -877,8 +856,8 @@ internal sealed partial class EnvelopeGrain(
         var row = new EnvelopeRow(s.EnvelopeId, s.TenantId, (int)s.Status, s.Title, s.Sender.UserId, s.CreatedAt, change.At, s.ExpiresAt);
         try
         {
-            await store.CommitAsync(new EnvelopeCommit(row, expectedVersion, s.Version, JsonSerializer.Serialize(s, Json), audit, change.Notifications),
-                CancellationToken.None);
+            await store.CommitAsync(new EnvelopeCommit(row, expectedVersion, s.Version, JsonSerializer.Serialize(s, Json), audit, change.Notifications,
+                change.HandOvers), CancellationToken.None);
         }
         catch
         {
@@ -893,6 +872,7 @@ internal sealed partial class EnvelopeGrain(
         public DateTimeOffset At { get; } = at;
         public List<(string Action, Actor? Actor, string? Principal, Guid? RecipientId, string Detail)> Events { get; } = [];
         public List<NotificationMessage> Notifications { get; } = [];
+        public List<HandOver> HandOvers { get; } = [];
         public List<Guid> NewContent { get; } = [];
 
         public void Audit(string action, Actor? actor, string? principal = null, Guid? recipientId = null, object? detail = null) =>

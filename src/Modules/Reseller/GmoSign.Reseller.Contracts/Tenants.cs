@@ -80,6 +80,12 @@ public interface IUsageRecorder
 {
     Task AddAsync(Guid tenantId, DateTimeOffset at, long envelopesSent, long signatures, long storageBytesDelta, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds envelopes and signatures once per <paramref name="key"/>: a second call with the same key adds nothing
+    /// (false). For hand-overs that may be retried after a crash.
+    /// </summary>
+    Task<bool> AddOnceAsync(string key, Guid tenantId, DateTimeOffset at, long envelopesSent, long signatures, CancellationToken cancellationToken);
+
     /// <summary>Keeps the month's highest number of active users.</summary>
     Task RecordActiveSeatsAsync(Guid tenantId, DateTimeOffset at, int activeSeats, CancellationToken cancellationToken);
 }

@@ -21,6 +21,24 @@ internal sealed class UsageStore(NpgsqlDataSource db, TimeProvider clock) : IUsa
     /// Adds to the month's counters. A storage change moves the tenant's running total and writes it as the month's
     /// figure; a month row created otherwise starts from the running total, so the figure is "bytes stored now".
     /// </summary>
+    public async Task<bool> AddOnceAsync(string key, Guid tenantId, DateTimeOffset at, long envelopesSent, long signatures, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand($"""
+            WITH first AS (
+                INSERT INTO reseller.usage_applied (key, tenant_id, applied_at) VALUES ($5, $1, now()) ON CONFLICT (key) DO NOTHING RETURNING 1)
+            INSERT INTO reseller.usage_month AS u (tenant_id, month, envelopes_sent, signatures, storage_bytes)
+            SELECT $1, $2, $3, $4, {CurrentStorage} WHERE EXISTS (SELECT 1 FROM first)
+            ON CONFLICT (tenant_id, month) DO UPDATE
+            SET envelopes_sent = u.envelopes_sent + excluded.envelopes_sent, signatures = u.signatures + excluded.signatures
+            """);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(MonthOf(at));
+        command.Parameters.AddWithValue(envelopesSent);
+        command.Parameters.AddWithValue(signatures);
+        command.Parameters.AddWithValue(key);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public async Task AddAsync(Guid tenantId, DateTimeOffset at, long envelopesSent, long signatures, long storageBytesDelta, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(storageBytesDelta == 0

@@ -37,7 +37,7 @@ public sealed record NotificationMessage(
     string Detail);
 
 /// <summary>
-/// One change of one envelope (DESIGN decision 2): the new state, its audit entries, its notifications and its row
+/// One change of one envelope: the new state, its audit entries, its notifications, its hand-overs and its row
 /// are written in one database transaction, and only if the stored version is still <see cref="ExpectedVersion"/>.
 /// Either all of it is durable or none of it is.
 /// </summary>
@@ -47,7 +47,23 @@ public sealed record EnvelopeCommit(
     long NewVersion,
     string StateJson,
     IReadOnlyList<AuditRecord> Audit,
-    IReadOnlyList<NotificationMessage> Notifications);
+    IReadOnlyList<NotificationMessage> Notifications,
+    IReadOnlyList<HandOver>? HandOvers = null);
+
+/// <summary>
+/// Work for other modules that a change makes due, written in the same statement as the change and carried out by a
+/// background worker soon after (at least once; the receiving side is idempotent): usage for billing, and the
+/// hand-over of a completed envelope to Retention. A crash or outage delays it by seconds; it is never lost.
+/// </summary>
+public sealed record HandOver(string Kind, long EnvelopesSent = 0, long Signatures = 0)
+{
+    public const string UsageKind = "usage";
+    public const string ArchiveKind = "archive";
+
+    public static HandOver Usage(long envelopesSent, long signatures) => new(UsageKind, envelopesSent, signatures);
+
+    public static readonly HandOver Archive = new(ArchiveKind);
+}
 
 /// <summary>Another writer changed the envelope first (a second activation on another host).</summary>
 public sealed class EnvelopeConcurrencyException(Guid envelopeId, long expected)

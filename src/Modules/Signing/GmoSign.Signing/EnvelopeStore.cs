@@ -5,8 +5,8 @@ using NpgsqlTypes;
 namespace GmoSign.Signing;
 
 /// <summary>
-/// Envelope persistence: one statement per change (data-modifying CTEs), so the state, its audit entries and its
-/// notifications are written together or not at all, in one round trip, and only over the expected version.
+/// Envelope persistence: one statement per change (data-modifying CTEs), so the state, its audit entries, its
+/// notifications, webhook deliveries and hand-overs are written together or not at all, in one round trip, and only over the expected version.
 /// </summary>
 internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
 {
@@ -41,6 +41,11 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
             SELECT w.endpoint_id, $2, $1, a.sequence, a.action, a.payload, $9, $9
             FROM unnest($12::bigint[], $14::text[], $29::text[]) AS a(sequence, action, payload)
             JOIN signing.webhook_endpoint w ON w.tenant_id = $2 AND w.active AND (cardinality(w.events) = 0 OR a.action = ANY (w.events))
+            WHERE EXISTS (SELECT 1 FROM changed))
+        , handover AS (
+            INSERT INTO signing.handover (envelope_id, version, kind, tenant_id, envelopes_sent, signatures, at, next_attempt_at)
+            SELECT $1, $4, h.kind, $2, h.envelopes_sent, h.signatures, $9, $9
+            FROM unnest($30::text[], $31::bigint[], $32::bigint[]) AS h(kind, envelopes_sent, signatures)
             WHERE EXISTS (SELECT 1 FROM changed))
         SELECT count(*) FROM changed
         """;
@@ -90,6 +95,10 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
         p.AddWithValue(n.Select(x => x.Name).ToArray());
         p.AddWithValue(n.Select(x => x.Detail).ToArray());
         p.AddWithValue(a.Select(x => WebhookPayload.Create(row, x)).ToArray());
+        var h = commit.HandOvers ?? [];
+        p.AddWithValue(h.Select(x => x.Kind).ToArray());
+        p.AddWithValue(h.Select(x => x.EnvelopesSent).ToArray());
+        p.AddWithValue(h.Select(x => x.Signatures).ToArray());
         var changed = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         if (changed != 1)
         {

@@ -78,6 +78,8 @@ public static class SigningModule
         services.Configure<WebhookOptions>(configuration.GetSection(WebhookOptions.Section));
         services.AddSingleton<WebhookEndpoints>();
         services.AddHostedService<WebhookDispatcher>();
+        services.Configure<HandOverOptions>(configuration.GetSection(HandOverOptions.Section));
+        services.AddHostedService<HandOverWorker>();
         return services.AddRpcAccessRules(AccessRules);
     }
 

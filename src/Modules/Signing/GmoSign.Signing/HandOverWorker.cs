@@ -1,0 +1,102 @@
+using GmoSign.Grains;
+using GmoSign.Reseller.Contracts;
+using GmoSign.Signing.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace GmoSign.Signing;
+
+/// <summary>Configuration section <c>GmoSign:HandOver</c>.</summary>
+public sealed class HandOverOptions
+{
+    public const string Section = "GmoSign:HandOver";
+
+    /// <summary>How often the worker looks for due hand-overs when the last look found none.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RetryBase { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// Carries out the hand-overs envelope changes wrote in their own statement (<see cref="HandOver"/>): usage for
+/// billing (once per change, keyed by envelope and version) and completed envelopes to Retention (through the
+/// envelope grain; Retention ignores a repeat). Rows are claimed with a lease, so hosts of a cluster share the work
+/// and a host that dies mid-way leaves its rows to the others; a failure is retried with backoff; a done row is deleted.
+/// </summary>
+internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, IUsageRecorder usage, IOptions<HandOverOptions> options,
+    TimeProvider clock, ILogger<HandOverWorker> logger) : DeliveryLoop(options.Value.PollInterval, clock, logger)
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    private readonly HandOverOptions _settings = options.Value;
+
+    private sealed record Due(Guid EnvelopeId, long Version, string Kind, Guid TenantId, long EnvelopesSent, long Signatures, DateTimeOffset At, int Attempts);
+
+    protected override async Task<int> DeliverBatchAsync(CancellationToken cancellationToken)
+    {
+        var due = await ClaimAsync(cancellationToken);
+        foreach (var item in due)
+        {
+            try
+            {
+                switch (item.Kind)
+                {
+                    case HandOver.UsageKind:
+                        await usage.AddOnceAsync($"envelope:{item.EnvelopeId:N}:{item.Version}", item.TenantId, item.At, item.EnvelopesSent, item.Signatures,
+                            cancellationToken);
+                        break;
+                    case HandOver.ArchiveKind:
+                        await grains.GetGrain<IEnvelopeGrain>(item.EnvelopeId).HandOverToRetentionAsync();
+                        break;
+                    default:
+                        throw new InvalidOperationException($"Unknown hand-over kind '{item.Kind}'.");
+                }
+                await FinishAsync(item, null, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Logger.LogWarning(ex, "Hand-over {Kind} of envelope {EnvelopeId} (version {Version}, attempt {Attempt}) failed; will retry",
+                    item.Kind, item.EnvelopeId, item.Version, item.Attempts);
+                await FinishAsync(item, ex.GetType().Name + ": " + ex.Message, cancellationToken);
+            }
+        }
+        return due.Count;
+    }
+
+    private async Task<List<Due>> ClaimAsync(CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            UPDATE signing.handover h SET next_attempt_at = now() + $1, attempts = h.attempts + 1
+            FROM (SELECT envelope_id, version, kind FROM signing.handover WHERE next_attempt_at <= now()
+                  ORDER BY next_attempt_at LIMIT 50 FOR UPDATE SKIP LOCKED) d
+            WHERE h.envelope_id = d.envelope_id AND h.version = d.version AND h.kind = d.kind
+            RETURNING h.envelope_id, h.version, h.kind, h.tenant_id, h.envelopes_sent, h.signatures, h.at, h.attempts
+            """);
+        command.Parameters.AddWithValue(Lease);
+        var due = new List<Due>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            due.Add(new Due(reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetGuid(3), reader.GetInt64(4), reader.GetInt64(5),
+                reader.GetFieldValue<DateTimeOffset>(6), reader.GetInt32(7)));
+        }
+        // Usage before the archive of the same envelope, older changes first.
+        return [.. due.OrderBy(d => d.EnvelopeId).ThenBy(d => d.Version).ThenBy(d => d.Kind == HandOver.ArchiveKind)];
+    }
+
+    private async Task FinishAsync(Due item, string? error, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(error is null
+            ? "DELETE FROM signing.handover WHERE envelope_id = $1 AND version = $2 AND kind = $3"
+            : "UPDATE signing.handover SET last_error = $4, next_attempt_at = now() + $5 WHERE envelope_id = $1 AND version = $2 AND kind = $3");
+        command.Parameters.AddWithValue(item.EnvelopeId);
+        command.Parameters.AddWithValue(item.Version);
+        command.Parameters.AddWithValue(item.Kind);
+        if (error is not null)
+        {
+            command.Parameters.AddWithValue(error.Length > 500 ? error[..500] : error);
+            command.Parameters.AddWithValue(Backoff.After(item.Attempts, _settings.RetryBase, _settings.MaxRetryDelay));
+        }
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+}
