@@ -84,6 +84,15 @@ builder.UseOrleans(silo =>
         o.ServiceId = settings.ServiceId;
     });
     silo.ConfigureEndpoints(settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort);
+    // Failover: a host that stops answering is probed every ProbeTimeout; after NumMissedProbesLimit missed probes in a
+    // row the others vote it dead (in a two-host cluster the survivor's one vote suffices) and its grains activate
+    // elsewhere. 2 s × 2 declares a killed host dead in about 4–5 s on a LAN, against 10 s × 3 by default; a host stalled
+    // longer than that (a long GC pause, a starved VM) is declared dead too and restarts — raise both for slow networks.
+    silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
+    {
+        o.ProbeTimeout = builder.Configuration.GetValue("GmoSign:Orleans:ProbeTimeout", TimeSpan.FromSeconds(2));
+        o.NumMissedProbesLimit = builder.Configuration.GetValue("GmoSign:Orleans:MissedProbesLimit", 2);
+    });
     silo.UseAdoNetClustering(o =>
     {
         o.Invariant = invariant;
