@@ -395,6 +395,39 @@ public sealed class SigningTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task The_sweep_removes_content_nothing_references_and_keeps_everything_referenced()
+    {
+        var (tenantId, admin) = await NewTenantAsync();
+        var tenant = Guid.Parse(tenantId);
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("掃除の試験", Envelopes.Signer("甲", 1), Envelopes.Signer("乙", 2)));
+        await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "甲"));
+        var documentId = sent.Documents[0].DocumentId;
+        var before = await Envelopes.DownloadAsync(platform.Channel, admin, sent.EnvelopeId, documentId);
+
+        // A revision a sign call wrote before it died (never committed), and everything of this tenant made old enough.
+        var orphan = Guid.NewGuid();
+        await platform.Database.ExecuteAsync(
+            "INSERT INTO retention.blob (document_id, tenant_id, sealed, created_at) VALUES ($1, $2, '\\x00', now() - interval '2 hours')", orphan, tenant);
+        var stored = await platform.Database.ScalarAsync<long>("SELECT count(*) FROM retention.blob WHERE tenant_id = $1", tenant);
+        await platform.Database.ExecuteAsync("UPDATE retention.blob SET created_at = now() - interval '2 hours' WHERE tenant_id = $1", tenant);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await platform.Database.ScalarAsync<long>("SELECT count(*) FROM retention.blob WHERE document_id = $1", orphan) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the orphan was never swept");
+            await Task.Delay(200);
+        }
+        // Left: the upload and the current revision (the first signer's, which the superseded upload copy is part of).
+        var left = await platform.Database.ScalarAsync<long>("SELECT count(*) FROM retention.blob WHERE tenant_id = $1", tenant);
+        Assert.InRange(left, 2, stored - 1);
+        Assert.Equal(before, await Envelopes.DownloadAsync(platform.Channel, admin, sent.EnvelopeId, documentId));
+        var done = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "乙"));
+        Assert.Equal(EnvelopeStatus.Completed, done.Status);
+        var verified = await Envelopes.VerifyAsync(platform.Channel, admin, await Envelopes.DownloadAsync(platform.Channel, admin, sent.EnvelopeId, documentId));
+        Assert.True(verified.AllValid);
+    }
+
+    [Fact]
     public async Task A_signing_request_queued_before_the_envelope_ended_is_dropped_not_sent()
     {
         var (_, admin) = await NewTenantAsync();

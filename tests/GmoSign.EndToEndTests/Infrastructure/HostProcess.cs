@@ -144,6 +144,7 @@ public sealed partial class HostProcess : IAsyncDisposable
         env["GmoSign__RateLimit__VerifyPerCaller"] = "100000";
         env["GmoSign__HandOver__PollInterval"] = "00:00:00.200";
         env["GmoSign__HandOver__RetryBase"] = "00:00:01";
+        env["GmoSign__ContentSweep__Interval"] = "00:00:01"; // the grace period stays an hour: tests backdate what they sweep
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             env[key] = value;

@@ -13,6 +13,13 @@ public interface IDocumentContent
     Task<byte[]?> GetAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken);
 
     Task DeleteAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Content written before <paramref name="writtenBefore"/> that Retention itself does not reference (no retained
+    /// document, no envelope record's certificate, audit trail or document): either still in use by its writer (an
+    /// envelope in progress) or left behind by a call that died before its commit. The writer decides which.
+    /// </summary>
+    Task<IReadOnlyList<(Guid TenantId, Guid ContentId)>> LooseContentAsync(DateTimeOffset writtenBefore, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>Purpose-bound keys derived from the master key (e.g. the MAC key of signing links).</summary>

@@ -19,6 +19,29 @@ internal sealed class EnvelopeArchive(DocumentVault vault, IDocumentBlobStore bl
     public Task<byte[]?> GetAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken) =>
         vault.ReadAsync(tenantId, contentId, cancellationToken);
 
+    public async Task<IReadOnlyList<(Guid TenantId, Guid ContentId)>> LooseContentAsync(DateTimeOffset writtenBefore, int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var command = documents.DataSource.CreateCommand("""
+            SELECT b.tenant_id, b.document_id FROM retention.blob b
+            WHERE b.created_at < $1
+              AND NOT EXISTS (SELECT 1 FROM retention.document d WHERE d.document_id = b.document_id)
+              AND NOT EXISTS (SELECT 1 FROM retention.envelope_record r
+                              WHERE r.tenant_id = b.tenant_id
+                                AND (r.certificate_id = b.document_id OR r.audit_trail_id = b.document_id OR b.document_id = ANY (r.document_ids)))
+            ORDER BY b.created_at LIMIT $2
+            """);
+        command.Parameters.AddWithValue(writtenBefore);
+        command.Parameters.AddWithValue(limit);
+        var loose = new List<(Guid, Guid)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            loose.Add((reader.GetGuid(0), reader.GetGuid(1)));
+        }
+        return loose;
+    }
+
     public Task DeleteAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken) =>
         blobs.DeleteAsync(tenantId, contentId, null, cancellationToken);
 

@@ -80,6 +80,8 @@ public static class SigningModule
         services.AddHostedService<WebhookDispatcher>();
         services.Configure<HandOverOptions>(configuration.GetSection(HandOverOptions.Section));
         services.AddHostedService<HandOverWorker>();
+        services.Configure<ContentSweepOptions>(configuration.GetSection(ContentSweepOptions.Section));
+        services.AddHostedService<ContentSweeper>();
         return services.AddRpcAccessRules(AccessRules);
     }
 

@@ -1,0 +1,91 @@
+using GmoSign.Retention.Contracts;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace GmoSign.Signing;
+
+/// <summary>Configuration section <c>GmoSign:ContentSweep</c>.</summary>
+public sealed class ContentSweepOptions
+{
+    public const string Section = "GmoSign:ContentSweep";
+
+    /// <summary>How often the sweep runs.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Content younger than this is never removed: a call that wrote it may still be about to commit.</summary>
+    public TimeSpan Grace { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>
+/// Removes sealed envelope content that nothing references: revisions written by sign calls that died before their
+/// commit, and revisions a later signature superseded (each incremental revision is contained in the next). Content a
+/// retained document, an envelope record or any envelope's state references is never removed, nor anything younger
+/// than <see cref="ContentSweepOptions.Grace"/>.
+/// </summary>
+internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent contents, IOptions<ContentSweepOptions> options, TimeProvider clock,
+    ILogger<ContentSweeper> logger) : BackgroundService
+{
+    private const int Batch = 500;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var removed = await SweepAsync(stoppingToken);
+                if (removed > 0)
+                {
+                    logger.LogInformation("Removed {Count} unreferenced envelope contents", removed);
+                }
+                await Task.Delay(options.Value.Interval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "The content sweep failed; it runs again in {Interval}", options.Value.Interval);
+                await Task.Delay(options.Value.Interval, clock, stoppingToken);
+            }
+        }
+    }
+
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        var loose = await contents.LooseContentAsync(clock.GetUtcNow() - options.Value.Grace, Batch, cancellationToken);
+        if (loose.Count == 0)
+        {
+            return 0;
+        }
+        await using var command = db.CreateCommand("""
+            SELECT r.content_id FROM unnest($1::uuid[], $2::uuid[]) AS r(tenant_id, content_id)
+            WHERE EXISTS (
+                SELECT 1 FROM signing.envelope e
+                WHERE e.tenant_id = r.tenant_id
+                  AND (e.state->>'CertificateContentId' = r.content_id::text OR e.state->>'AuditTrailContentId' = r.content_id::text
+                       OR EXISTS (SELECT 1 FROM jsonb_array_elements(e.state->'Documents') d
+                                  WHERE d->>'ContentId' = r.content_id::text OR d->>'OriginalContentId' = r.content_id::text)))
+            """);
+        command.Parameters.AddWithValue(loose.Select(x => x.TenantId).ToArray());
+        command.Parameters.AddWithValue(loose.Select(x => x.ContentId).ToArray());
+        var referenced = new HashSet<Guid>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                referenced.Add(reader.GetGuid(0));
+            }
+        }
+        foreach (var (tenantId, contentId) in loose.Where(x => !referenced.Contains(x.ContentId)))
+        {
+            await contents.DeleteAsync(tenantId, contentId, cancellationToken);
+            removed++;
+        }
+        return removed;
+    }
+}
