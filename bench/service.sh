@@ -18,7 +18,7 @@ export GmoSign__Accounts__BootstrapOperatorLoginId="operator@bench.local"
 export GmoSign__Accounts__BootstrapOperatorPassword="Bench-Operator-Pw-1"
 export GmoSign__Signing__PkiDirectory="$root/.data/pki-bench"
 export GmoSign__Http__GrpcPort=5180 GmoSign__Http__GrpcWebPort=5181 GmoSign__Orleans__SiloPort=11180 GmoSign__Orleans__GatewayPort=30180
-export GmoSign__RateLimit__Limit=100000000
+export GmoSign__RateLimit__Limit=100000000 GmoSign__RateLimit__SignerPerLink=100000000 GmoSign__RateLimit__SignerPerAddress=100000000
 export Serilog__MinimumLevel__Default=Warning
 dotnet src/Host/GmoSign.Host/bin/Release/net10.0/GmoSign.Host.dll >"$root/.data/bench-host.log" 2>&1 &
 host=$!

@@ -14,16 +14,16 @@ public sealed class AccountsTests
         Assert.Equal("password", Assert.Throws<DomainException>(() => Passwords.EnforcePolicy(password, "password")).Field);
 
     [Fact]
-    public void Strong_passwords_pass_and_hashes_verify_only_the_right_password()
+    public async Task Strong_passwords_pass_and_hashes_verify_only_the_right_password()
     {
         const string password = "Correct-Horse-9";
         Passwords.EnforcePolicy(password, "password");
         var passwords = new Passwords();
-        var hash = passwords.Hash(password);
+        var hash = await passwords.HashAsync(password, CancellationToken.None);
         Assert.DoesNotContain(password, hash);
-        Assert.NotEqual(hash, passwords.Hash(password)); // salted
-        Assert.True(passwords.Verify(hash, password));
-        Assert.False(passwords.Verify(hash, "Correct-Horse-8"));
+        Assert.NotEqual(hash, await passwords.HashAsync(password, CancellationToken.None)); // salted
+        Assert.True(await passwords.VerifyAsync(hash, password, CancellationToken.None));
+        Assert.False(await passwords.VerifyAsync(hash, "Correct-Horse-8", CancellationToken.None));
     }
 
     [Fact]

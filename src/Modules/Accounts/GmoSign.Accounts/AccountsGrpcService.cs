@@ -78,11 +78,11 @@ internal sealed class AccountsGrpcService(
         Passwords.EnforcePolicy(request.NewPassword, "new_password");
         var user = await accounts.FindByIdAsync(caller.UserId!.Value, context.CancellationToken)
             ?? throw DomainException.NotFound("User", "ユーザー");
-        if (!passwords.Verify(user.PasswordHash, request.CurrentPassword))
+        if (!await passwords.VerifyAsync(user.PasswordHash, request.CurrentPassword, context.CancellationToken))
         {
             throw DomainException.Invalid("current_password", "is wrong", "現在のパスワードが正しくありません");
         }
-        await accounts.SetPasswordAsync(user.UserId, passwords.Hash(request.NewPassword), context.CancellationToken);
+        await accounts.SetPasswordAsync(user.UserId, await passwords.HashAsync(request.NewPassword, context.CancellationToken), context.CancellationToken);
         return new ChangePasswordResponse();
     }
 

@@ -21,7 +21,7 @@ internal sealed class OperatorBootstrap(
         }
         var loginId = Check.Email(settings.BootstrapOperatorLoginId, "GmoSign:Accounts:BootstrapOperatorLoginId").ToLowerInvariant();
         Passwords.EnforcePolicy(settings.BootstrapOperatorPassword, "GmoSign:Accounts:BootstrapOperatorPassword");
-        if (await store.EnsureOperatorAsync(loginId, passwords.Hash(settings.BootstrapOperatorPassword), cancellationToken))
+        if (await store.EnsureOperatorAsync(loginId, await passwords.HashAsync(settings.BootstrapOperatorPassword, cancellationToken), cancellationToken))
         {
             logger.LogInformation("Created the operator administrator {LoginId}", loginId);
         }

@@ -45,14 +45,14 @@ internal sealed class SessionService(
         var user = await store.FindByLoginAsync(loginId, cancellationToken);
         if (user is null)
         {
-            passwords.VerifyNothing(passwordInput);
+            await passwords.VerifyNothingAsync(passwordInput, cancellationToken);
             throw WrongCredentials();
         }
         if (user.LockedUntil is { } lockedUntil && lockedUntil > now)
         {
             throw Locked(lockedUntil);
         }
-        if (!passwords.Verify(user.PasswordHash, passwordInput))
+        if (!await passwords.VerifyAsync(user.PasswordHash, passwordInput, cancellationToken))
         {
             throw await FailedAsync(user, now, WrongCredentials(), cancellationToken);
         }

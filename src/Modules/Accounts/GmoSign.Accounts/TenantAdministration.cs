@@ -31,7 +31,7 @@ internal sealed class TenantAdministration(
         var password = InitialPassword();
         var now = clock.GetUtcNow();
         var userId = Guid.CreateVersion7();
-        var (outcome, active) = await users.CreateUserAsync(tenant.TenantId, userId, loginId, displayName, passwords.Hash(password), role,
+        var (outcome, active) = await users.CreateUserAsync(tenant.TenantId, userId, loginId, displayName, await passwords.HashAsync(password, cancellationToken), role,
             tenant.Seats, now, cancellationToken);
         switch (outcome)
         {
@@ -113,7 +113,7 @@ internal sealed class TenantAdministration(
     {
         var password = InitialPassword();
         var now = clock.GetUtcNow();
-        if (!await users.UpsertFirstAdminAsync(tenantId, loginId.ToLowerInvariant(), displayName, passwords.Hash(password), now, cancellationToken))
+        if (!await users.UpsertFirstAdminAsync(tenantId, loginId.ToLowerInvariant(), displayName, await passwords.HashAsync(password, cancellationToken), now, cancellationToken))
         {
             throw new DomainException(ErrorKind.AlreadyExists, "LOGIN_ID_TAKEN", $"{loginId} is already a login id of another account.",
                 $"{loginId} は別のアカウントのログインIDとして使われています。");

@@ -76,15 +76,18 @@ public interface ITenantDirectory
 /// Feeds the per-tenant monthly usage that resellers bill from (Art. 3). Months are calendar months in JST.
 /// Signing records envelopes and signatures, Retention storage, Accounts active seats.
 /// </summary>
+/// <summary>Envelopes sent and signatures made at a time, applied once per key.</summary>
+public sealed record KeyedUsage(string Key, Guid TenantId, DateTimeOffset At, long EnvelopesSent, long Signatures);
+
 public interface IUsageRecorder
 {
     Task AddAsync(Guid tenantId, DateTimeOffset at, long envelopesSent, long signatures, long storageBytesDelta, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Adds envelopes and signatures once per <paramref name="key"/>: a second call with the same key adds nothing
-    /// (false). For hand-overs that may be retried after a crash.
+    /// Adds envelopes and signatures once per <see cref="KeyedUsage.Key"/>: an addition whose key was applied before
+    /// adds nothing. For hand-overs that may be retried after a crash; one round trip for the whole batch.
     /// </summary>
-    Task<bool> AddOnceAsync(string key, Guid tenantId, DateTimeOffset at, long envelopesSent, long signatures, CancellationToken cancellationToken);
+    Task AddOnceAsync(IReadOnlyList<KeyedUsage> additions, CancellationToken cancellationToken);
 
     /// <summary>Keeps the month's highest number of active users.</summary>
     Task RecordActiveSeatsAsync(Guid tenantId, DateTimeOffset at, int activeSeats, CancellationToken cancellationToken);

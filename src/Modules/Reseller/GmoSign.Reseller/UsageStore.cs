@@ -21,22 +21,36 @@ internal sealed class UsageStore(NpgsqlDataSource db, TimeProvider clock) : IUsa
     /// Adds to the month's counters. A storage change moves the tenant's running total and writes it as the month's
     /// figure; a month row created otherwise starts from the running total, so the figure is "bytes stored now".
     /// </summary>
-    public async Task<bool> AddOnceAsync(string key, Guid tenantId, DateTimeOffset at, long envelopesSent, long signatures, CancellationToken cancellationToken)
+    public async Task AddOnceAsync(IReadOnlyList<KeyedUsage> additions, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"""
-            WITH first AS (
-                INSERT INTO reseller.usage_applied (key, tenant_id, applied_at) VALUES ($5, $1, now()) ON CONFLICT (key) DO NOTHING RETURNING 1)
+        if (additions.Count == 0)
+        {
+            return;
+        }
+        // One statement for the batch: keys seen before add nothing; the rest are summed per tenant and month.
+        await using var command = db.CreateCommand("""
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::uuid[], $3::date[], $4::bigint[], $5::bigint[])
+                    AS i(key, tenant_id, month, envelopes_sent, signatures)),
+            first AS (
+                INSERT INTO reseller.usage_applied (key, tenant_id, applied_at)
+                SELECT key, tenant_id, now() FROM input ON CONFLICT (key) DO NOTHING RETURNING key),
+            sums AS (
+                SELECT i.tenant_id, i.month, sum(i.envelopes_sent)::bigint AS envelopes_sent, sum(i.signatures)::bigint AS signatures
+                FROM input i JOIN first f ON f.key = i.key GROUP BY i.tenant_id, i.month)
             INSERT INTO reseller.usage_month AS u (tenant_id, month, envelopes_sent, signatures, storage_bytes)
-            SELECT $1, $2, $3, $4, {CurrentStorage} WHERE EXISTS (SELECT 1 FROM first)
+            SELECT s.tenant_id, s.month, s.envelopes_sent, s.signatures,
+                   coalesce((SELECT bytes FROM reseller.storage_total t WHERE t.tenant_id = s.tenant_id), 0)
+            FROM sums s ORDER BY s.tenant_id, s.month
             ON CONFLICT (tenant_id, month) DO UPDATE
             SET envelopes_sent = u.envelopes_sent + excluded.envelopes_sent, signatures = u.signatures + excluded.signatures
             """);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(MonthOf(at));
-        command.Parameters.AddWithValue(envelopesSent);
-        command.Parameters.AddWithValue(signatures);
-        command.Parameters.AddWithValue(key);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        command.Parameters.AddWithValue(additions.Select(a => a.Key).ToArray());
+        command.Parameters.AddWithValue(additions.Select(a => a.TenantId).ToArray());
+        command.Parameters.AddWithValue(additions.Select(a => MonthOf(a.At)).ToArray());
+        command.Parameters.AddWithValue(additions.Select(a => a.EnvelopesSent).ToArray());
+        command.Parameters.AddWithValue(additions.Select(a => a.Signatures).ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task AddAsync(Guid tenantId, DateTimeOffset at, long envelopesSent, long signatures, long storageBytesDelta, CancellationToken cancellationToken)

@@ -35,32 +35,66 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
     protected override async Task<int> DeliverBatchAsync(CancellationToken cancellationToken)
     {
         var due = await ClaimAsync(cancellationToken);
-        foreach (var item in due)
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+        var done = new List<Due>();
+        // Usage of the whole batch in one round trip (each change's key applies once), then the archives one by one.
+        var usageDue = due.Where(d => d.Kind == HandOver.UsageKind).ToList();
+        try
+        {
+            await usage.AddOnceAsync(usageDue.Select(d => new KeyedUsage($"envelope:{d.EnvelopeId:N}:{d.Version}", d.TenantId, d.At, d.EnvelopesSent,
+                d.Signatures)).ToList(), cancellationToken);
+            done.AddRange(usageDue);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await FailAsync(usageDue, ex, cancellationToken);
+        }
+        foreach (var item in due.Where(d => d.Kind != HandOver.UsageKind))
         {
             try
             {
-                switch (item.Kind)
+                if (item.Kind != HandOver.ArchiveKind)
                 {
-                    case HandOver.UsageKind:
-                        await usage.AddOnceAsync($"envelope:{item.EnvelopeId:N}:{item.Version}", item.TenantId, item.At, item.EnvelopesSent, item.Signatures,
-                            cancellationToken);
-                        break;
-                    case HandOver.ArchiveKind:
-                        await grains.GetGrain<IEnvelopeGrain>(item.EnvelopeId).HandOverToRetentionAsync();
-                        break;
-                    default:
-                        throw new InvalidOperationException($"Unknown hand-over kind '{item.Kind}'.");
+                    throw new InvalidOperationException($"Unknown hand-over kind '{item.Kind}'.");
                 }
-                await FinishAsync(item, null, cancellationToken);
+                await grains.GetGrain<IEnvelopeGrain>(item.EnvelopeId).HandOverToRetentionAsync();
+                done.Add(item);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                Logger.LogWarning(ex, "Hand-over {Kind} of envelope {EnvelopeId} (version {Version}, attempt {Attempt}) failed; will retry",
-                    item.Kind, item.EnvelopeId, item.Version, item.Attempts);
-                await FinishAsync(item, ex.GetType().Name + ": " + ex.Message, cancellationToken);
+                await FailAsync([item], ex, cancellationToken);
             }
         }
+        await using var delete = db.CreateCommand("""
+            DELETE FROM signing.handover h USING unnest($1::uuid[], $2::bigint[], $3::text[]) AS d(envelope_id, version, kind)
+            WHERE h.envelope_id = d.envelope_id AND h.version = d.version AND h.kind = d.kind
+            """);
+        delete.Parameters.AddWithValue(done.Select(d => d.EnvelopeId).ToArray());
+        delete.Parameters.AddWithValue(done.Select(d => d.Version).ToArray());
+        delete.Parameters.AddWithValue(done.Select(d => d.Kind).ToArray());
+        await delete.ExecuteNonQueryAsync(CancellationToken.None);
         return due.Count;
+    }
+
+    private async Task FailAsync(IReadOnlyList<Due> items, Exception ex, CancellationToken cancellationToken)
+    {
+        foreach (var item in items)
+        {
+            Logger.LogWarning(ex, "Hand-over {Kind} of envelope {EnvelopeId} (version {Version}, attempt {Attempt}) failed; will retry",
+                item.Kind, item.EnvelopeId, item.Version, item.Attempts);
+            var error = ex.GetType().Name + ": " + ex.Message;
+            await using var command = db.CreateCommand(
+                "UPDATE signing.handover SET last_error = $4, next_attempt_at = now() + $5 WHERE envelope_id = $1 AND version = $2 AND kind = $3");
+            command.Parameters.AddWithValue(item.EnvelopeId);
+            command.Parameters.AddWithValue(item.Version);
+            command.Parameters.AddWithValue(item.Kind);
+            command.Parameters.AddWithValue(error.Length > 500 ? error[..500] : error);
+            command.Parameters.AddWithValue(Backoff.After(item.Attempts, _settings.RetryBase, _settings.MaxRetryDelay));
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
     }
 
     private async Task<List<Due>> ClaimAsync(CancellationToken cancellationToken)
@@ -68,7 +102,7 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
         await using var command = db.CreateCommand("""
             UPDATE signing.handover h SET next_attempt_at = now() + $1, attempts = h.attempts + 1
             FROM (SELECT envelope_id, version, kind FROM signing.handover WHERE next_attempt_at <= now()
-                  ORDER BY next_attempt_at LIMIT 50 FOR UPDATE SKIP LOCKED) d
+                  ORDER BY next_attempt_at LIMIT 200 FOR UPDATE SKIP LOCKED) d
             WHERE h.envelope_id = d.envelope_id AND h.version = d.version AND h.kind = d.kind
             RETURNING h.envelope_id, h.version, h.kind, h.tenant_id, h.envelopes_sent, h.signatures, h.at, h.attempts
             """);
@@ -80,23 +114,6 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
             due.Add(new Due(reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetGuid(3), reader.GetInt64(4), reader.GetInt64(5),
                 reader.GetFieldValue<DateTimeOffset>(6), reader.GetInt32(7)));
         }
-        // Usage before the archive of the same envelope, older changes first.
-        return [.. due.OrderBy(d => d.EnvelopeId).ThenBy(d => d.Version).ThenBy(d => d.Kind == HandOver.ArchiveKind)];
-    }
-
-    private async Task FinishAsync(Due item, string? error, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand(error is null
-            ? "DELETE FROM signing.handover WHERE envelope_id = $1 AND version = $2 AND kind = $3"
-            : "UPDATE signing.handover SET last_error = $4, next_attempt_at = now() + $5 WHERE envelope_id = $1 AND version = $2 AND kind = $3");
-        command.Parameters.AddWithValue(item.EnvelopeId);
-        command.Parameters.AddWithValue(item.Version);
-        command.Parameters.AddWithValue(item.Kind);
-        if (error is not null)
-        {
-            command.Parameters.AddWithValue(error.Length > 500 ? error[..500] : error);
-            command.Parameters.AddWithValue(Backoff.After(item.Attempts, _settings.RetryBase, _settings.MaxRetryDelay));
-        }
-        await command.ExecuteNonQueryAsync(CancellationToken.None);
+        return due;
     }
 }
