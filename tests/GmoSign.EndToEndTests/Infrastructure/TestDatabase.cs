@@ -17,6 +17,18 @@ public sealed class TestDatabase
         ?? throw new InvalidOperationException(
             "GMOSIGN_TEST_POSTGRES is not set: run the tests with deploy/test.sh, which provisions PostgreSQL.");
 
+    /// <summary>The test cluster's own database (not a fixture's): for statements about a fixture's database.</summary>
+    public sealed class Server
+    {
+        public async Task ExecuteAsync(string sql)
+        {
+            await using var connection = new NpgsqlConnection(ServerConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
     public static async Task<TestDatabase> CreateAsync()
     {
         var server = new NpgsqlConnectionStringBuilder(ServerConnectionString);
