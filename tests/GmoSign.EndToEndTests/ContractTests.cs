@@ -155,10 +155,13 @@ public sealed class ContractTests(PlatformFixture platform)
         Assert.Equal(0L, await platform.Database.ScalarAsync<long>(
             "SELECT count(*) FROM reseller.terms_consent WHERE tenant_id = $1 AND version = $2", id, version));
 
-        await Task.Delay(TimeSpan.FromSeconds(4));
-        await platform.Accounts.ListUsersAsync(new ListUsersRequest(), admin);
-        Assert.Equal("deemed", await platform.Database.ScalarAsync<string>(
-            "SELECT kind FROM reseller.terms_consent WHERE tenant_id = $1 AND version = $2", id, version));
+        // From the effective date on, the next use is consent.
+        await Eventually.HoldsAsync(async () =>
+        {
+            await platform.Accounts.ListUsersAsync(new ListUsersRequest(), admin);
+            return await platform.Database.ScalarAsync<string>(
+                "SELECT kind FROM reseller.terms_consent WHERE tenant_id = $1 AND version = $2", id, version) == "deemed";
+        }, "use after the effective date is recorded as deemed consent");
         Assert.Equal(version, (await platform.GetTenantAsync(tenant.TenantId)).AcceptedTermsVersion);
     }
 

@@ -19,6 +19,7 @@ public sealed class DeletionTests
         var db = await TestDatabase.CreateAsync();
         var ports = HostPorts.Free();
         string leaving, staying, stayingDocument;
+        DateTimeOffset exportUntil;
         byte[] stayingContent = Documents.Pdf("stays " + Guid.NewGuid());
 
         await using (var host = await HostProcess.StartServingAsync(db.ConnectionString, ports, settings))
@@ -60,6 +61,7 @@ public sealed class DeletionTests
             await Envelopes.SendAsync(channel, stayingAdmin, Envelopes.Draft("継続中の契約", Envelopes.Signer("相手方", 1)));
 
             var terminated = (await resellers.TerminateTenantAsync(new TerminateTenantRequest { TenantId = leaving, Notice = "解約" }, Calls.ApiKey(reseller.ApiKey))).Tenant;
+            exportUntil = terminated.ExportUntil.ToDateTimeOffset();
             Assert.Equal(TenantStatus.Terminated, terminated.Status);
             // Inside the export window the tenant can still export everything.
             var export = await Documents.ExportAsync(channel, leavingAdmin);
@@ -68,7 +70,7 @@ public sealed class DeletionTests
         }
 
         // The window closes while no host runs.
-        await Task.Delay(TimeSpan.FromSeconds(9));
+        await Eventually.HoldsAsync(() => DateTimeOffset.UtcNow > exportUntil, "the export window of the terminated tenant closed");
 
         await using (var host = await HostProcess.StartServingAsync(db.ConnectionString, ports, settings))
         {

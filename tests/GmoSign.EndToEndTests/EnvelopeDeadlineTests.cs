@@ -43,7 +43,10 @@ public sealed class EnvelopeDeadlineTests
 
             // Nothing runs when the second envelope's deadline passes.
             await platform.StopAsync();
-            await Task.Delay(TimeSpan.FromSeconds(6));
+            var stoppedAt = DateTimeOffset.UtcNow;
+            await Eventually.PassedAsync(platform.Database, "SELECT expires_at FROM signing.envelope WHERE envelope_id = $1",
+                Guid.Parse(acrossRestart.EnvelopeId), "the second envelope's deadline passed while no host ran");
+            var restartedAt = DateTimeOffset.UtcNow;
             await platform.StartAgainAsync();
             admin = Calls.Bearer(await Calls.LoginAsync(platform.Channel, tenant.AdminLogin, tenant.AdminPassword));
             var signing = new SigningService.SigningServiceClient(platform.Channel);
@@ -61,8 +64,35 @@ public sealed class EnvelopeDeadlineTests
             Assert.Equal(1, await Count(watched.EnvelopeId, "expired"));
             Assert.Equal(0, await Count(acrossRestart.EnvelopeId, "reminder_sent"));
             var reminders = await Count(watched.EnvelopeId, "reminder_sent");
-            // The times missed while down are sent as one reminder, not one each; the later ones on schedule.
-            Assert.InRange(reminders, 2, 8);
+            // Every reminder time of the schedule (each "day" after sending, before expiry) is reminded exactly once:
+            // alone when it fired on time, or together with the ones before it that came due while late or down (each
+            // reminder names the latest time it covers). So the times covered rise strictly, each is a scheduled time,
+            // the last one is the last scheduled time, and the times missed while down went out as one reminder.
+            var sentAt = await platform.Database.ScalarAsync<DateTime>(
+                "SELECT (state->>'SentAt')::timestamptz FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(watched.EnvelopeId));
+            var day = TimeSpan.FromSeconds(2);
+            var schedule = Enumerable.Range(1, 9).Select(k => new DateTimeOffset(sentAt, TimeSpan.Zero) + day * k).ToList();
+            var covered = new List<DateTimeOffset>();
+            await using (var connection = new Npgsql.NpgsqlConnection(platform.Database.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var command = new Npgsql.NpgsqlCommand(
+                    "SELECT (detail::jsonb->>'dueAt')::timestamptz FROM signing.audit_event WHERE envelope_id = $1 AND action = 'reminder_sent' ORDER BY sequence",
+                    connection);
+                command.Parameters.AddWithValue(Guid.Parse(watched.EnvelopeId));
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    covered.Add(new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero));
+                }
+            }
+            Assert.Equal(reminders, covered.Count);
+            Assert.All(covered, t => Assert.Contains(schedule, s => Math.Abs((s - t).TotalMilliseconds) < 1));
+            Assert.True(covered.Zip(covered.Skip(1)).All(p => p.Second > p.First), "a reminder time was reminded twice");
+            Assert.True(Math.Abs((covered[^1] - schedule[^1]).TotalMilliseconds) < 1, "the last reminder time was never reminded");
+            var missedWhileDown = schedule.Where(t => t > stoppedAt && t < restartedAt).ToList();
+            Assert.NotEmpty(missedWhileDown);
+            Assert.DoesNotContain(covered, t => t > stoppedAt && t < missedWhileDown[^1] - TimeSpan.FromMilliseconds(1));
             Assert.Equal(reminders, await platform.Database.ScalarAsync<long>(
                 "SELECT count(*) FROM signing.outbox WHERE envelope_id = $1 AND kind = 'reminder'", Guid.Parse(watched.EnvelopeId)));
 
@@ -74,9 +104,12 @@ public sealed class EnvelopeDeadlineTests
             }, admin).ResponseAsync);
             Assert.Equal(StatusCode.FailedPrecondition, link.StatusCode);
 
-            // Later firings change nothing; the reminder is gone once the envelope ended.
-            await Task.Delay(TimeSpan.FromSeconds(5));
-            // …and the recipient's link has run out (it opened the expired envelope only for a while).
+            // The reminder is gone once the envelope ended, and later firings changed nothing.
+            await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'deadline'") == 0, "the deadline reminders were removed");
+            // …and the recipient's link has run out (it opened the expired envelope only for a while: LinkValidityAfterEnd).
+            await Eventually.PassedAsync(platform.Database, "SELECT (state->>'EndedAt')::timestamptz + interval '3 seconds' FROM signing.envelope WHERE envelope_id = $1",
+                Guid.Parse(watched.EnvelopeId), "the link's validity after the end ran out");
             var stale = await Calls.FailsAsync(() => signing.OpenEnvelopeAsync(new OpenEnvelopeRequest(), watchedLink).ResponseAsync);
             Assert.Equal(StatusCode.Unauthenticated, stale.StatusCode);
             Assert.Equal(1, await Count(watched.EnvelopeId, "expired"));

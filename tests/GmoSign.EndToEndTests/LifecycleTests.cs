@@ -374,9 +374,22 @@ public sealed class LifecycleTests(PlatformFixture platform)
             Assert.Equal("Planned maintenance", seen.Maintenance.NoticeEn);
             await platform.Resellers.ListTenantsAsync(new ListTenantsRequest(), platform.AsReseller);
 
-            await Task.Delay(startsAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(500));
-            var refused = await Calls.FailsAsync(() => platform.Resellers.ListTenantsAsync(new ListTenantsRequest(), platform.AsReseller).ResponseAsync);
-            Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+            RpcException? refused = null;
+            await Eventually.HoldsAsync(async () =>
+            {
+                try
+                {
+                    await platform.Resellers.ListTenantsAsync(new ListTenantsRequest(), platform.AsReseller);
+                    return false;
+                }
+                catch (RpcException ex)
+                {
+                    refused = ex;
+                    return true;
+                }
+            }, "the maintenance window started at its time");
+            Assert.True(DateTimeOffset.UtcNow >= startsAt, "maintenance began before its time");
+            Assert.Equal(StatusCode.Unavailable, refused!.StatusCode);
             Assert.Equal("MAINTENANCE", Calls.ErrorInfo(refused).Reason);
         }
         finally
