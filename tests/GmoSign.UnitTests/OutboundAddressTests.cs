@@ -84,3 +84,17 @@ public sealed class OutboundAddressTests
         Assert.IsType<OutboundAddressRefusedException>(literal.InnerException);
     }
 }
+
+/// <summary>How the rate limiter counts client addresses.</summary>
+public sealed class RateLimitAddressTests
+{
+    [Theory]
+    [InlineData("203.0.113.9", "203.0.113.9")]
+    [InlineData("::ffff:203.0.113.9", "203.0.113.9")]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    [InlineData(null, "unknown")]
+    [InlineData("not an address", "unknown")]
+    public void Ipv6_clients_are_counted_by_their_64_bit_network(string? address, string key) =>
+        Assert.Equal(key, RateLimitInterceptor.AddressKey(address));
+}

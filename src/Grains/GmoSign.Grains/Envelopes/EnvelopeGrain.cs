@@ -25,7 +25,7 @@ internal sealed partial class EnvelopeGrain(
     IDelegationLookup delegations,
     IOptions<EnvelopeOptions> options,
     TimeProvider clock,
-    ILogger<EnvelopeGrain> logger) : Grain, IEnvelopeGrain, IRemindable
+    ILogger<EnvelopeGrain> logger) : Grain, IEnvelopeGrain, IRemindable, IIncomingGrainCallFilter
 {
     internal const string DeadlineReminder = "deadline";
     private const int RememberedRequests = 200;
@@ -37,6 +37,23 @@ internal sealed partial class EnvelopeGrain(
     private readonly EnvelopeOptions _options = options.Value;
     private readonly Dictionary<Guid, byte[]> _contentCache = new();
     private EnvelopeState? _state;
+
+    /// <summary>
+    /// Set when a failed commit could not reload the stored state either (the database was down): memory may be ahead
+    /// of the database, so the next call reloads first — a retried request must never be answered from a change that
+    /// was not stored.
+    /// </summary>
+    private bool _stale;
+
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (_stale)
+        {
+            await ReloadAsync();
+            _stale = false;
+        }
+        await context.Invoke();
+    }
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -381,9 +398,10 @@ internal sealed partial class EnvelopeGrain(
         }
         catch
         {
-            // Nothing of this signature is durable: drop the half-applied memory and the revisions stored for it.
-            await ReloadAsync();
-            await ForgetContentAsync(newContent.Select(c => c.ContentId).Concat(change.NewContent));
+            // Memory may hold half of this signature (the failure may have come before the commit): the next call reloads.
+            _stale = true;
+            // Whether the revisions stored for it are referenced is decided by what the database holds — the commit may have landed with its reply
+            // lost — so they are left to the content sweep, which removes only what no envelope references.
             throw;
         }
         if (s.Status == EnvelopeStatus.Completed)
@@ -689,21 +707,6 @@ internal sealed partial class EnvelopeGrain(
         }
     }
 
-    private async Task ForgetContentAsync(IEnumerable<Guid> contentIds)
-    {
-        foreach (var id in contentIds.Distinct())
-        {
-            try
-            {
-                await contents.DeleteAsync(_state?.TenantId ?? Guid.Empty, id, CancellationToken.None);
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Could not remove unused content {ContentId}", id);
-            }
-        }
-    }
-
     private async Task<(RecipientState Recipient, Actor Actor, string? Principal)> AuthorizeAsync(EnvelopeState s, RecipientAccess access)
     {
         var r = FindRecipient(s, access.RecipientId);
@@ -861,7 +864,16 @@ internal sealed partial class EnvelopeGrain(
         }
         catch
         {
-            await ReloadAsync();
+            try
+            {
+                await ReloadAsync();
+            }
+            catch (Exception reload)
+            {
+                _stale = true;
+                logger.LogWarning(reload, "Envelope {EnvelopeId}: the stored state could not be reloaded after a failed commit; reloading on the next call",
+                    s.EnvelopeId);
+            }
             throw;
         }
     }

@@ -35,6 +35,9 @@ internal sealed class UsageStore(NpgsqlDataSource db, TimeProvider clock) : IUsa
             first AS (
                 INSERT INTO reseller.usage_applied (key, tenant_id, applied_at)
                 SELECT key, tenant_id, now() FROM input ON CONFLICT (key) DO NOTHING RETURNING key),
+            pruned AS (
+                DELETE FROM reseller.usage_applied WHERE key IN (
+                    SELECT key FROM reseller.usage_applied WHERE applied_at < now() - interval '30 days' LIMIT 1000)),
             sums AS (
                 SELECT i.tenant_id, i.month, sum(i.envelopes_sent)::bigint AS envelopes_sent, sum(i.signatures)::bigint AS signatures
                 FROM input i JOIN first f ON f.key = i.key GROUP BY i.tenant_id, i.month)

@@ -15,12 +15,16 @@ public interface IDocumentContent
     Task DeleteAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Content written before <paramref name="writtenBefore"/> that Retention itself does not reference (no retained
-    /// document, no envelope record's certificate, audit trail or document): either still in use by its writer (an
-    /// envelope in progress) or left behind by a call that died before its commit. The writer decides which.
+    /// Content written longer than <paramref name="olderThan"/> ago (by the database's clock) that Retention itself
+    /// does not reference (no retained document, no envelope record's certificate, audit trail or document): either
+    /// still in use by its writer (an envelope) or left behind by a call that died before its commit — the writer
+    /// decides which. Pages in write order: pass the last item of a page as <paramref name="after"/> for the next.
     /// </summary>
-    Task<IReadOnlyList<(Guid TenantId, Guid ContentId)>> LooseContentAsync(DateTimeOffset writtenBefore, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<LooseContent>> LooseContentAsync(TimeSpan olderThan, LooseContent? after, int limit, CancellationToken cancellationToken);
 }
+
+/// <summary>One piece of content not referenced by Retention, with its write time (the paging cursor).</summary>
+public sealed record LooseContent(Guid TenantId, Guid ContentId, DateTimeOffset WrittenAt);
 
 /// <summary>Purpose-bound keys derived from the master key (e.g. the MAC key of signing links).</summary>
 public interface IKeyDerivation

@@ -19,25 +19,27 @@ internal sealed class EnvelopeArchive(DocumentVault vault, IDocumentBlobStore bl
     public Task<byte[]?> GetAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken) =>
         vault.ReadAsync(tenantId, contentId, cancellationToken);
 
-    public async Task<IReadOnlyList<(Guid TenantId, Guid ContentId)>> LooseContentAsync(DateTimeOffset writtenBefore, int limit,
+    public async Task<IReadOnlyList<LooseContent>> LooseContentAsync(TimeSpan olderThan, LooseContent? after, int limit,
         CancellationToken cancellationToken)
     {
         await using var command = documents.DataSource.CreateCommand("""
-            SELECT b.tenant_id, b.document_id FROM retention.blob b
-            WHERE b.created_at < $1
+            SELECT b.tenant_id, b.document_id, b.created_at FROM retention.blob b
+            WHERE b.created_at < now() - $1 AND (b.created_at, b.document_id) > ($3, $4)
               AND NOT EXISTS (SELECT 1 FROM retention.document d WHERE d.document_id = b.document_id)
               AND NOT EXISTS (SELECT 1 FROM retention.envelope_record r
                               WHERE r.tenant_id = b.tenant_id
                                 AND (r.certificate_id = b.document_id OR r.audit_trail_id = b.document_id OR b.document_id = ANY (r.document_ids)))
-            ORDER BY b.created_at LIMIT $2
+            ORDER BY b.created_at, b.document_id LIMIT $2
             """);
-        command.Parameters.AddWithValue(writtenBefore);
+        command.Parameters.AddWithValue(olderThan);
         command.Parameters.AddWithValue(limit);
-        var loose = new List<(Guid, Guid)>();
+        command.Parameters.AddWithValue(after?.WrittenAt ?? DateTimeOffset.MinValue.AddYears(1));
+        command.Parameters.AddWithValue(after?.ContentId ?? Guid.Empty);
+        var loose = new List<LooseContent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            loose.Add((reader.GetGuid(0), reader.GetGuid(1)));
+            loose.Add(new LooseContent(reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2)));
         }
         return loose;
     }

@@ -54,14 +54,35 @@ internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent conte
         }
     }
 
+    /// <summary>One pass over every loose content older than the grace period, a page at a time.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var removed = 0;
-        var loose = await contents.LooseContentAsync(clock.GetUtcNow() - options.Value.Grace, Batch, cancellationToken);
-        if (loose.Count == 0)
+        LooseContent? after = null;
+        while (true)
         {
-            return 0;
+            var loose = await contents.LooseContentAsync(options.Value.Grace, after, Batch, cancellationToken);
+            if (loose.Count == 0)
+            {
+                return removed;
+            }
+            after = loose[^1];
+            var referenced = await ReferencedAsync(loose, cancellationToken);
+            foreach (var item in loose.Where(x => !referenced.Contains(x.ContentId)))
+            {
+                await contents.DeleteAsync(item.TenantId, item.ContentId, cancellationToken);
+                removed++;
+            }
+            if (loose.Count < Batch)
+            {
+                return removed;
+            }
         }
+    }
+
+    /// <summary>Which of the contents some envelope's state still names (any status: drafts, open, ended).</summary>
+    private async Task<HashSet<Guid>> ReferencedAsync(IReadOnlyList<LooseContent> loose, CancellationToken cancellationToken)
+    {
         await using var command = db.CreateCommand("""
             SELECT r.content_id FROM unnest($1::uuid[], $2::uuid[]) AS r(tenant_id, content_id)
             WHERE EXISTS (
@@ -74,18 +95,11 @@ internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent conte
         command.Parameters.AddWithValue(loose.Select(x => x.TenantId).ToArray());
         command.Parameters.AddWithValue(loose.Select(x => x.ContentId).ToArray());
         var referenced = new HashSet<Guid>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                referenced.Add(reader.GetGuid(0));
-            }
+            referenced.Add(reader.GetGuid(0));
         }
-        foreach (var (tenantId, contentId) in loose.Where(x => !referenced.Contains(x.ContentId)))
-        {
-            await contents.DeleteAsync(tenantId, contentId, cancellationToken);
-            removed++;
-        }
-        return removed;
+        return referenced;
     }
 }

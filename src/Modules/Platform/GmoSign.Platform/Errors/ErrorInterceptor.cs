@@ -53,10 +53,17 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         {
             return await continuation(requestStream, context);
         }
+        catch (RpcException malformed) when (malformed.StatusCode == StatusCode.InvalidArgument)
+        {
+            await DrainAsync(requestStream, context.CancellationToken);
+            throw;
+        }
         catch (Exception ex) when (ex is not RpcException)
         {
             var error = Translate(ex, context);
-            if (ex is DomainException)
+            // What the client sends is read on only for refusals of the content or its rate; an unauthenticated or
+            // unauthorised caller gets its answer at once.
+            if (ex is DomainException { Kind: ErrorKind.InvalidArgument or ErrorKind.ResourceExhausted or ErrorKind.FailedPrecondition })
             {
                 await DrainAsync(requestStream, context.CancellationToken);
             }

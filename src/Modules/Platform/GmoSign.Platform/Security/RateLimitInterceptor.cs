@@ -45,7 +45,11 @@ public sealed class RateLimitOptions
 /// </summary>
 public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, TimeProvider clock) : Interceptor
 {
+    /// <summary>Counters kept before stale ones (windows over, no wait running) are dropped.</summary>
+    private const int MaxTrackedKeys = 50_000;
+
     private readonly ConcurrentDictionary<string, Counter> _counters = new();
+    private int _operations;
 
     private sealed class Counter
     {
@@ -55,13 +59,26 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         public int Strikes;
     }
 
-    private readonly record struct Budget(string Key, int Limit, bool Growing = false);
+    /// <param name="FailuresOnly">Counts only calls that fail authentication (wrong passwords), each overrun doubling the wait.</param>
+    private readonly record struct Budget(string Key, int Limit, bool FailuresOnly = false);
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync(context, request);
-        return await continuation(request, context);
+        var failures = await AdmitAsync(context, request);
+        if (failures is null)
+        {
+            return await continuation(request, context);
+        }
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (DomainException ex) when (ex.Kind == ErrorKind.Unauthenticated)
+        {
+            RecordFailure(failures.Value);
+            throw;
+        }
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
@@ -88,10 +105,31 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         await continuation(requestStream, responseStream, context);
     }
 
+    /// <summary>The client address as budgets count it: IPv4 as is, IPv6 by its /64 (one customer's network).</summary>
+    internal static string AddressKey(string? address)
+    {
+        if (address is null || !System.Net.IPAddress.TryParse(address, out var ip))
+        {
+            return "unknown";
+        }
+        if (ip.IsIPv4MappedToIPv6)
+        {
+            return ip.MapToIPv4().ToString();
+        }
+        if (ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return ip.ToString();
+        }
+        var bytes = ip.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
+
+    /// <summary>Budgets in the order they are checked: the first that refuses ends the check, so later ones are not counted.</summary>
     private IEnumerable<Budget> BudgetsOf(Caller caller, ServerCallContext context, object? request)
     {
         var o = options.Value;
-        var address = caller.IpAddress ?? "unknown";
+        var address = AddressKey(caller.IpAddress);
         switch (caller.Kind)
         {
             case CallerKind.TenantUser or CallerKind.Integration when caller.TenantId is { } tenant:
@@ -101,8 +139,8 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
                 yield return new Budget("r:" + reseller.ToString("N"), o.Limit);
                 break;
             case CallerKind.Signer:
-                yield return new Budget("s:" + caller.RecipientId?.ToString("N"), o.SignerPerLink);
                 yield return new Budget("sa:" + address, o.SignerPerAddress);
+                yield return new Budget("s:" + caller.RecipientId?.ToString("N"), o.SignerPerLink);
                 break;
             case CallerKind.Anonymous:
                 yield return new Budget("a:" + address, o.AnonymousPerAddress);
@@ -111,41 +149,51 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         if (context.Method.EndsWith("/Login", StringComparison.Ordinal) && request is IMessage message
             && message.Descriptor.FindFieldByName("login_id")?.Accessor.GetValue(message) is string { Length: > 0 } loginId)
         {
-            yield return new Budget("l:" + loginId.Trim().ToLowerInvariant(), o.LoginPerLoginId, Growing: true);
+            // Keyed by login id and address: a stranger elsewhere cannot hold up the owner's sign-in (the account
+            // lockout after repeated wrong passwords still counts every address), and the key has a fixed size.
+            var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(loginId.Trim().ToLowerInvariant())).AsSpan(0, 16));
+            yield return new Budget($"l:{id}@{address}", o.LoginPerLoginId, FailuresOnly: true);
         }
-        if (context.Method.EndsWith("/VerifyDocument", StringComparison.Ordinal) && caller.Kind != CallerKind.Operator)
+        if (context.Method.EndsWith("/VerifyDocument", StringComparison.Ordinal))
         {
-            var who = caller.TenantId?.ToString("N") ?? caller.ResellerId?.ToString("N") ?? address;
+            // A signer's budget is their link's, not their sender's tenant's.
+            var who = caller.Kind == CallerKind.Signer ? "s" + caller.RecipientId?.ToString("N")
+                : caller.TenantId?.ToString("N") ?? caller.ResellerId?.ToString("N") ?? address;
             yield return new Budget("v:" + who, o.VerifyPerCaller);
         }
     }
 
-    private async Task AdmitAsync(ServerCallContext context, object? request)
+    /// <summary>Admits the call or throws RESOURCE_EXHAUSTED; returns the failures-only budget to charge if the call then fails authentication.</summary>
+    private async Task<Budget?> AdmitAsync(ServerCallContext context, object? request)
     {
         var caller = context.GetCaller();
         if (caller.Kind == CallerKind.Operator)
         {
-            return;
+            return null;
         }
         var windowMs = (long)options.Value.Window.TotalMilliseconds;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        (Budget Budget, int Count, long Reset, long RetryAt)? tightest = null;
+        (Budget Budget, int Count, long Reset)? tightest = null;
         (Budget Budget, long RetryAt)? refused = null;
+        Budget? failures = null;
         foreach (var budget in BudgetsOf(caller, context, request))
         {
-            var (count, reset, retryAt) = Take(budget, now, windowMs);
-            if (retryAt > now && refused is null)
-            {
-                refused = (budget, retryAt);
-            }
+            var (count, reset, retryAt) = budget.FailuresOnly ? Peek(budget, now) : Take(budget, now, windowMs);
+            failures = budget.FailuresOnly ? budget : failures;
             if (tightest is null || budget.Limit - count < tightest.Value.Budget.Limit - tightest.Value.Count)
             {
-                tightest = (budget, count, reset, retryAt);
+                tightest = (budget, count, reset);
+            }
+            if (retryAt > now)
+            {
+                refused = (budget, retryAt);
+                break;
             }
         }
         if (tightest is not { } shown)
         {
-            return;
+            return null;
         }
         var metadata = new Metadata
         {
@@ -156,7 +204,7 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         if (refused is null)
         {
             await context.WriteResponseHeadersAsync(metadata);
-            return;
+            return failures;
         }
         var retryAfter = Math.Max(1, (refused.Value.RetryAt - now + 999) / 1000);
         foreach (var entry in metadata)
@@ -177,40 +225,82 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
     /// <summary>Counts one call against a budget: its count, the end of its window, and when a refused caller may retry (≤ now: admitted).</summary>
     private (int Count, long Reset, long RetryAt) Take(Budget budget, long now, long windowMs)
     {
-        var counter = _counters.GetOrAdd(budget.Key, _ => new Counter());
+        var counter = CounterOf(budget.Key, now, windowMs);
         lock (counter)
         {
-            if (counter.BlockedUntil > now)
-            {
-                return (counter.Count, counter.BlockedUntil, counter.BlockedUntil);
-            }
-            // A window opens with the first call after the previous one closed.
-            if (now >= counter.WindowStart + windowMs || (counter.Count == 0 && now < counter.WindowStart))
-            {
-                if (now >= counter.WindowStart + 2 * windowMs)
-                {
-                    counter.Strikes = 0; // a whole quiet window forgives earlier overruns
-                }
-                counter.WindowStart = now;
-                counter.Count = 0;
-            }
+            OpenWindow(counter, now, windowMs);
             var count = ++counter.Count;
             var reset = counter.WindowStart + windowMs;
-            if (count <= budget.Limit)
-            {
-                return (count, reset, 0);
-            }
-            if (budget.Growing)
-            {
-                // Each window this key overruns doubles its wait: 1, 2, 4 … 64 windows.
-                counter.Strikes = Math.Min(counter.Strikes + 1, 7);
-                counter.BlockedUntil = now + windowMs * (1L << (counter.Strikes - 1));
-                // Counting starts again when the wait ends; a whole quiet window after that forgives the strikes.
-                counter.WindowStart = counter.BlockedUntil;
-                counter.Count = 0;
-                return (count, counter.BlockedUntil, counter.BlockedUntil);
-            }
-            return (count, reset, reset);
+            return (count, reset, count <= budget.Limit ? 0 : reset);
         }
+    }
+
+    /// <summary>A failures-only budget before the call: refused while its wait runs, not counted.</summary>
+    private (int Count, long Reset, long RetryAt) Peek(Budget budget, long now)
+    {
+        if (!_counters.TryGetValue(budget.Key, out var counter))
+        {
+            return (0, now + (long)options.Value.Window.TotalMilliseconds, 0);
+        }
+        lock (counter)
+        {
+            return counter.BlockedUntil > now
+                ? (budget.Limit, counter.BlockedUntil, counter.BlockedUntil)
+                : (counter.Count, counter.WindowStart + (long)options.Value.Window.TotalMilliseconds, 0);
+        }
+    }
+
+    /// <summary>A failed authentication against a failures-only budget; reaching the limit starts a wait of 1, 2, 4 … 64 windows.</summary>
+    private void RecordFailure(Budget budget)
+    {
+        var windowMs = (long)options.Value.Window.TotalMilliseconds;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var counter = CounterOf(budget.Key, now, windowMs);
+        lock (counter)
+        {
+            OpenWindow(counter, now, windowMs);
+            if (++counter.Count < budget.Limit)
+            {
+                return;
+            }
+            counter.Strikes = Math.Min(counter.Strikes + 1, 7);
+            counter.BlockedUntil = now + windowMs * (1L << (counter.Strikes - 1));
+            // Counting starts again when the wait ends; a whole quiet window after that forgives the strikes.
+            counter.WindowStart = counter.BlockedUntil;
+            counter.Count = 0;
+        }
+    }
+
+    private static void OpenWindow(Counter counter, long now, long windowMs)
+    {
+        // A window opens with the first call after the previous one closed.
+        if (now >= counter.WindowStart + windowMs)
+        {
+            if (now >= counter.WindowStart + 2 * windowMs)
+            {
+                counter.Strikes = 0;
+            }
+            counter.WindowStart = now;
+            counter.Count = 0;
+        }
+    }
+
+    private Counter CounterOf(string key, long now, long windowMs)
+    {
+        if (Interlocked.Increment(ref _operations) % 4096 == 0 && _counters.Count > MaxTrackedKeys)
+        {
+            // Forget counters whose window is over, with no wait running and no strikes left to forgive.
+            foreach (var (staleKey, stale) in _counters)
+            {
+                lock (stale)
+                {
+                    if (now >= stale.WindowStart + 2 * windowMs && stale.BlockedUntil <= now)
+                    {
+                        _counters.TryRemove(staleKey, out _);
+                    }
+                }
+            }
+        }
+        return _counters.GetOrAdd(key, _ => new Counter());
     }
 }
