@@ -86,12 +86,12 @@ builder.UseOrleans(silo =>
     silo.ConfigureEndpoints(settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort);
     // Failover: a host that stops answering is probed every ProbeTimeout; after NumMissedProbesLimit missed probes in a
     // row the others vote it dead (in a two-host cluster the survivor's one vote suffices) and its grains activate
-    // elsewhere. A killed host refuses connections, so its probes fail at once: 2 s × 3 declares it dead in about 2–6 s
-    // (2 s measured on loopback), against 10 s × 3 by default. A host that is alive but stalled for about 6 s (a long GC
+    // elsewhere. A killed host refuses connections, so its probes fail at once: 1.5 s × 3 declares it dead in about 3–4 s
+    // (measured on loopback), against 10 s × 3 by default. A host that is alive but stalled for about 4.5 s (a long GC
     // pause, a starved VM) is declared dead too and restarts — raise both for slow or distant networks.
     silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
     {
-        o.ProbeTimeout = builder.Configuration.GetValue("GmoSign:Orleans:ProbeTimeout", TimeSpan.FromSeconds(2));
+        o.ProbeTimeout = builder.Configuration.GetValue("GmoSign:Orleans:ProbeTimeout", TimeSpan.FromSeconds(1.5));
         o.NumMissedProbesLimit = builder.Configuration.GetValue("GmoSign:Orleans:MissedProbesLimit", 3);
     });
     silo.UseAdoNetClustering(o =>
