@@ -5,7 +5,7 @@ using Xunit;
 
 namespace GmoSign.ArchitectureTests;
 
-/// <summary>Module boundaries (CONVENTIONS.md): modules meet only through contracts; grains stay sealed and internal.</summary>
+/// <summary>Module boundaries (docs/architecture.md, decision 1): modules meet only through contracts; grains stay sealed and internal.</summary>
 public sealed class ModuleBoundaryTests
 {
     private static readonly string[] Modules = ["Accounts", "Reseller", "Signing", "Retention"];

@@ -6,7 +6,7 @@ using EnvelopeStatus = GmoSign.Signing.V1.EnvelopeStatus;
 namespace GmoSign.EndToEndTests;
 
 /// <summary>
-/// Reminders and expiry are Orleans reminders in PostgreSQL (SPEC "Signing flow"): with a test "day" of two seconds,
+/// Reminders and expiry are Orleans reminders in PostgreSQL (docs/architecture.md, "Envelopes"): with a test "day" of two seconds,
 /// reminders go out on schedule, an envelope expires exactly once, and both still happen when no host ran at the
 /// moment they were due.
 /// </summary>

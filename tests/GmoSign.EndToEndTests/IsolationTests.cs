@@ -8,7 +8,7 @@ using Grpc.Core;
 namespace GmoSign.EndToEndTests;
 
 /// <summary>
-/// A caller of another reseller or tenant gets no data and changes nothing (SPEC Art. 5): every RPC of the
+/// A caller of another reseller or tenant gets no data and changes nothing (terms Art. 5): every RPC of the
 /// Accounts, Reseller and Operator services is either probed here with a foreign caller or listed as acting
 /// only on the caller's own identity.
 /// </summary>

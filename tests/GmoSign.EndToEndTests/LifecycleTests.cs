@@ -6,7 +6,7 @@ using Grpc.Core;
 
 namespace GmoSign.EndToEndTests;
 
-/// <summary>The customer's path from application to termination (SPEC Art. 2, 4-2, 7, 12, 19, 20), over gRPC.</summary>
+/// <summary>The customer's path from application to termination (terms Art. 2, 4-2, 7, 12, 19, 20), over gRPC.</summary>
 [Collection(PlatformCollection.Name)]
 public sealed class LifecycleTests(PlatformFixture platform)
 {

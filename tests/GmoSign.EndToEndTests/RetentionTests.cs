@@ -8,7 +8,7 @@ using Grpc.Net.Client;
 
 namespace GmoSign.EndToEndTests;
 
-/// <summary>Encrypted storage, 電子帳簿保存法 search, corrections, retention and hold, export (SPEC Art. 4-5, 5, 11).</summary>
+/// <summary>Encrypted storage, 電子帳簿保存法 search, corrections, retention and hold, export (terms Art. 4-5, 5, 11).</summary>
 [Collection(PlatformCollection.Name)]
 public sealed class RetentionTests(PlatformFixture platform)
 {

@@ -6,7 +6,7 @@ using Grpc.Core;
 namespace GmoSign.EndToEndTests;
 
 /// <summary>
-/// Keys behind interfaces (DESIGN decision 8, SPEC Art. 9): the development TSA answers RFC 3161 requests over HTTP
+/// Keys behind interfaces (docs/architecture.md decision 8, terms Art. 9): the development TSA answers RFC 3161 requests over HTTP
 /// for outside tools, and a host configured with external keys — a certificate from another CA (made with openssl) and
 /// an external TSA over HTTP — signs envelopes that pdfsig and VerifyDocument accept.
 /// </summary>

@@ -9,7 +9,7 @@ using EnvelopeStatus = GmoSign.Signing.V1.EnvelopeStatus;
 
 namespace GmoSign.EndToEndTests;
 
-/// <summary>Envelopes end to end: routing, approval, decline, void, reassign, delegation, signatures, audit (SPEC Art. 4-1, 8, 9).</summary>
+/// <summary>Envelopes end to end: routing, approval, decline, void, reassign, delegation, signatures, audit (terms Art. 4-1, 8, 9).</summary>
 [Collection(PlatformCollection.Name)]
 public sealed class SigningTests(PlatformFixture platform)
 {

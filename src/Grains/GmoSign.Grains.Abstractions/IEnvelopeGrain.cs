@@ -115,7 +115,7 @@ public sealed record DocumentContentRef(
     [property: Id(3)] long SizeBytes);
 
 /// <summary>
-/// One envelope (SPEC "Signing flow"); key = envelope id. Every change of an envelope is serialized here and is
+/// One envelope (docs/architecture.md, "Envelopes"); key = envelope id. Every change of an envelope is serialized here and is
 /// durable (state, audit entries, notifications in one transaction) before the call returns. Every method checks
 /// that the envelope belongs to the caller's tenant and answers NOT_FOUND otherwise; changing a sent or draft envelope
 /// (documents, send, void, resend, signing links) is for its sender, tenant administrators and integrations.

@@ -40,7 +40,7 @@ public sealed record CompletionCertificate(
     IReadOnlyList<CertificateLine> Signers,
     IReadOnlyList<CertificateLine> Events);
 
-/// <summary>The platform's PDF signing service (keys, CA and TSA behind it — DESIGN decision 8).</summary>
+/// <summary>The platform's PDF signing service (keys, CA and TSA behind it — docs/architecture.md, decision 8).</summary>
 public interface IPdfSignatures
 {
     PdfCheck Check(ReadOnlyMemory<byte> pdf);

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace GmoSign.Signing.Pdf;
 
 /// <summary>
-/// The development PKI (SPEC Art. 9): a root CA, an issuing CA, the platform's document-signing certificate
+/// The development PKI (terms Art. 9, see docs/terms.md): a root CA, an issuing CA, the platform's document-signing certificate
 /// (witness-type signatures), a timestamp authority certificate, and signer certificates issued to people
 /// (certificate-type signatures). Keys are ECDSA P-256. Production replaces all of it with an external CA and TSA.
 /// </summary>

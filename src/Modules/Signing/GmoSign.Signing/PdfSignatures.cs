@@ -10,7 +10,7 @@ using UglyToad.PdfPig;
 namespace GmoSign.Signing;
 
 /// <summary>
-/// Configuration section <c>GmoSign:Signing</c>: where signing keys come from (DESIGN decision 8). <c>Development</c>
+/// Configuration section <c>GmoSign:Signing</c>: where signing keys come from (docs/architecture.md, decision 8). <c>Development</c>
 /// runs the platform's own CA and TSA from keys kept in <see cref="PkiDirectory"/>; <c>External</c> signs with a
 /// configured certificate (PKCS#12, ECDSA) and timestamps at an external RFC 3161 TSA.
 /// </summary>

@@ -2,7 +2,7 @@ using Grpc.Core;
 
 namespace GmoSign.Platform.Security;
 
-/// <summary>The kinds of identity a request can carry (DESIGN decision 5).</summary>
+/// <summary>The kinds of identity a request can carry (docs/architecture.md, decision 5).</summary>
 public enum CallerKind
 {
     Anonymous = 0,
