@@ -71,6 +71,20 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
     }
 
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw Translate(ex, context);
+        }
+    }
+
     /// <summary>Bytes of request messages read and discarded after a client-streaming call was refused.</summary>
     public const long DrainLimitBytes = 16L * 1024 * 1024;
 

@@ -44,6 +44,14 @@ public sealed class MaintenanceInterceptor(IMaintenanceGate gate, TimeProvider c
         return continuation(requestStream, context);
     }
 
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Check(context);
+        return continuation(requestStream, responseStream, context);
+    }
+
     private void Check(ServerCallContext context)
     {
         var caller = context.GetCaller();
