@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs GmoSign on this machine: provisions a local PostgreSQL (installed from Debian packages when missing)
-# in .data/postgres on 127.0.0.1:55432, applies the schema (the host does it at start-up) and starts the
-# service: native gRPC on 127.0.0.1:5080 (HTTP/2), gRPC-Web on 127.0.0.1:5081 (HTTP/1.1).
+# in .data/postgres on 127.0.0.1:55432 (GMOSIGN_PG_PORT), applies the schema (the host does it at start-up) and starts
+# the service: native gRPC on 127.0.0.1:5080 (HTTP/2), gRPC-Web on 127.0.0.1:5081 (HTTP/1.1) unless the GmoSign__Http__*
+# variables say otherwise. GMOSIGN_OPERATOR_LOGIN names the operator's first administrator.
 # Running it again is harmless; data survives restarts. Extra arguments go to the host.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +29,9 @@ export ConnectionStrings__Postgres="$PG_CONNECTION"
 # The development CA, platform signer and timestamp authority (Art. 9): created on first start, kept here.
 export GmoSign__Signing__PkiDirectory="$root/.data/pki"
 
+# What the host will listen on, as configured (environment variables override the defaults); the host logs the same.
+listen="${GmoSign__Http__ListenAddress:-127.0.0.1}"
+echo "==> PostgreSQL: 127.0.0.1:${GMOSIGN_PG_PORT:-55432} (data in .data/postgres)"
 echo "==> operator login: $GmoSign__Accounts__BootstrapOperatorLoginId (password in .data/secrets/operator-password)"
-echo "==> starting GmoSign: gRPC 127.0.0.1:5080, gRPC-Web 127.0.0.1:5081"
+echo "==> starting GmoSign: gRPC $listen:${GmoSign__Http__GrpcPort:-5080}, gRPC-Web $listen:${GmoSign__Http__GrpcWebPort:-5081}"
 exec dotnet run --project src/Host/GmoSign.Host -c Release -- "$@"

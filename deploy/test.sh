@@ -16,7 +16,7 @@ export GMOSIGN_TEST_POSTGRES="$PG_CONNECTION"
 
 # Independent judges of the PDF signatures: poppler's pdfsig, qpdf, Ghostscript (another PDF producer), openssl.
 missing=()
-for tool in pdfsig:poppler-utils qpdf:qpdf gs:ghostscript openssl:openssl; do
+for tool in pdfsig:poppler-utils qpdf:qpdf gs:ghostscript openssl:openssl protoc:protobuf-compiler; do
   command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
 done
 # A PDF typeset by pdfTeX (object and cross-reference streams), shipped by Debian: another producer for the signer.
@@ -35,6 +35,9 @@ if [ ! -x "$tools/node_modules/.bin/buf" ]; then
 fi
 echo "==> buf lint"
 (cd protos && "$tools/node_modules/.bin/buf" lint)
+# A partner's compiler: Debian's protoc compiles every proto of protos/ with nothing else on the include path.
+echo "==> protoc $(protoc --version | cut -d' ' -f2) compiles protos/ on its own"
+(cd protos && find . -name '*.proto' | sort | xargs protoc -I . --descriptor_set_out=/dev/null)
 
 echo "==> build"
 dotnet build GmoSign.sln -c Release -nologo -v quiet

@@ -168,6 +168,10 @@ app.MapResellerModule();
 app.MapSigningModule();
 app.MapRetentionModule();
 
+app.Lifetime.ApplicationStarted.Register(() => Log.Information(
+    "Serving gRPC on {GrpcAddress} (HTTP/2) and gRPC-Web on {GrpcWebAddress} (HTTP/1.1); cluster {ClusterId}, silo {SiloAddress}:{SiloPort}, gateway {GatewayPort}",
+    $"http://{settings.ListenAddress}:{settings.GrpcPort}", $"http://{settings.ListenAddress}:{settings.GrpcWebPort}", settings.ClusterId,
+    settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort));
 try
 {
     await app.RunAsync();
@@ -198,6 +202,8 @@ static Serilog.ILogger CreateLogger(IConfiguration configuration, bool json)
         .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
         .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
         .MinimumLevel.Override("Orleans", Serilog.Events.LogEventLevel.Warning)
+        // Polly reports every resilience-pipeline event at INFO; an operator needs its warnings only.
+        .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)
         .ReadFrom.Configuration(configuration)
         .Enrich.FromLogContext();
     return json
