@@ -610,6 +610,7 @@ public sealed class SigningTests(PlatformFixture platform)
         var refused = await Calls.FailsAsync(() => Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, "locked.pdf", encrypted));
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
         Assert.Contains("locked.pdf is encrypted", refused.Status.Detail);
+        Assert.Equal("PDF_ENCRYPTED", Calls.ErrorInfo(refused).Reason);
         await Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, "objstm.pdf", objectStreams);
         await Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, "linear.pdf", linearized);
         // A 36-page manual typeset by pdfTeX (Debian's libtasn1-doc; deploy/test.sh installs it).
@@ -697,18 +698,25 @@ public sealed class SigningTests(PlatformFixture platform)
         Assert.Equal(0L, await Envelopes_());
 
         var draft = (await Signing.CreateEnvelopeAsync(Envelopes.Draft("文書チェック", Envelopes.Signer("A", 1)), admin)).Envelope;
-        async Task BadUpload(byte[] content, string name, string expected)
+        async Task BadUpload(byte[] content, string name, string expected, string reason)
         {
             var ex = await Calls.FailsAsync(() => Envelopes.UploadAsync(platform.Channel, admin, draft.EnvelopeId, name, content));
             Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
             Assert.Contains(expected, ex.Status.Detail);
+            // Each refusal class has its own reason; the file and the numbers are metadata, not text to parse.
+            var info = ex.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>();
+            Assert.Equal((reason, "chunk", name), (info.Reason, info.Metadata["field"], info.Metadata["file_name"]));
+            if (reason == "DOCUMENT_TOO_LARGE")
+            {
+                Assert.Equal((2 * 1024 * 1024).ToString(), info.Metadata["limit"]);
+            }
         }
-        await BadUpload([], "empty.pdf", "empty.pdf");
-        await BadUpload("hello, not a PDF"u8.ToArray(), "text.pdf", "text.pdf is not a PDF");
-        await BadUpload("%PDF-1.7\nbroken beyond repair"u8.ToArray(), "broken.pdf", "broken.pdf");
+        await BadUpload([], "empty.pdf", "empty.pdf", "DOCUMENT_EMPTY");
+        await BadUpload("hello, not a PDF"u8.ToArray(), "text.pdf", "text.pdf is not a PDF", "NOT_A_PDF");
+        await BadUpload("%PDF-1.7\nbroken beyond repair"u8.ToArray(), "broken.pdf", "broken.pdf", "PDF_DAMAGED");
         var huge = new byte[(2 * 1024 * 1024) + 10];
         "%PDF-1.7\n"u8.CopyTo(huge);
-        await BadUpload(huge, "huge.pdf", "huge.pdf exceeds");
+        await BadUpload(huge, "huge.pdf", "huge.pdf exceeds", "DOCUMENT_TOO_LARGE");
         var noDocuments = await Calls.FailsAsync(() => Signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, admin).ResponseAsync);
         Assert.Equal("ENVELOPE_HAS_NO_DOCUMENTS", Calls.ErrorInfo(noDocuments).Reason);
         Assert.Empty((await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, admin)).Envelope.Documents);

@@ -139,12 +139,11 @@ internal sealed partial class EnvelopeGrain(
         var max = _options.MaxDocumentsPerEnvelope;
         if (s.Documents.Count >= max)
         {
-            throw DomainException.Invalid("header.envelope_id", $"already holds the maximum of {max} documents", $"封筒に追加できる文書は{max}件までです");
+            throw DocumentRefusal.EnvelopeFull(max);
         }
-        if (s.Documents.Sum(d => d.SizeBytes) + document.SizeBytes > _options.MaxEnvelopeBytes)
+        if (s.Documents.Sum(d => d.SizeBytes) + document.SizeBytes is var total && total > _options.MaxEnvelopeBytes)
         {
-            throw DomainException.Invalid("chunk", $"the envelope's documents would exceed {_options.MaxEnvelopeBytes} bytes together",
-                $"封筒の文書の合計が{_options.MaxEnvelopeBytes}バイトを超えます");
+            throw DocumentRefusal.EnvelopeTooLarge(document.FileName, _options.MaxEnvelopeBytes, total);
         }
         var now = Now();
         s.Documents.Add(new DocumentState

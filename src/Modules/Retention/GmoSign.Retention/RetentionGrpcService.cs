@@ -48,15 +48,14 @@ internal sealed class RetentionGrpcService(
         var bytes = await StreamedContent.ReadAsync(requestStream, m => m.PartCase == UploadDocumentRequest.PartOneofCase.Chunk ? m.Chunk : null,
             limit, null,
             () => DomainException.Invalid("metadata", "must be sent once, first", "最初に一度だけ送信してください"),
-            () => new DomainException(ErrorKind.InvalidArgument, "DOCUMENT_TOO_LARGE",
-                $"chunk: the document exceeds {limit / (1024 * 1024)} MiB", $"chunk: 文書が {limit / (1024 * 1024)} MiB を超えています", "chunk"), ct);
+            () => DocumentRefusal.TooLarge(meta.FileName, limit), ct);
         if (bytes.Length == 0)
         {
-            throw DomainException.Invalid("chunk", "the document is empty", "文書が空です");
+            throw DocumentRefusal.Empty(meta.FileName);
         }
         if (!DocumentRules.LooksLikePdf(bytes))
         {
-            throw DomainException.Invalid("chunk", "the content is not a PDF document", "PDF文書ではありません");
+            throw DocumentRefusal.NotPdf(meta.FileName);
         }
 
         var now = clock.GetUtcNow();

@@ -138,12 +138,11 @@ internal sealed class SigningGrpcService(
         switch (bytes.Length == 0 ? PdfCheck.NotPdf : pdf.Check(bytes))
         {
             case PdfCheck.NotPdf:
-                throw DomainException.Invalid("chunk", $"{fileName} is not a PDF document", $"{fileName} はPDF文書ではありません");
+                throw bytes.Length == 0 ? DocumentRefusal.Empty(fileName) : DocumentRefusal.NotPdf(fileName);
             case PdfCheck.Corrupt:
-                throw DomainException.Invalid("chunk", $"{fileName} is a damaged PDF that cannot be read", $"{fileName} は破損していて読み取れないPDFです");
+                throw DocumentRefusal.Damaged(fileName);
             case PdfCheck.Encrypted:
-                throw DomainException.Invalid("chunk", $"{fileName} is encrypted; remove the password protection first",
-                    $"{fileName} は暗号化されています。パスワード保護を解除してください");
+                throw DocumentRefusal.Encrypted(fileName);
         }
         var documentId = requestId is null ? Guid.CreateVersion7() : IdFor(envelopeId, "document", requestId);
         var contentId = Guid.CreateVersion7();
@@ -385,9 +384,13 @@ internal sealed class SigningGrpcService(
             _o.MaxDocumentBytes, null,
             () => DomainException.Invalid("file_name", "may be sent only once, first", "最初に1回だけ送信してください"),
             () => TooLarge(fileName), ct);
-        if (bytes.Length == 0 || pdf.Check(bytes) == PdfCheck.NotPdf)
+        if (bytes.Length == 0)
         {
-            throw DomainException.Invalid("chunk", $"{fileName} is not a PDF document", $"{fileName} はPDF文書ではありません");
+            throw DocumentRefusal.Empty(fileName);
+        }
+        if (pdf.Check(bytes) == PdfCheck.NotPdf)
+        {
+            throw DocumentRefusal.NotPdf(fileName);
         }
         return verification.Verify(bytes, fileName);
     }
@@ -451,8 +454,7 @@ internal sealed class SigningGrpcService(
 
     private IEnvelopeGrain Envelope(Guid id) => grains.GetGrain<IEnvelopeGrain>(id);
 
-    private DomainException TooLarge(string fileName) =>
-        DomainException.Invalid("chunk", $"{fileName} exceeds {_o.MaxDocumentBytes} bytes", $"{fileName} が{_o.MaxDocumentBytes}バイトを超えています");
+    private DomainException TooLarge(string fileName) => DocumentRefusal.TooLarge(fileName, _o.MaxDocumentBytes);
 
     private static string? OptionalRequestId(string value) => string.IsNullOrEmpty(value) ? null : Check.RequestId(value);
 

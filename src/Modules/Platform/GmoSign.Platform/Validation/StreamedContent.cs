@@ -23,7 +23,7 @@ public static class StreamedContent
             var chunk = chunkOf(stream.Current) ?? throw repeatedHeader();
             if (chunk.Length > maxChunkBytes)
             {
-                throw DomainException.Invalid("chunk", $"must be at most {maxChunkBytes} bytes per message", $"1メッセージあたり{maxChunkBytes}バイト以内にしてください");
+                throw DocumentRefusal.ChunkTooLarge(maxChunkBytes.Value, chunk.Length);
             }
             if (content.Length + chunk.Length > maxBytes)
             {
