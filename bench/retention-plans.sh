@@ -8,7 +8,7 @@ cd "$root"
 source deploy/local/postgres.sh
 n=${1:-1000000}
 dir="$root/.data/postgres-bench"
-pg_stop "$dir"; rm -rf "$dir"
+pg_destroy "$dir"
 pg_provision "$dir" 55434
 trap 'pg_stop "$dir"' EXIT
 export PGPASSWORD="$(cat "$root/.data/secrets/postgres-password")"

@@ -7,8 +7,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source deploy/local/postgres.sh
-[ -d "$root/.data/postgres-bench" ] && pg_stop "$root/.data/postgres-bench" >/dev/null 2>&1 || true
-rm -rf "$root/.data/postgres-bench" "$root/.data/pki-bench"
+pg_destroy "$root/.data/postgres-bench" >/dev/null 2>&1 || true
+rm -rf "$root/.data/pki-bench"
 pg_provision "$root/.data/postgres-bench" 55434 >/dev/null
 [ -n "${GMOSIGN_BENCH_NO_BUILD:-}" ] || dotnet build -c Release GmoSign.sln -v quiet -nologo >/dev/null
 

@@ -8,8 +8,7 @@ cd "$root"
 source deploy/local/postgres.sh
 
 test_pg="$root/.data/postgres-test"
-pg_stop "$test_pg"
-rm -rf "$test_pg"
+pg_destroy "$test_pg"
 pg_provision "$test_pg" "${GMOSIGN_TEST_PG_PORT:-55433}"
 trap 'pg_stop "$test_pg"' EXIT
 export GMOSIGN_TEST_POSTGRES="$PG_CONNECTION"

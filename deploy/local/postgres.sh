@@ -22,7 +22,35 @@ pg_install() {
 
 # Runs a PostgreSQL program as the cluster's owner (initdb refuses root).
 pg_as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /, which postgres can always enter (the caller's folder may be a private home directory).
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+# Where the cluster's files really live. PostgreSQL runs as user postgres, who cannot enter a checkout inside a home
+# directory of mode 700 (root's, usually): then the files live in /var/lib/gmosign/<id of DIR>/ and DIR is a symlink
+# there, so that the checkout's permissions stay as they are. Prints the real directory.
+pg_cluster_dir() {
+  local dir=$1
+  if [ -L "$dir" ]; then readlink -f "$dir"; return; fi
+  mkdir -p "$(dirname "$dir")"
+  if [ "$(id -u)" -ne 0 ] || runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null; then
+    echo "$dir"; return
+  fi
+  local id real
+  id=$(printf '%s' "$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")" | sha256sum | cut -c1-16)
+  real="/var/lib/gmosign/$id/$(basename "$dir")"
+  mkdir -p "$real"
+  chown postgres:postgres "$(dirname "$real")" "$real"
+  chmod 755 /var/lib/gmosign
+  [ -e "$dir" ] || ln -s "$real" "$dir"
+  echo "$real"
+}
+
+# Stops the cluster and removes its files (and the symlink, if DIR is one).
+pg_destroy() {
+  local dir=$1
+  pg_stop "$dir"
+  if [ -L "$dir" ]; then rm -rf "$(readlink -f "$dir")"; rm -f "$dir"; else rm -rf "$dir"; fi
 }
 
 pg_provision() {
@@ -38,6 +66,7 @@ pg_provision() {
   fi
   local password
   password=$(cat "$secrets/postgres-password")
+  dir=$(pg_cluster_dir "$dir")
 
   if [ ! -f "$dir/PG_VERSION" ]; then
     echo "==> creating PostgreSQL cluster in $dir (port $port)"
@@ -78,6 +107,7 @@ SQL
 
 pg_stop() {
   local dir=$1
+  [ -L "$dir" ] && dir=$(readlink -f "$dir")
   pg_install
   if [ -f "$dir/PG_VERSION" ]; then
     pg_as_owner "$PG_BIN/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
