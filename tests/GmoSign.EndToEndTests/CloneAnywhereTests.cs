@@ -9,6 +9,7 @@ namespace GmoSign.EndToEndTests;
 /// The README's run command works wherever the repository is cloned — here inside a home directory of mode 700, which
 /// the postgres user cannot enter — and says the ports it really uses.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class CloneAnywhereTests
 {
     [Fact]
