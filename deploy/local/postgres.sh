@@ -50,7 +50,13 @@ pg_cluster_dir() {
 pg_destroy() {
   local dir=$1
   pg_stop "$dir"
-  if [ -L "$dir" ]; then rm -rf "$(readlink -f "$dir")"; rm -f "$dir"; else rm -rf "$dir"; fi
+  if [ -L "$dir" ]; then
+    local real
+    real=$(readlink -f "$dir")
+    rm -rf "$real"; rm -f "$dir"; rmdir "$(dirname "$real")" 2>/dev/null || true
+  else
+    rm -rf "$dir"
+  fi
 }
 
 pg_provision() {
