@@ -24,6 +24,7 @@ public sealed class HostileInputTests
         ["SetIpAllowList"] = "could lock the walking tenant out",
         ["ChangePassword"] = "could lock the walking administrator out",
         ["DeactivateUser"] = "could deactivate the walking administrator",
+        ["SuspendReseller"] = "would refuse the walking reseller's key",
     };
 
     private static readonly Dictionary<string, string> KnownIds = new();

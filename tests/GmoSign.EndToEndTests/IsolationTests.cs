@@ -80,6 +80,8 @@ public sealed class IsolationTests(PlatformFixture platform)
         {
             await Denied("OperatorService/ApproveApplication", StatusCode.PermissionDenied, () => op.ApproveApplicationAsync(new ApproveApplicationRequest { ApplicationId = applicationA.ApplicationId }, caller).ResponseAsync);
             await Denied("OperatorService/RejectApplication", StatusCode.PermissionDenied, () => op.RejectApplicationAsync(new RejectApplicationRequest { ApplicationId = applicationA.ApplicationId, Reasons = { RejectionReason.OperationalHindrance } }, caller).ResponseAsync);
+            await Denied("OperatorService/SuspendReseller", StatusCode.PermissionDenied, () => op.SuspendResellerAsync(new SuspendResellerRequest { ResellerId = platform.ResellerId, Reason = "x" }, caller).ResponseAsync);
+            await Denied("OperatorService/ReinstateReseller", StatusCode.PermissionDenied, () => op.ReinstateResellerAsync(new ReinstateResellerRequest { ResellerId = platform.ResellerId }, caller).ResponseAsync);
             await Denied("OperatorService/SuspendTenant", StatusCode.PermissionDenied, () => op.SuspendTenantAsync(new SuspendTenantRequest { TenantId = a.TenantId, Reason = "x" }, caller).ResponseAsync);
             await Denied("OperatorService/ResumeTenant", StatusCode.PermissionDenied, () => op.ResumeTenantAsync(new ResumeTenantRequest { TenantId = a.TenantId }, caller).ResponseAsync);
             await Denied("OperatorService/TerminateTenantForCause", StatusCode.PermissionDenied, () => op.TerminateTenantForCauseAsync(new TerminateTenantForCauseRequest { TenantId = a.TenantId, Kind = TerminationKind.ForCause, Clause = "x", Reason = "x" }, caller).ResponseAsync);

@@ -72,6 +72,19 @@ public sealed class ClusterFixture : IAsyncLifetime
             ResellerRows.AddOrUpdate(entry.ResellerId, _ => [entry], (_, list) => { lock (list) { list.Add(entry); } return list; });
             return Task.CompletedTask;
         }
+
+        public Task SetStatusAsync(Guid resellerId, int status, string? reason, Guid by, DateTimeOffset at, CancellationToken cancellationToken)
+        {
+            ResellerRows.AddOrUpdate(resellerId, _ => [], (_, list) =>
+            {
+                lock (list)
+                {
+                    list.Add(list[^1] with { Status = status });
+                }
+                return list;
+            });
+            return Task.CompletedTask;
+        }
     }
 }
 

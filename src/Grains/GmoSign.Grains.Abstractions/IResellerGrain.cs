@@ -44,4 +44,7 @@ public interface IResellerGrain : IGrainWithGuidKey
 
     /// <summary>The reseller, or null when no reseller has this id.</summary>
     Task<ResellerSnapshot?> GetAsync();
+
+    /// <summary>Suspends or reinstates the reseller (operator); null when no reseller has this id. Repeating the current status changes nothing.</summary>
+    Task<ResellerSnapshot?> SetStatusAsync(ResellerStatus status, string? reason, Guid by);
 }

@@ -35,6 +35,25 @@ internal sealed class ResellerGrain(
 
     public Task<ResellerSnapshot?> GetAsync() => Task.FromResult(state.State.Reseller);
 
+    public async Task<ResellerSnapshot?> SetStatusAsync(ResellerStatus status, string? reason, Guid by)
+    {
+        if (state.State.Reseller is not { } current)
+        {
+            return null;
+        }
+        if (current.Status == status)
+        {
+            return current;
+        }
+        // Directory first (the credential check reads it), state last: a retry after a crash in between finds the
+        // state unchanged and writes the same directory row again; the history keeps one entry per change.
+        await directory.SetStatusAsync(current.ResellerId, (int)status, reason, by, clock.GetUtcNow(), CancellationToken.None);
+        var changed = current with { Status = status };
+        state.State.Reseller = changed;
+        await state.WriteStateAsync();
+        return changed;
+    }
+
     private static ResellerEntry ToEntry(ResellerSnapshot r, byte[] apiKeyHash, Guid registeredBy) =>
         new(r.ResellerId, r.Name, r.ContactEmail, (int)r.Status, r.CreatedAt, apiKeyHash, registeredBy);
 }

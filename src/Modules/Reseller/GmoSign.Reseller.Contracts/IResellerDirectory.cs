@@ -10,4 +10,10 @@ public sealed record ResellerEntry(Guid ResellerId, string Name, string ContactE
 public interface IResellerDirectory
 {
     Task UpsertAsync(ResellerEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets the reseller's status (1 active, 2 suspended) with the reason its keys are refused for, and adds the change
+    /// to the reseller's history, in one statement; a repeat of the same change adds nothing.
+    /// </summary>
+    Task SetStatusAsync(Guid resellerId, int status, string? reason, Guid by, DateTimeOffset at, CancellationToken cancellationToken);
 }

@@ -8,6 +8,20 @@ namespace GmoSign.Reseller;
 /// <summary>Domain ⇄ wire for the reseller and operator services.</summary>
 internal static class Mapping
 {
+    public static V1.Reseller ToProto(ResellerSnapshot r) => new()
+    {
+        ResellerId = r.ResellerId.ToString(),
+        Name = r.Name,
+        ContactEmail = r.ContactEmail,
+        Status = r.Status switch
+        {
+            Grains.ResellerStatus.Active => V1.ResellerStatus.Active,
+            Grains.ResellerStatus.Suspended => V1.ResellerStatus.Suspended,
+            _ => V1.ResellerStatus.Unspecified,
+        },
+        CreatedAt = Timestamp.FromDateTimeOffset(r.CreatedAt),
+    };
+
     private static readonly Dictionary<string, V1.ScreeningFinding> FindingCodes = new(StringComparer.Ordinal)
     {
         [Screening.MinorWithoutGuardianConsent] = V1.ScreeningFinding.MinorWithoutGuardianConsent,

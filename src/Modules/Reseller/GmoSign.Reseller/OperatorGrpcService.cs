@@ -98,6 +98,24 @@ internal sealed class OperatorGrpcService(
         return new RejectApplicationResponse { Application = Mapping.ToProto(rejected!) };
     }
 
+    public override async Task<SuspendResellerResponse> SuspendReseller(SuspendResellerRequest request, ServerCallContext context)
+    {
+        var id = Check.Id(request.ResellerId, "reseller_id");
+        var reason = Check.Required(request.Reason, "reason", 1000);
+        return new SuspendResellerResponse { Reseller = Mapping.ToProto(await SetResellerStatusAsync(id, Grains.ResellerStatus.Suspended, reason, context)) };
+    }
+
+    public override async Task<ReinstateResellerResponse> ReinstateReseller(ReinstateResellerRequest request, ServerCallContext context)
+    {
+        var id = Check.Id(request.ResellerId, "reseller_id");
+        var reason = Check.Optional(request.Reason, "reason", 1000);
+        return new ReinstateResellerResponse { Reseller = Mapping.ToProto(await SetResellerStatusAsync(id, Grains.ResellerStatus.Active, reason, context)) };
+    }
+
+    private async Task<ResellerSnapshot> SetResellerStatusAsync(Guid resellerId, Grains.ResellerStatus status, string? reason, ServerCallContext context) =>
+        await grains.GetGrain<IResellerGrain>(resellerId).SetStatusAsync(status, reason, context.GetCaller().UserId!.Value)
+        ?? throw DomainException.NotFound("Reseller", "販売代理店", "reseller_id");
+
     public override async Task<SuspendTenantResponse> SuspendTenant(SuspendTenantRequest request, ServerCallContext context)
     {
         var (grain, _) = await lookup.FindAsync(context.GetCaller(), request.TenantId);

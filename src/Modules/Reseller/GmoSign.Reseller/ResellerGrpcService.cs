@@ -38,7 +38,7 @@ internal sealed class ResellerGrpcService(
         {
             throw RequestIdReused();
         }
-        return new RegisterResellerResponse { Reseller = ToProto(result.Reseller), ApiKey = result.Created ? apiKey : "" };
+        return new RegisterResellerResponse { Reseller = Mapping.ToProto(result.Reseller), ApiKey = result.Created ? apiKey : "" };
     }
 
     public override async Task<GetResellerResponse> GetReseller(GetResellerRequest request, ServerCallContext context)
@@ -50,7 +50,7 @@ internal sealed class ResellerGrpcService(
         var reseller = visible ? await grains.GetGrain<IResellerGrain>(resellerId).GetAsync() : null;
         return reseller is null
             ? throw DomainException.NotFound("Reseller", "販売代理店", "reseller_id")
-            : new GetResellerResponse { Reseller = ToProto(reseller) };
+            : new GetResellerResponse { Reseller = Mapping.ToProto(reseller) };
     }
 
     public override async Task<SubmitApplicationResponse> SubmitApplication(SubmitApplicationRequest request, ServerCallContext context)
@@ -238,18 +238,4 @@ internal sealed class ResellerGrpcService(
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // variant
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
-
-    private static V1.Reseller ToProto(ResellerSnapshot r) => new()
-    {
-        ResellerId = r.ResellerId.ToString(),
-        Name = r.Name,
-        ContactEmail = r.ContactEmail,
-        Status = r.Status switch
-        {
-            Grains.ResellerStatus.Active => V1.ResellerStatus.Active,
-            Grains.ResellerStatus.Suspended => V1.ResellerStatus.Suspended,
-            _ => V1.ResellerStatus.Unspecified,
-        },
-        CreatedAt = Timestamp.FromDateTimeOffset(r.CreatedAt),
-    };
 }

@@ -40,6 +40,7 @@ public static class ResellerModule
             {
                 nameof(OperatorService.OperatorServiceBase.ApproveApplication), nameof(OperatorService.OperatorServiceBase.RejectApplication),
                 nameof(OperatorService.OperatorServiceBase.SuspendTenant), nameof(OperatorService.OperatorServiceBase.ResumeTenant),
+                nameof(OperatorService.OperatorServiceBase.SuspendReseller), nameof(OperatorService.OperatorServiceBase.ReinstateReseller),
                 nameof(OperatorService.OperatorServiceBase.TerminateTenantForCause), nameof(OperatorService.OperatorServiceBase.RecordDelinquency),
                 nameof(OperatorService.OperatorServiceBase.StartMaintenance), nameof(OperatorService.OperatorServiceBase.EndMaintenance),
                 nameof(OperatorService.OperatorServiceBase.PublishTermsVersion),
