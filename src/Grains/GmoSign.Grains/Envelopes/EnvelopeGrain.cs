@@ -30,7 +30,6 @@ internal sealed partial class EnvelopeGrain(
     internal const string DeadlineReminder = "deadline";
     private const int RememberedRequests = 200;
     internal const int AccessCodeAttempts = 5;
-    private static readonly TimeSpan Jst = TimeSpan.FromHours(9); // stamps, certificate and transaction dates are Japanese time
     // Japanese stays readable in audit details (they are stored, hashed and shown as text, never embedded in HTML).
     internal static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All) };
 
@@ -369,7 +368,7 @@ internal sealed partial class EnvelopeGrain(
             [
                 "電子署名 / Digitally signed - GmoSign",
                 signedBy,
-                now.ToOffset(Jst).ToString("yyyy-MM-dd HH:mm 'JST'", System.Globalization.CultureInfo.InvariantCulture),
+                now.ToOffset(JapanTime.Offset).ToString("yyyy-MM-dd HH:mm 'JST'", System.Globalization.CultureInfo.InvariantCulture),
                 r.CertificateType ? "当事者型 / certificate type" : "立会人型 / witness type",
             ],
         };
@@ -646,7 +645,7 @@ internal sealed partial class EnvelopeGrain(
         var counterparty = s.Retention.Counterparty
             ?? s.Recipients.FirstOrDefault(r => !r.CarbonCopy && r.UserId is null && r.Status == RecipientStatus.Signed)?.Name
             ?? s.Recipients.First(r => !r.CarbonCopy).Name;
-        var transactionDate = s.Retention.TransactionDate ?? DateOnly.FromDateTime(s.SentAt!.Value.ToOffset(Jst).DateTime);
+        var transactionDate = s.Retention.TransactionDate ?? DateOnly.FromDateTime(s.SentAt!.Value.ToOffset(JapanTime.Offset).DateTime);
         var parties = s.Recipients.Where(r => r.Status == RecipientStatus.Signed).Select(r => r.Name).Distinct().ToList();
         await archive.ArchiveAsync(new ArchivedEnvelope(s.TenantId, s.EnvelopeId, "completed", s.CompletedAt!.Value,
             new ArchiveMetadata(s.Title, s.Retention.DocumentType, transactionDate, s.Retention.Amount, s.Retention.Currency, counterparty, parties, s.Retention.Tags),
@@ -658,7 +657,7 @@ internal sealed partial class EnvelopeGrain(
 
     private static CompletionCertificate CertificateData(EnvelopeState s, IReadOnlyList<AuditRecord> trail)
     {
-        static string Time(DateTimeOffset? t) => t is { } v ? v.ToOffset(Jst).ToString("yyyy-MM-dd HH:mm:ss 'JST'") : "-";
+        static string Time(DateTimeOffset? t) => t is { } v ? v.ToOffset(JapanTime.Offset).ToString("yyyy-MM-dd HH:mm:ss 'JST'") : "-";
         var documents = s.Documents.Select(d => new CertificateLine(d.FileName,
             $"original SHA-256 {Convert.ToHexString(d.OriginalSha256)}; signed SHA-256 {Convert.ToHexString(d.Sha256)}; {d.Signatures} signatures")).ToList();
         var signers = s.Recipients.Where(r => !r.CarbonCopy).Select(r => new CertificateLine($"{r.Name} <{r.Email}>", r.Status switch

@@ -156,7 +156,7 @@ internal sealed class SessionService(
     private static DomainException Locked(DateTimeOffset until) =>
         new(ErrorKind.FailedPrecondition, "ACCOUNT_LOCKED",
             $"The account is locked after repeated failed sign-ins until {until:yyyy-MM-dd HH:mm} UTC.",
-            $"サインインの失敗が続いたため、アカウントは {until.ToOffset(TimeSpan.FromHours(9)):yyyy-MM-dd HH:mm}（日本時間）までロックされています。")
+            $"サインインの失敗が続いたため、アカウントは {until.ToOffset(JapanTime.Offset):yyyy-MM-dd HH:mm}（日本時間）までロックされています。")
         {
             Metadata = { ["locked_until"] = until.ToString("O") },
         };

@@ -59,12 +59,12 @@ internal sealed class ResellerGrpcService(
         var resellerId = caller.ResellerId!.Value;
         var requestId = Check.RequestId(request.RequestId);
         var now = clock.GetUtcNow();
-        var data = await ApplicationRules.ValidateAsync(request, catalog, terms, Dates.Today(now), context.CancellationToken);
+        var data = await ApplicationRules.ValidateAsync(request, catalog, terms, JapanTime.Today(now), context.CancellationToken);
 
         var records = data.Customer.CorporateNumber is { } number
             ? await applications.OrganizationRecordsAsync(number, context.CancellationToken)
             : [];
-        var findings = Screening.Findings(data, Dates.Today(now), records);
+        var findings = Screening.Findings(data, JapanTime.Today(now), records);
         var stored = await applications.InsertAsync(
             new ApplicationRecord(Guid.CreateVersion7(), resellerId, requestId, ApplicationState.Pending, data, findings, [], null, null, null, now),
             data.Customer.CorporateNumber, context.CancellationToken);

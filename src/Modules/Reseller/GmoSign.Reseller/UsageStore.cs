@@ -9,13 +9,7 @@ internal sealed record UsageMonth(DateOnly Month, long EnvelopesSent, long Signa
 /// <summary><c>reseller.usage_month</c>: one row per tenant and JST month, upserted by increments.</summary>
 internal sealed class UsageStore(NpgsqlDataSource db, TimeProvider clock) : IUsageRecorder
 {
-    private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
-
-    public static DateOnly MonthOf(DateTimeOffset at)
-    {
-        var local = at.ToOffset(Jst);
-        return new DateOnly(local.Year, local.Month, 1);
-    }
+    public static DateOnly MonthOf(DateTimeOffset at) => JapanTime.MonthOf(at);
 
     /// <summary>
     /// Adds to the month's counters. A storage change moves the tenant's running total and writes it as the month's

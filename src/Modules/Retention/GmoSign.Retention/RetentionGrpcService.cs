@@ -186,7 +186,7 @@ internal sealed class RetentionGrpcService(
         Check.Required(request.Reason, "reason", 1000);
         var (caller, document) = await FindAsync(request.DocumentId, context);
         var now = clock.GetUtcNow();
-        var today = Dates.Today(now);
+        var today = JapanTime.Today(now);
         if (document.LegalHold)
         {
             throw DomainException.Precondition("LEGAL_HOLD", "The document is on legal hold and cannot be deleted.", "文書は訴訟ホールド中のため削除できません。");

@@ -24,7 +24,7 @@ internal static class NotificationTexts
 {
     public static (string Subject, string Body) Compose(NotificationContext c)
     {
-        var expires = c.ExpiresAt is { } e ? e.ToOffset(Dates.Jst).ToString("yyyy-MM-dd HH:mm 'JST'", CultureInfo.InvariantCulture) : "-";
+        var expires = c.ExpiresAt is { } e ? e.ToOffset(JapanTime.Offset).ToString("yyyy-MM-dd HH:mm 'JST'", CultureInfo.InvariantCulture) : "-";
         var reason = Text(c.Detail, "reason") ?? Text(c.Detail, "comment") ?? "";
         var by = Text(c.Detail, "by") ?? "";
         var (subjectJa, subjectEn, ja, en) = c.Kind switch

@@ -148,7 +148,7 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
         {
             new("封筒ID / Envelope ID", certificate.EnvelopeId.ToString()),
             new("件名 / Title", certificate.Title),
-            new("締結日時 / Completed", certificate.CompletedAt.ToOffset(Dates.Jst).ToString("yyyy-MM-dd HH:mm:ss 'JST'")),
+            new("締結日時 / Completed", certificate.CompletedAt.ToOffset(JapanTime.Offset).ToString("yyyy-MM-dd HH:mm:ss 'JST'")),
             new("文書 / Documents", Heading: true),
         };
         lines.AddRange(certificate.Documents.Select(d => new ReportLine(d.Label, d.Value)));
