@@ -36,15 +36,11 @@ public sealed class HandOverTests
             await platform.Database.ExecuteAsync("ALTER TABLE retention.envelope_record RENAME TO envelope_record_away");
             await platform.StartAgainAsync(new Dictionary<string, string> { ["GmoSign__HandOver__PollInterval"] = "00:00:00.200" });
 
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (await platform.Database.ScalarAsync<long>(
-                       "SELECT count(*) FROM signing.handover WHERE envelope_id = $1 AND kind = 'archive' AND last_error IS NOT NULL", envelopeId) == 0)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the failing hand-over was never tried");
-                await Task.Delay(100);
-            }
+            await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM signing.handover WHERE envelope_id = $1 AND kind = 'archive' AND last_error IS NOT NULL", envelopeId) > 0,
+                "the failing hand-over was tried");
             // Usage went through meanwhile, once per change: equal to the signatures in the audit trail (two documents each).
-            await WaitUntilAsync(async () => (await Kinds(platform, envelopeId)).SequenceEqual(["archive"]));
+            await Eventually.HoldsAsync(async () => (await Kinds(platform, envelopeId)).SequenceEqual(["archive"]), "only the archive hand-over is left");
             var signers = await platform.Database.ScalarAsync<long>(
                 "SELECT count(*) FROM signing.audit_event WHERE envelope_id = $1 AND action IN ('signed', 'delegated_signing')", envelopeId);
             Assert.Equal(2L, signers);
@@ -69,14 +65,4 @@ public sealed class HandOverTests
     private static async Task<string[]> Kinds(PlatformFixture platform, Guid envelopeId) =>
         await platform.Database.ScalarAsync<string[]>(
             "SELECT coalesce(array_agg(kind ORDER BY kind), '{}') FROM signing.handover WHERE envelope_id = $1", envelopeId) ?? [];
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 30 s");
-            await Task.Delay(100);
-        }
-    }
 }
