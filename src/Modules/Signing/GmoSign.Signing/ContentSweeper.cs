@@ -1,5 +1,4 @@
 using GmoSign.Retention.Contracts;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -25,33 +24,18 @@ public sealed class ContentSweepOptions
 /// than <see cref="ContentSweepOptions.Grace"/>.
 /// </summary>
 internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent contents, IOptions<ContentSweepOptions> options, TimeProvider clock,
-    ILogger<ContentSweeper> logger) : BackgroundService
+    ILogger<ContentSweeper> logger) : DeliveryLoop(options.Value.Interval, clock, logger)
 {
     private const int Batch = 500;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<int> DeliverBatchAsync(CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        var removed = await SweepAsync(cancellationToken);
+        if (removed > 0)
         {
-            try
-            {
-                var removed = await SweepAsync(stoppingToken);
-                if (removed > 0)
-                {
-                    logger.LogInformation("Removed {Count} unreferenced envelope contents", removed);
-                }
-                await Task.Delay(options.Value.Interval, clock, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "The content sweep failed; it runs again in {Interval}", options.Value.Interval);
-                await Task.Delay(options.Value.Interval, clock, stoppingToken);
-            }
+            Logger.LogInformation("Removed {Count} unreferenced envelope contents", removed);
         }
+        return removed;
     }
 
     /// <summary>One pass over every loose content older than the grace period, a page at a time.</summary>

@@ -46,7 +46,7 @@ public sealed class DecodingServiceMethodProvider<TService> : IServiceMethodProv
         return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, marshaller, method.ResponseMarshaller);
     }
 
-    public static DomainException Malformed => new(ErrorKind.InvalidArgument, "MALFORMED_MESSAGE",
+    private static DomainException Malformed => new(ErrorKind.InvalidArgument, "MALFORMED_MESSAGE",
         "The request message could not be decoded as the RPC's protobuf message.",
         "リクエストのメッセージを protobuf として解釈できません。");
 

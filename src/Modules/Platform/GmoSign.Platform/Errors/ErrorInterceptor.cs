@@ -126,10 +126,6 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         {
             return new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "The call was cancelled."));
         }
-        if (Undecodable(ex))
-        {
-            return ToRpcException(DecodingServiceMethodProvider<object>.Malformed, PrefersJapanese(context.RequestHeaders));
-        }
         if (Unavailability(ex) is { } cause)
         {
             // The database or a cluster host is out of reach: the same request (same request_id) may be sent again.
@@ -159,9 +155,6 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
 
     /// <summary>The retry hint sent with UNAVAILABLE (trailer <c>retry-after</c>, ErrorInfo metadata <c>retry_after</c>).</summary>
     public const int RetryAfterSeconds = 1;
-
-    /// <summary>A request message that protobuf could not parse (a streamed message; unary ones are caught earlier).</summary>
-    private static bool Undecodable(Exception ex) => ex is Google.Protobuf.InvalidProtocolBufferException;
 
     /// <summary>
     /// Names the kind of outage when the exception (or one it wraps) says the database or a cluster host could not be
