@@ -8,8 +8,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source deploy/local/postgres.sh
+source deploy/local/web.sh
 
 pg_provision "$root/.data/postgres" "${GMOSIGN_PG_PORT:-55432}"
+# The signer page, sender console and operator console the host serves on its gRPC-Web port.
+web_build "$root"
 
 # The operator's first administrator: created once at start-up from these settings (never a fixed password).
 secrets="$root/.data/secrets"
@@ -33,5 +36,6 @@ export GmoSign__Signing__PkiDirectory="$root/.data/pki"
 listen="${GmoSign__Http__ListenAddress:-127.0.0.1}"
 echo "==> PostgreSQL: 127.0.0.1:${GMOSIGN_PG_PORT:-55432} (data in .data/postgres)"
 echo "==> operator login: $GmoSign__Accounts__BootstrapOperatorLoginId (password in .data/secrets/operator-password)"
-echo "==> starting GmoSign: gRPC $listen:${GmoSign__Http__GrpcPort:-5080}, gRPC-Web $listen:${GmoSign__Http__GrpcWebPort:-5081}"
+echo "==> starting GmoSign: gRPC $listen:${GmoSign__Http__GrpcPort:-5080}, gRPC-Web and web pages $listen:${GmoSign__Http__GrpcWebPort:-5081}"
+echo "==> sender console: http://$listen:${GmoSign__Http__GrpcWebPort:-5081}/app/  operator console: http://$listen:${GmoSign__Http__GrpcWebPort:-5081}/ops/"
 exec dotnet run --project src/Host/GmoSign.Host -c Release -- "$@"

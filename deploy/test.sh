@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: provisions a throwaway PostgreSQL cluster in .data/postgres-test on
-# 127.0.0.1:55433 (recreated on every run), lints the protos with buf, builds once and runs every test project.
+# 127.0.0.1:55433 (recreated on every run), lints the protos with buf, builds the web pages (npm ci, web/dist) and
+# installs Debian's chromium when missing, builds once and runs every test project (the browser tests included).
 # The end-to-end tests start the real host against that PostgreSQL, each fixture in a database of its own.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source deploy/local/postgres.sh
+source deploy/local/web.sh
 
 test_pg="$root/.data/postgres-test"
 pg_destroy "$test_pg"
@@ -26,14 +28,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# buf (npm package @bufbuild/buf) lints the protos; installed once into .data/tools.
-tools="$root/.data/tools"
-if [ ! -x "$tools/node_modules/.bin/buf" ]; then
-  echo "==> installing buf"
-  npm install --silent --prefix "$tools" @bufbuild/buf@1.75.0 >/dev/null
-fi
+# The web pages the host serves (npm ci, protobuf code generated from protos/, bundle), and the browser their tests
+# drive (Debian's chromium, through Playwright). web/node_modules also brings buf (npm @bufbuild/buf) for the lint.
+web_build "$root"
+browser_install
 echo "==> buf lint"
-(cd protos && "$tools/node_modules/.bin/buf" lint)
+(cd protos && "$root/web/node_modules/.bin/buf" lint)
 # A partner's compiler: Debian's protoc compiles every proto of protos/ with nothing else on the include path.
 echo "==> protoc $(protoc --version | cut -d' ' -f2) compiles protos/ on its own"
 (cd protos && find . -name '*.proto' | sort | xargs protoc -I . --descriptor_set_out=/dev/null)

@@ -29,6 +29,17 @@ catch (ConfigurationException ex)
 Log.Logger = CreateLogger(builder.Configuration, settings.JsonLogs);
 builder.Services.AddSerilog();
 
+// The links in the mails lead to this host's own signer page unless the operator names the public address.
+var publicUrl = (builder.Configuration[$"{WebApp.Section}:PublicUrl"] is { Length: > 0 } configuredUrl
+    ? configuredUrl
+    : new UriBuilder("http", (settings.ListenAddress.Equals(System.Net.IPAddress.Any) || settings.ListenAddress.Equals(System.Net.IPAddress.IPv6Any)
+        ? System.Net.IPAddress.Loopback : settings.ListenAddress).ToString(), settings.GrpcWebPort).Uri.ToString()).TrimEnd('/');
+if (string.IsNullOrEmpty(builder.Configuration["GmoSign:Notifications:SigningLinkBase"]))
+{
+    builder.Configuration.AddInMemoryCollection([new("GmoSign:Notifications:SigningLinkBase", publicUrl + "/s/")]);
+}
+var webRoot = WebApp.FindRoot(builder.Configuration);
+
 var dataSourceBuilder = new NpgsqlDataSourceBuilder(settings.ConnectionString);
 // The hot statements (envelope commit, blob writes, session and usage look-ups) are planned once per connection, not
 // per call — unless the operator's connection string says otherwise.
@@ -167,11 +178,23 @@ app.MapAccountsModule();
 app.MapResellerModule();
 app.MapSigningModule();
 app.MapRetentionModule();
+app.MapWebApp(webRoot);
 
 app.Lifetime.ApplicationStarted.Register(() => Log.Information(
     "Serving gRPC on {GrpcAddress} (HTTP/2) and gRPC-Web on {GrpcWebAddress} (HTTP/1.1); cluster {ClusterId}, silo {SiloAddress}:{SiloPort}, gateway {GatewayPort}",
     $"http://{settings.ListenAddress}:{settings.GrpcPort}", $"http://{settings.ListenAddress}:{settings.GrpcWebPort}", settings.ClusterId,
     settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort));
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    if (webRoot is null)
+    {
+        Log.Warning("The web pages are not built (no web/dist): run npm ci && npm run build in web/; {PublicUrl} answers 503 until then", publicUrl);
+    }
+    else
+    {
+        Log.Information("Web pages from {WebRoot} at {PublicUrl}/app/ (senders), {PublicUrl}/ops/ (operator), {PublicUrl}/s/… (signers)", webRoot, publicUrl, publicUrl, publicUrl);
+    }
+});
 try
 {
     await app.RunAsync();

@@ -729,7 +729,11 @@ internal sealed partial class EnvelopeGrain(
                 }
                 if (string.IsNullOrEmpty(access.AccessCode))
                 {
-                    throw DomainException.Invalid("access_code", "is required for this recipient", "この受信者にはアクセスコードが必要です");
+                    throw new DomainException(ErrorKind.InvalidArgument, "ACCESS_CODE_REQUIRED", "access_code: is required for this recipient",
+                        "access_code: この受信者にはアクセスコードが必要です", "access_code")
+                    {
+                        Metadata = { ["attempts_left"] = (AccessCodeAttempts - r.FailedAccessCodes).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    };
                 }
                 if (!CryptographicOperations.FixedTimeEquals(expected, HashCode(access.AccessCode)))
                 {
@@ -741,7 +745,10 @@ internal sealed partial class EnvelopeGrain(
                     await CommitAsync(change, null);
                     throw new DomainException(ErrorKind.PermissionDenied, "ACCESS_CODE_MISMATCH",
                         $"access_code: the access code is not correct ({AccessCodeAttempts - r.FailedAccessCodes} attempts left).",
-                        $"access_code: アクセスコードが正しくありません（残り{AccessCodeAttempts - r.FailedAccessCodes}回）。", "access_code");
+                        $"access_code: アクセスコードが正しくありません（残り{AccessCodeAttempts - r.FailedAccessCodes}回）。", "access_code")
+                    {
+                        Metadata = { ["attempts_left"] = (AccessCodeAttempts - r.FailedAccessCodes).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    };
                 }
             }
             // The link proves the recipient; the audit trail names them.

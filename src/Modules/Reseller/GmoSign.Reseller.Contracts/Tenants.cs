@@ -26,7 +26,8 @@ public sealed record TenantView(
     string? StatusReason,
     int Seats,
     IReadOnlyDictionary<string, int> Options,
-    DateTimeOffset? ExportUntil)
+    DateTimeOffset? ExportUntil,
+    string Name = "")
 {
     public bool Holds(string option) => Options.TryGetValue(option, out var quantity) && quantity > 0;
 

@@ -63,7 +63,7 @@ internal sealed class TenantContracts(IGrainFactory grains) : ITenantContracts
         return tenant is null
             ? null
             : new TenantView(tenant.TenantId, tenant.ResellerId, (TenantLifecycleStatus)tenant.Status, tenant.StatusReason,
-                tenant.Seats, tenant.Options, tenant.ExportUntil);
+                tenant.Seats, tenant.Options, tenant.ExportUntil, tenant.Customer.Name);
     }
 }
 

@@ -277,7 +277,12 @@ internal sealed class SigningGrpcService(
     {
         var (envelopeId, access) = Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
         var result = await Envelope(envelopeId).OpenAsync(access);
-        return new OpenEnvelopeResponse { Envelope = ToProto(result.Envelope, forRecipient: true), RecipientId = result.RecipientId.ToString(), CanSign = result.CanSign };
+        var organization = (await tenants.GetAsync(access.TenantId, context.CancellationToken))?.Name ?? "";
+        return new OpenEnvelopeResponse
+        {
+            Envelope = ToProto(result.Envelope, forRecipient: true), RecipientId = result.RecipientId.ToString(), CanSign = result.CanSign,
+            SenderOrganization = organization,
+        };
     }
 
     public override async Task<SignEnvelopeResponse> SignEnvelope(SignEnvelopeRequest request, ServerCallContext context)
@@ -678,6 +683,7 @@ internal sealed class SigningGrpcService(
             StatusReason = s.StatusReason ?? "",
             Version = s.Version,
             SenderUserId = s.Sender.UserId?.ToString() ?? "",
+            SenderName = s.Sender.Name,
             ExpiryDays = s.ExpiryDays,
             ReminderDaysBeforeExpiry = { s.ReminderDaysBeforeExpiry },
             ReminderEveryDays = s.ReminderEveryDays,

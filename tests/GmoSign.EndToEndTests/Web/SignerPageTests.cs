@@ -1,0 +1,335 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using GmoSign.EndToEndTests.Infrastructure;
+using GmoSign.Signing.V1;
+using Grpc.Core;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+using EnvelopeStatus = GmoSign.Signing.V1.EnvelopeStatus;
+
+namespace GmoSign.EndToEndTests.Web;
+
+/// <summary>
+/// The signer page (/s/{token}) in a real Chromium against the real host: the links come from the mails the SMTP
+/// listener received, signatures are judged by pdfsig, every state has its page, and each page passes axe-core.
+/// </summary>
+[Collection(WebCollection.Name)]
+public sealed class SignerPageTests(WebFixture web, ITestOutputHelper output)
+{
+    private PlatformFixture Platform => web.Platform;
+    private SigningService.SigningServiceClient Signing => new(Platform.Channel);
+
+    private async Task<(PlatformFixture.ApprovedTenant Tenant, Metadata Admin)> NewTenantAsync()
+    {
+        var tenant = await Platform.NewTenantAsync("standard", 12);
+        return (tenant, Calls.Bearer(await Calls.LoginAsync(Platform.Channel, tenant.AdminLogin, tenant.AdminPassword)));
+    }
+
+    private static string Email(string who) => $"{who}-{Guid.NewGuid():N}@counterparty.example.jp";
+
+    private async Task<string> LinkUrlAsync(Metadata admin, Envelope envelope, string recipientName)
+    {
+        var link = await Envelopes.LinkAsync(Platform.Channel, admin, envelope, recipientName);
+        return $"{web.BaseUrl}/s/{link.Get("authorization")!.Value["Bearer ".Length..]}";
+    }
+
+    [Fact]
+    public async Task Two_signers_sign_in_turn_from_the_links_in_their_mails_and_the_downloaded_PDF_carries_two_valid_signatures()
+    {
+        var (tenant, admin) = await NewTenantAsync();
+        var first = Email("first");
+        var second = Email("second");
+        var draft = Envelopes.Draft("秘密保持契約書", Envelopes.Signer("甲野 一郎", 1, email: first), Envelopes.Signer("乙山 花子", 2, email: second, accessCode: "8642"));
+        draft.Message = "内容をご確認のうえ、ご署名ください。";
+        var sent = await Envelopes.SendAsync(Platform.Channel, admin, draft, "nda.pdf", "appendix.pdf");
+
+        // The first signer follows the link in their mail.
+        var link = await web.SigningLinkFromMailAsync(first);
+        Assert.StartsWith(web.BaseUrl + "/s/gsl_", link);
+        await using var one = await web.NewPageAsync();
+        await one.Page.GotoAsync(link);
+        await Expect(one.Page.Locator("#envelope-title")).ToHaveTextAsync("秘密保持契約書");
+        // The token leaves the address bar (and so the history) as soon as the page has it.
+        Assert.Equal(web.BaseUrl + "/s/", one.Page.Url);
+        await Expect(one.Page.Locator("#sender")).ToContainTextAsync(tenant.Application.Customer.Name);
+        await Expect(one.Page.Locator("#envelope-message")).ToHaveTextAsync("内容をご確認のうえ、ご署名ください。");
+        await Expect(one.Page.Locator(".steps li.me")).ToContainTextAsync("甲野 一郎");
+        // The document is drawn by pdf.js.
+        await Expect(one.Page.Locator(".pdf-page[data-drawn='true']").First).ToBeVisibleAsync();
+        await Expect(one.Page.Locator(".pdf-count")).ToContainTextAsync("1 / 1");
+        // Signing needs the explicit consent.
+        await Expect(one.Page.Locator("#sign")).ToBeDisabledAsync();
+        await one.AssertAccessibleAsync("signer page before signing");
+        await one.ScreenshotAsync("signer-before-signing-ja");
+        await MeasureAsync(one.Page, "signer page (2 documents)");
+
+        await one.Page.GetByLabel("電子署名に同意します").CheckAsync();
+        // A double click signs once: the button is busy after the first, and both carry the same request id.
+        await one.Page.Locator("#sign").DblClickAsync();
+        await Expect(one.Page.Locator("#signed")).ToContainTextAsync("署名が完了しました");
+        await one.AssertAccessibleAsync("signer page after signing");
+        await one.ScreenshotAsync("signer-signed-ja");
+
+        // The second signer: the mail comes after the first signature; the access code is asked for.
+        var secondLink = await web.SigningLinkFromMailAsync(second);
+        await using var two = await web.NewPageAsync();
+        await two.Page.GotoAsync(secondLink);
+        await Expect(two.Page.Locator("#access-code")).ToBeVisibleAsync();
+        await two.AssertAccessibleAsync("access code prompt");
+        await two.ScreenshotAsync("signer-access-code-ja");
+        await two.Page.Locator("#access-code").FillAsync("0000");
+        await two.Page.Locator("#open-with-code").ClickAsync();
+        await Expect(two.Page.Locator("#code-error")).ToContainTextAsync("残り4回");
+        await two.Page.Locator("#access-code").FillAsync("8642");
+        await two.Page.Locator("#open-with-code").ClickAsync();
+        await Expect(two.Page.Locator("#envelope-title")).ToHaveTextAsync("秘密保持契約書");
+        await two.Page.GetByLabel("電子署名に同意します").CheckAsync();
+        await two.Page.Locator("#sign").ClickAsync();
+        await Expect(two.Page.Locator("#signed")).ToContainTextAsync("締結");
+
+        // Each signed once, in order; the envelope is complete.
+        var envelope = (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = sent.EnvelopeId }, admin)).Envelope;
+        Assert.Equal(EnvelopeStatus.Completed, envelope.Status);
+        var trail = (await Signing.GetAuditTrailAsync(new GetAuditTrailRequest { EnvelopeId = sent.EnvelopeId }, admin)).Entries;
+        Assert.Equal(2, trail.Count(e => e.Action == "signed"));
+        Assert.Equal(1, trail.Count(e => e.Action == "access_code_failed"));
+
+        // The signer downloads the signed PDF; poppler's pdfsig finds both signatures valid.
+        var download = await two.Page.RunAndWaitForDownloadAsync(() => two.Page.Locator("[data-download-signed='nda.pdf']").ClickAsync());
+        Assert.Equal("nda.pdf", download.SuggestedFilename);
+        var pdf = await File.ReadAllBytesAsync((await download.PathAsync())!);
+        var report = await Envelopes.PdfsigAsync(pdf);
+        Assert.Equal(2, report.Split("Signature is Valid").Length - 1);
+
+        // A later visit shows the current state: the first signer's page now says the agreement is complete.
+        await one.Page.ReloadAsync();
+        await Expect(one.Page.Locator("#completed")).ToBeVisibleAsync();
+        await one.ScreenshotAsync("signer-completed-ja");
+        one.AssertNoProblems();
+        two.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task A_signer_declines_with_a_reason_the_next_signer_waits_for_their_turn_and_a_voided_request_shows_the_senders_reason()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var sent = await Envelopes.SendAsync(Platform.Channel, admin,
+            Envelopes.Draft("業務委託契約書", Envelopes.Signer("丙田 三郎", 1), Envelopes.Signer("丁野 四郎", 2)));
+
+        // Not their turn yet: the second signer may read but not sign.
+        await using var later = await web.NewPageAsync();
+        await later.Page.GotoAsync(await LinkUrlAsync(admin, sent, "丁野 四郎"));
+        await Expect(later.Page.Locator("#not-yet")).ToContainTextAsync("まだあなたの順番ではありません");
+        await Expect(later.Page.Locator("#sign")).ToHaveCountAsync(0);
+        await later.AssertAccessibleAsync("not your turn");
+
+        await using var decliner = await web.NewPageAsync();
+        await decliner.Page.GotoAsync(await LinkUrlAsync(admin, sent, "丙田 三郎"));
+        await decliner.Page.Locator("#show-decline").ClickAsync();
+        await decliner.Page.Locator("#decline-reason").FillAsync("契約期間の記載に誤りがあります");
+        await decliner.Page.Locator("#decline").ClickAsync();
+        await Expect(decliner.Page.Locator("#declined")).ToContainTextAsync("署名を辞退しました");
+
+        var declined = (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = sent.EnvelopeId }, admin)).Envelope;
+        Assert.Equal(EnvelopeStatus.Declined, declined.Status);
+        Assert.Equal("契約期間の記載に誤りがあります", declined.Recipients.Single(r => r.Name == "丙田 三郎").DeclineReason);
+
+        await later.Page.ReloadAsync();
+        await Expect(later.Page.Locator("#declined")).ToContainTextAsync("契約期間の記載に誤りがあります");
+        await Expect(later.Page.Locator("#declined")).ToContainTextAsync("丙田 三郎");
+        await later.ScreenshotAsync("signer-declined-ja");
+
+        // Voided by the sender: the signer sees the reason.
+        var toVoid = await Envelopes.SendAsync(Platform.Channel, admin, Envelopes.Draft("発注書", Envelopes.Signer("戊井 五郎", 1)));
+        var voidedUrl = await LinkUrlAsync(admin, toVoid, "戊井 五郎");
+        await Signing.VoidEnvelopeAsync(new VoidEnvelopeRequest { EnvelopeId = toVoid.EnvelopeId, Reason = "金額を訂正して再送します", RequestId = "void-1" }, admin);
+        await using var voided = await web.NewPageAsync();
+        await voided.Page.GotoAsync(voidedUrl);
+        await Expect(voided.Page.Locator("#voided")).ToContainTextAsync("金額を訂正して再送します");
+        await voided.AssertAccessibleAsync("voided");
+        await voided.ScreenshotAsync("signer-voided-ja");
+        later.AssertNoProblems();
+        decliner.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task Five_wrong_access_codes_lock_the_link_and_the_page_says_whom_to_ask()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var sent = await Envelopes.SendAsync(Platform.Channel, admin, Envelopes.Draft("賃貸借契約書", Envelopes.Signer("己島 六子", 1, accessCode: "secret-4711")));
+        await using var signer = await web.NewPageAsync();
+        await signer.Page.GotoAsync(await LinkUrlAsync(admin, sent, "己島 六子"));
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            await signer.Page.Locator("#access-code").FillAsync($"wrong-{attempt}");
+            await signer.Page.Locator("#open-with-code").ClickAsync();
+            await Expect(signer.Page.Locator("#code-error")).ToContainTextAsync($"残り{5 - attempt}回");
+        }
+        await signer.Page.Locator("#access-code").FillAsync("wrong-5");
+        await signer.Page.Locator("#open-with-code").ClickAsync();
+        await Expect(signer.Page.Locator("[data-problem='locked']")).ToContainTextAsync("ロック");
+        await signer.AssertAccessibleAsync("locked");
+        await signer.ScreenshotAsync("signer-locked-ja");
+
+        // Even the right code does not open it now, and the page says so after a reload.
+        await signer.Page.ReloadAsync();
+        await Expect(signer.Page.Locator("[data-problem='locked']")).ToBeVisibleAsync();
+        var trail = (await Signing.GetAuditTrailAsync(new GetAuditTrailRequest { EnvelopeId = sent.EnvelopeId }, admin)).Entries;
+        Assert.Equal(5, trail.Count(e => e.Action == "access_code_failed"));
+        Assert.DoesNotContain(trail, e => e.Action == "viewed");
+    }
+
+    [Fact]
+    public async Task An_expired_request_says_so_and_its_link_stops_working_after_the_grace_period_as_does_a_forged_link()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var draft = Envelopes.Draft("見積書", Envelopes.Signer("庚田 七海", 1));
+        draft.ExpiryDays = 1;
+        draft.RemindersOff = true;
+        var sent = await Envelopes.SendAsync(Platform.Channel, admin, draft);
+        var url = await LinkUrlAsync(admin, sent, "庚田 七海");
+        await Eventually.HoldsAsync(async () =>
+            (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = sent.EnvelopeId }, admin)).Envelope.Status == EnvelopeStatus.Expired,
+            "the one-day envelope expires", TimeSpan.FromSeconds(60));
+
+        await using var signer = await web.NewPageAsync();
+        await signer.Page.GotoAsync(url);
+        await Expect(signer.Page.Locator("#expired")).ToContainTextAsync("署名期限が過ぎました");
+        await signer.AssertAccessibleAsync("expired");
+        await signer.ScreenshotAsync("signer-expired-ja");
+
+        // After the link's grace period the same link is no longer valid.
+        await Eventually.HoldsAsync(async () =>
+        {
+            await signer.Page.ReloadAsync();
+            await signer.Page.Locator("[data-problem], #expired").First.WaitForAsync();
+            return await signer.Page.Locator("[data-problem='invalid']").CountAsync() == 1;
+        }, "the expired envelope's link stops opening it", TimeSpan.FromSeconds(60));
+        await Expect(signer.Page.Locator("[data-problem='invalid']")).ToContainTextAsync("このリンクは無効です");
+
+        await using var forged = await web.NewPageAsync();
+        await forged.Page.GotoAsync($"{web.BaseUrl}/s/gsl_{new string('A', 107)}");
+        await Expect(forged.Page.Locator("[data-problem='invalid']")).ToBeVisibleAsync();
+        await forged.AssertAccessibleAsync("invalid link");
+        await forged.ScreenshotAsync("signer-invalid-link-ja");
+    }
+
+    [Fact]
+    public async Task On_a_375_pixel_phone_in_English_the_page_fits_the_screen_switches_to_Japanese_and_signs()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var sent = await Envelopes.SendAsync(Platform.Channel, admin, Envelopes.Draft("Service Agreement 業務委託", Envelopes.Signer("Alex Smith", 1)));
+        await using var phone = await web.NewPageAsync(locale: "en-US", width: 375, height: 740);
+        await phone.Page.GotoAsync(await LinkUrlAsync(admin, sent, "Alex Smith"));
+        await Expect(phone.Page.Locator("#envelope-title")).ToHaveTextAsync("Service Agreement 業務委託");
+        await Expect(phone.Page.GetByLabel("I agree to sign electronically")).ToBeVisibleAsync();
+        await Expect(phone.Page.Locator("#sign")).ToHaveTextAsync("Sign");
+        await Expect(phone.Page.Locator(".pdf-page[data-drawn='true']").First).ToBeVisibleAsync();
+        Assert.True(await phone.Page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"),
+            "the page scrolls sideways at 375 px");
+        await phone.AssertAccessibleAsync("phone, English");
+        await phone.ScreenshotAsync("signer-phone-en");
+
+        await phone.Page.GetByRole(AriaRole.Button, new() { Name = "日本語" }).ClickAsync();
+        await Expect(phone.Page.GetByLabel("電子署名に同意します")).ToBeVisibleAsync();
+        await phone.Page.GetByLabel("電子署名に同意します").CheckAsync();
+        await phone.Page.Locator("#sign").ClickAsync();
+        await Expect(phone.Page.Locator("#signed")).ToContainTextAsync("署名が完了しました");
+        await phone.ScreenshotAsync("signer-phone-ja-signed");
+        phone.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task A_hundred_page_document_opens_drawing_only_the_pages_in_view()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var created = (await Signing.CreateEnvelopeAsync(Envelopes.Draft("百ページの約款", Envelopes.Signer("辛川 八重", 1)), admin)).Envelope;
+        await Envelopes.UploadAsync(Platform.Channel, admin, created.EnvelopeId, "terms.pdf", GmoSign.Testing.MinimalPdf.Create("Terms", pages: 100));
+        var sent = (await Signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = created.EnvelopeId, RequestId = "send" }, admin)).Envelope;
+
+        await using var signer = await web.NewPageAsync();
+        await signer.Page.GotoAsync(await LinkUrlAsync(admin, sent, "辛川 八重"));
+        await Expect(signer.Page.Locator(".pdf-pages")).ToHaveAttributeAsync("data-pages", "100");
+        await Expect(signer.Page.Locator(".pdf-total")).ToContainTextAsync("全100ページ");
+        await Expect(signer.Page.Locator(".pdf-page[data-page='1'][data-drawn='true']")).ToBeVisibleAsync();
+        var drawn = await signer.Page.Locator(".pdf-page[data-drawn='true']").CountAsync();
+        Assert.InRange(drawn, 1, 8);
+        await MeasureAsync(signer.Page, "signer page (100-page document)");
+
+        // Scrolled to the end, the last page is drawn and the first ones are given back.
+        await signer.Page.Locator(".pdf-page[data-page='100']").ScrollIntoViewIfNeededAsync();
+        await Expect(signer.Page.Locator(".pdf-page[data-page='100'][data-drawn='true']")).ToBeVisibleAsync();
+        await Expect(signer.Page.Locator(".pdf-page[data-page='1'][data-drawn='true']")).ToHaveCountAsync(0);
+        await Expect(signer.Page.Locator(".pdf-count")).ToContainTextAsync("/ 100");
+        signer.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task Pages_carry_a_strict_content_security_policy_no_referrer_and_no_inline_script_and_assets_are_immutable_and_compressed()
+    {
+        using var http = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None, AllowAutoRedirect = false });
+        var page = await http.GetAsync($"{web.BaseUrl}/s/gsl_anything");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var csp = string.Join(";", page.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self'", csp);
+        Assert.DoesNotContain("unsafe-inline", csp);
+        Assert.DoesNotContain("unsafe-eval'", csp.Replace("'wasm-unsafe-eval'", ""));
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Equal("no-store", page.Headers.CacheControl?.ToString());
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.DoesNotMatch(new Regex("<script(?![^>]*\\bsrc=)[^>]*>", RegexOptions.IgnoreCase), html);
+        Assert.DoesNotContain("style=", html);
+
+        var script = Regex.Match(html, "src=\"(/assets/signer-[^\"]+\\.js)\"").Groups[1].Value;
+        var request = new HttpRequestMessage(HttpMethod.Get, web.BaseUrl + script);
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        var asset = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+        Assert.Equal("gzip", asset.Content.Headers.ContentEncoding.Single());
+        Assert.Contains("immutable", asset.Headers.CacheControl!.ToString());
+        Assert.Equal("text/javascript", asset.Content.Headers.ContentType!.MediaType);
+
+        // Nothing outside the assets folder is served, however the path is spelled.
+        foreach (var path in new[] { "/assets/../signer.html", "/assets/%2e%2e/signer.html", "/assets/..%2fsigner.html", "/assets/sizes.json", "/assets/nothing.js" })
+        {
+            var refused = await http.GetAsync(web.BaseUrl + path);
+            Assert.True(refused.StatusCode == HttpStatusCode.NotFound, $"{path}: {refused.StatusCode}");
+        }
+
+        // The signer page's script before first paint (pdf.js and its worker load afterwards) stays within 300 kB gzip.
+        var sizes = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(WebRoot(), "sizes.json")));
+        var gzip = sizes.RootElement.GetProperty("signer").GetProperty("gzipBytes").GetInt64();
+        output.WriteLine($"signer page script before first paint: {gzip / 1024.0:0.0} kB gzip");
+        Assert.InRange(gzip, 1, 300 * 1024);
+    }
+
+    private static string WebRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "web", "dist", "sizes.json")))
+            {
+                return Path.Combine(dir.FullName, "web", "dist");
+            }
+        }
+        throw new InvalidOperationException("web/dist not found");
+    }
+
+    /// <summary>First contentful paint and the moment the envelope was shown, as the browser measured them (reported, not asserted).</summary>
+    private async Task MeasureAsync(IPage page, string what)
+    {
+        var times = await page.EvaluateAsync<double[]>("""
+            () => [
+              performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1,
+              performance.getEntriesByName('gmosign:envelope-shown')[0]?.startTime ?? -1,
+            ]
+            """);
+        var line = $"{DateTimeOffset.UtcNow:u} {what}: first contentful paint {times[0]:0} ms, envelope shown {times[1]:0} ms";
+        output.WriteLine(line);
+        Directory.CreateDirectory(WebFixture.Artifacts);
+        await File.AppendAllTextAsync(Path.Combine(WebFixture.Artifacts, "measurements.txt"), line + "\n");
+    }
+}
