@@ -23,7 +23,7 @@ web_build() {
 browser_install() {
   local missing=()
   command -v chromium >/dev/null || missing+=(chromium)
-  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "==> installing ${missing[*]} (a few minutes on a fresh machine)"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -64,7 +64,12 @@ public sealed class CloneAnywhereTests
 
             var lines = string.Join('\n', output);
             Assert.Contains($"==> PostgreSQL: 127.0.0.1:{pgPort}", lines);
-            Assert.Contains($"==> starting GmoSign: gRPC 127.0.0.1:{ports.Grpc}, gRPC-Web 127.0.0.1:{ports.GrpcWeb}", lines);
+            Assert.Contains($"==> starting GmoSign: gRPC 127.0.0.1:{ports.Grpc}, gRPC-Web and web pages 127.0.0.1:{ports.GrpcWeb}", lines);
+            // The clone built its web pages, and the host serves them.
+            using var http = new HttpClient();
+            var signerPage = await http.GetAsync($"http://127.0.0.1:{ports.GrpcWeb}/s/gsl_example");
+            Assert.Equal(System.Net.HttpStatusCode.OK, signerPage.StatusCode);
+            Assert.Contains("<div id=\"root\">", await signerPage.Content.ReadAsStringAsync());
             // The home directory kept its permissions; the cluster lives where postgres may go.
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(home.FullName));
             Assert.NotNull(new FileInfo(Path.Combine(clone, ".data", "postgres")).LinkTarget);

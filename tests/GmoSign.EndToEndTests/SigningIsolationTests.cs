@@ -39,6 +39,13 @@ public sealed class SigningIsolationTests(PlatformFixture platform)
         }
 
         await Denied("UploadDocument", StatusCode.NotFound, () => Envelopes.UploadAsync(platform.Channel, adminB, draftA.EnvelopeId, "x.pdf", Documents.Pdf("x")));
+        // Upload sessions: B can neither start one on A's draft nor touch, read or finish A's session.
+        var uploadA = (await signing.StartUploadAsync(new StartUploadRequest { EnvelopeId = draftA.EnvelopeId, FileName = "a.pdf", SizeBytes = 10 }, adminA)).Upload;
+        await Denied("StartUpload", StatusCode.NotFound, () => signing.StartUploadAsync(new StartUploadRequest { EnvelopeId = draftA.EnvelopeId, FileName = "x.pdf", SizeBytes = 10 }, adminB).ResponseAsync);
+        await Denied("UploadChunk", StatusCode.NotFound, () => signing.UploadChunkAsync(new UploadChunkRequest { UploadId = uploadA.UploadId, Chunk = Google.Protobuf.ByteString.CopyFromUtf8("%PDF-1.7\n") }, adminB).ResponseAsync);
+        await Denied("GetUpload", StatusCode.NotFound, () => signing.GetUploadAsync(new GetUploadRequest { UploadId = uploadA.UploadId }, adminB).ResponseAsync);
+        await Denied("FinishUpload", StatusCode.NotFound, () => signing.FinishUploadAsync(new FinishUploadRequest { UploadId = uploadA.UploadId }, adminB).ResponseAsync);
+        Assert.Equal(0, (await signing.GetUploadAsync(new GetUploadRequest { UploadId = uploadA.UploadId }, adminA)).Upload.ReceivedBytes);
         await Denied("SendEnvelope", StatusCode.NotFound, () => signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draftA.EnvelopeId }, adminB).ResponseAsync);
         await Denied("GetEnvelope", StatusCode.NotFound, () => signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = envelopeId }, adminB).ResponseAsync);
         await Denied("ApproveEnvelope", StatusCode.NotFound, () => signing.ApproveEnvelopeAsync(new ApproveEnvelopeRequest { EnvelopeId = envelopeId, Approve = true }, adminB).ResponseAsync);

@@ -35,7 +35,12 @@ internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent conte
         {
             Logger.LogInformation("Removed {Count} unreferenced envelope contents", removed);
         }
-        return removed;
+        var uploads = await UploadSessions.DeleteExpiredAsync(db, cancellationToken);
+        if (uploads > 0)
+        {
+            Logger.LogInformation("Removed {Count} upload sessions older than {Lifetime}", uploads, UploadSessions.Lifetime);
+        }
+        return removed + uploads;
     }
 
     /// <summary>One pass over every loose content older than the grace period, a page at a time.</summary>

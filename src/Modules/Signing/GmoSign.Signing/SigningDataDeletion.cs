@@ -16,7 +16,8 @@ internal sealed class SigningDataDeletion(NpgsqlDataSource db) : ITenantDataDele
                  o AS (DELETE FROM signing.outbox WHERE tenant_id = $1),
                  h AS (DELETE FROM signing.handover WHERE tenant_id = $1),
                  d AS (DELETE FROM signing.webhook_delivery WHERE tenant_id = $1),
-                 w AS (DELETE FROM signing.webhook_endpoint WHERE tenant_id = $1)
+                 w AS (DELETE FROM signing.webhook_endpoint WHERE tenant_id = $1),
+                 u AS (DELETE FROM signing.upload WHERE tenant_id = $1)
             DELETE FROM signing.envelope WHERE tenant_id = $1
             """);
         command.Parameters.AddWithValue(tenantId);

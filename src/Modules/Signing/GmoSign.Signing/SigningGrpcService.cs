@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using GmoSign.Accounts.Contracts;
@@ -32,6 +33,7 @@ internal sealed class SigningGrpcService(
     ITenantUserLookup users,
     IRetentionPolicy retention,
     WebhookEndpoints webhooks,
+    UploadSessions uploads,
     NpgsqlDataSource db) : SigningService.SigningServiceBase
 {
     private const int ChunkSize = 1024 * 1024;
@@ -108,17 +110,116 @@ internal sealed class SigningGrpcService(
         }
         var header = requestStream.Current.Header;
         var envelopeId = Check.Id(header.EnvelopeId, "header.envelope_id");
-        var fileName = Check.Required(header.FileName, "header.file_name", 200);
-        if (!fileName.EndsWith(".pdf", StringComparison.OrdinalIgnoreCase) || fileName.IndexOfAny(['/', '\\', '\0']) >= 0)
-        {
-            throw DomainException.Invalid("header.file_name", "must be a file name ending in .pdf", "「.pdf」で終わるファイル名を指定してください");
-        }
+        var fileName = CheckFileName(header.FileName, "header.file_name");
         var requestId = string.IsNullOrEmpty(header.RequestId) ? null : Check.RequestId(header.RequestId, "header.request_id");
-        var grain = Envelope(envelopeId);
-        var envelope = await grain.GetAsync(tenantId);
-        if (requestId is not null && envelope.Documents.FirstOrDefault(d => d.UploadRequestId == requestId) is { } earlier)
+        var (envelope, earlier) = await PrepareUploadAsync(caller, tenantId, envelopeId, requestId);
+        if (earlier is not null)
         {
             return new UploadDocumentResponse { Document = ToProto(earlier), Envelope = ToProto(envelope) };
+        }
+        var bytes = await StreamedContent.ReadAsync(requestStream, m => m.PartCase == UploadDocumentRequest.PartOneofCase.Chunk ? m.Chunk : null,
+            _o.MaxDocumentBytes, ChunkSize,
+            () => DomainException.Invalid("header", "may be sent only once, first", "最初に1回だけ送信してください"),
+            () => TooLarge(fileName), ct);
+        return await StoreDocumentAsync(caller, tenantId, envelopeId, fileName, requestId, bytes, ct);
+    }
+
+    public override async Task<StartUploadResponse> StartUpload(StartUploadRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var tenantId = caller.RequireTenant();
+        var envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
+        var fileName = CheckFileName(request.FileName, "file_name");
+        if (request.SizeBytes <= 0)
+        {
+            throw DocumentRefusal.Empty(fileName);
+        }
+        if (request.SizeBytes > _o.MaxDocumentBytes)
+        {
+            throw TooLarge(fileName);
+        }
+        var requestId = string.IsNullOrEmpty(request.RequestId) ? null : Check.RequestId(request.RequestId);
+        await PrepareUploadAsync(caller, tenantId, envelopeId, requestId: null);
+        var session = await uploads.StartAsync(tenantId, envelopeId, fileName, request.SizeBytes, requestId, context.CancellationToken);
+        return new StartUploadResponse { Upload = ToProto(session) };
+    }
+
+    public override async Task<UploadChunkResponse> UploadChunk(UploadChunkRequest request, ServerCallContext context)
+    {
+        var tenantId = context.GetCaller().RequireTenant();
+        var uploadId = Check.Id(request.UploadId, "upload_id");
+        if (request.Offset < 0)
+        {
+            throw DomainException.Invalid("offset", "must not be negative", "0以上で指定してください");
+        }
+        if (request.Chunk.Length == 0)
+        {
+            throw DomainException.Required("chunk");
+        }
+        if (request.Chunk.Length > ChunkSize)
+        {
+            throw new DomainException(ErrorKind.InvalidArgument, "CHUNK_TOO_LARGE", $"chunk: at most {ChunkSize} bytes per chunk",
+                $"chunk: 1回に送れるのは{ChunkSize}バイトまでです", "chunk")
+            {
+                Metadata = { ["limit"] = ChunkSize.ToString(CultureInfo.InvariantCulture), ["actual"] = request.Chunk.Length.ToString(CultureInfo.InvariantCulture) },
+            };
+        }
+        var session = await uploads.AppendAsync(tenantId, uploadId, request.Offset, request.Chunk.Memory, context.CancellationToken);
+        return new UploadChunkResponse { Upload = ToProto(session) };
+    }
+
+    public override async Task<GetUploadResponse> GetUpload(GetUploadRequest request, ServerCallContext context)
+    {
+        var tenantId = context.GetCaller().RequireTenant();
+        var session = await uploads.GetAsync(tenantId, Check.Id(request.UploadId, "upload_id"), context.CancellationToken);
+        return new GetUploadResponse { Upload = ToProto(session) };
+    }
+
+    public override async Task<UploadDocumentResponse> FinishUpload(FinishUploadRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var tenantId = caller.RequireTenant();
+        var ct = context.CancellationToken;
+        var session = await uploads.GetAsync(tenantId, Check.Id(request.UploadId, "upload_id"), ct);
+        // The session's own id is the document's idempotency key: finishing twice (or after a lost reply) adds it once.
+        var requestId = "upload:" + session.UploadId.ToString("N");
+        var (envelope, earlier) = await PrepareUploadAsync(caller, tenantId, session.EnvelopeId, requestId);
+        if (earlier is not null)
+        {
+            return new UploadDocumentResponse { Document = ToProto(earlier), Envelope = ToProto(envelope) };
+        }
+        if (session.ReceivedBytes != session.SizeBytes)
+        {
+            throw new DomainException(ErrorKind.FailedPrecondition, "UPLOAD_INCOMPLETE",
+                $"The upload has {session.ReceivedBytes} of {session.SizeBytes} bytes: send the rest first.",
+                $"アップロードは{session.SizeBytes}バイト中{session.ReceivedBytes}バイトです。残りを送信してください。")
+            {
+                Metadata = { ["received_bytes"] = session.ReceivedBytes.ToString(CultureInfo.InvariantCulture) },
+            };
+        }
+        var bytes = await uploads.ContentAsync(session, ct);
+        var response = await StoreDocumentAsync(caller, tenantId, session.EnvelopeId, session.FileName, requestId, bytes, ct);
+        await uploads.FinishAsync(session, Guid.Parse(response.Document.DocumentId), CancellationToken.None);
+        return response;
+    }
+
+    private static string CheckFileName(string value, string field)
+    {
+        var fileName = Check.Required(value, field, 200);
+        if (!fileName.EndsWith(".pdf", StringComparison.OrdinalIgnoreCase) || fileName.IndexOfAny(['/', '\\', '\0']) >= 0)
+        {
+            throw DomainException.Invalid(field, "must be a file name ending in .pdf", "「.pdf」で終わるファイル名を指定してください");
+        }
+        return fileName;
+    }
+
+    /// <summary>The checks before any byte is read: the caller manages the envelope and it is a draft; or the document a request id added before.</summary>
+    private async Task<(EnvelopeState Envelope, DocumentState? Earlier)> PrepareUploadAsync(Caller caller, Guid tenantId, Guid envelopeId, string? requestId)
+    {
+        var envelope = await Envelope(envelopeId).GetAsync(tenantId);
+        if (requestId is not null && envelope.Documents.FirstOrDefault(d => d.UploadRequestId == requestId) is { } earlier)
+        {
+            return (envelope, earlier);
         }
         if (!envelope.IsManagedBy(ActorOf(caller)))
         {
@@ -130,11 +231,13 @@ internal sealed class SigningGrpcService(
             throw DomainException.Precondition("ENVELOPE_STATUS", $"Documents can be added to drafts only: the envelope is {envelope.Status}.",
                 $"文書は下書きの封筒にのみ追加できます（現在の状態: {envelope.Status}）。");
         }
+        return (envelope, null);
+    }
 
-        var bytes = await StreamedContent.ReadAsync(requestStream, m => m.PartCase == UploadDocumentRequest.PartOneofCase.Chunk ? m.Chunk : null,
-            _o.MaxDocumentBytes, ChunkSize,
-            () => DomainException.Invalid("header", "may be sent only once, first", "最初に1回だけ送信してください"),
-            () => TooLarge(fileName), ct);
+    /// <summary>Checks the bytes are a PDF that can be signed, stores them and adds the document to the draft.</summary>
+    private async Task<UploadDocumentResponse> StoreDocumentAsync(Caller caller, Guid tenantId, Guid envelopeId, string fileName, string? requestId,
+        byte[] bytes, CancellationToken ct)
+    {
         switch (bytes.Length == 0 ? PdfCheck.NotPdf : pdf.Check(bytes))
         {
             case PdfCheck.NotPdf:
@@ -149,8 +252,8 @@ internal sealed class SigningGrpcService(
         await contents.PutAsync(tenantId, contentId, bytes, ct);
         try
         {
-            var state = await grain.AddDocumentAsync(tenantId, new NewDocument(documentId, contentId, fileName, bytes.Length, SHA256.HashData(bytes), requestId),
-                ActorOf(caller));
+            var state = await Envelope(envelopeId).AddDocumentAsync(tenantId,
+                new NewDocument(documentId, contentId, fileName, bytes.Length, SHA256.HashData(bytes), requestId), ActorOf(caller));
             var document = state.Documents.First(d => d.DocumentId == documentId);
             if (document.ContentId != contentId)
             {
@@ -164,6 +267,18 @@ internal sealed class SigningGrpcService(
             throw;
         }
     }
+
+    private Upload ToProto(UploadSession s) => new()
+    {
+        UploadId = s.UploadId.ToString(),
+        EnvelopeId = s.EnvelopeId.ToString(),
+        FileName = s.FileName,
+        SizeBytes = s.SizeBytes,
+        ReceivedBytes = s.ReceivedBytes,
+        MaxChunkBytes = ChunkSize,
+        DocumentId = s.DocumentId?.ToString() ?? "",
+        ExpiresAt = Timestamp.FromDateTimeOffset(s.ExpiresAt),
+    };
 
     public override async Task<SendEnvelopeResponse> SendEnvelope(SendEnvelopeRequest request, ServerCallContext context)
     {
@@ -194,6 +309,13 @@ internal sealed class SigningGrpcService(
         {
             parameters.Add((short)request.Status);
             sql.Append($" AND status = ${parameters.Count}");
+        }
+        if (!string.IsNullOrEmpty(request.TitleContains))
+        {
+            var text = Check.Optional(request.TitleContains, "title_contains", 200)!;
+            // The text is matched literally: LIKE's wildcards and its escape character are escaped.
+            parameters.Add("%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%");
+            sql.Append($" AND title ILIKE ${parameters.Count} ESCAPE '\\'");
         }
         if (after is { } cursor)
         {

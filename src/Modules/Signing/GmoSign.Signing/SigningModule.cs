@@ -27,6 +27,8 @@ public static class SigningModule
             foreach (var method in new[]
             {
                 nameof(SigningService.SigningServiceBase.CreateEnvelope), nameof(SigningService.SigningServiceBase.UploadDocument),
+                nameof(SigningService.SigningServiceBase.StartUpload), nameof(SigningService.SigningServiceBase.UploadChunk),
+                nameof(SigningService.SigningServiceBase.GetUpload), nameof(SigningService.SigningServiceBase.FinishUpload),
                 nameof(SigningService.SigningServiceBase.SendEnvelope), nameof(SigningService.SigningServiceBase.GetEnvelope),
                 nameof(SigningService.SigningServiceBase.ListEnvelopes), nameof(SigningService.SigningServiceBase.VoidEnvelope),
                 nameof(SigningService.SigningServiceBase.ResendNotification), nameof(SigningService.SigningServiceBase.CreateSigningLink),
@@ -77,6 +79,7 @@ public static class SigningModule
         services.AddHostedService<NotificationDispatcher>();
         services.Configure<WebhookOptions>(configuration.GetSection(WebhookOptions.Section));
         services.AddSingleton<WebhookEndpoints>();
+        services.AddSingleton<UploadSessions>();
         services.AddHostedService<WebhookDispatcher>();
         services.Configure<HandOverOptions>(configuration.GetSection(HandOverOptions.Section));
         services.AddHostedService<HandOverWorker>();

@@ -1,0 +1,183 @@
+using GmoSign.Accounts.V1;
+using GmoSign.EndToEndTests.Infrastructure;
+using Grpc.Core;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace GmoSign.EndToEndTests.Web;
+
+/// <summary>
+/// The sender console (/app) in a real Chromium: two-factor sign-in with enrolment, an envelope created with two PDFs
+/// uploaded in chunks and two signers in sequence, signed by both from their mails, followed to Completed, downloaded
+/// and judged by pdfsig; the list's search and filter; an ended session.
+/// </summary>
+[Collection(WebCollection.Name)]
+public sealed class SenderConsoleTests(WebFixture web)
+{
+    private PlatformFixture Platform => web.Platform;
+
+    private static string Email(string who) => $"{who}-{Guid.NewGuid():N}@counterparty.example.jp";
+
+    private async Task SignInAsync(IPage page, string login, string password)
+    {
+        await page.Locator("#login-id").FillAsync(login);
+        await page.Locator("#password").FillAsync(password);
+        await page.Locator("#login").ClickAsync();
+    }
+
+    private async Task SignAsSignerAsync(string link, string? accessCode, string screenshot)
+    {
+        await using var signer = await web.NewPageAsync();
+        await signer.Page.GotoAsync(link);
+        if (accessCode is not null)
+        {
+            await signer.Page.Locator("#access-code").FillAsync(accessCode);
+            await signer.Page.Locator("#open-with-code").ClickAsync();
+        }
+        await signer.Page.GetByLabel("電子署名に同意します").CheckAsync();
+        await signer.Page.Locator("#sign").ClickAsync();
+        await Expect(signer.Page.Locator("#signed")).ToBeVisibleAsync();
+        await signer.ScreenshotAsync(screenshot);
+        signer.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task A_sender_signs_in_with_TOTP_sends_two_PDFs_to_two_signers_in_turn_and_downloads_the_signed_PDF_when_completed()
+    {
+        var tenant = await Platform.NewTenantAsync("standard", 12);
+        var adminSession = Calls.Bearer(await Calls.LoginAsync(Platform.Channel, tenant.AdminLogin, tenant.AdminPassword));
+        await Platform.Accounts.SetTwoFactorPolicyAsync(new SetTwoFactorPolicyRequest { Required = true }, adminSession);
+
+        await using var sender = await web.NewPageAsync();
+        var page = sender.Page;
+        await page.GotoAsync(web.BaseUrl + "/app/");
+        await sender.AssertAccessibleAsync("sign-in page");
+        await sender.ScreenshotAsync("app-login-ja");
+
+        // First sign-in: the tenant requires two-factor sign-in, so the console enrols the authenticator.
+        await SignInAsync(page, tenant.AdminLogin, tenant.AdminPassword);
+        await Expect(page.Locator("#totp-secret")).Not.ToBeEmptyAsync();
+        await Expect(page.Locator("img.qr")).ToBeVisibleAsync();
+        await sender.AssertAccessibleAsync("TOTP enrolment");
+        await sender.ScreenshotAsync("app-totp-enrolment-ja");
+        var key = TotpCodes.FromBase32(await page.Locator("#totp-secret").InnerTextAsync());
+        await page.Locator("#enrol-code").FillAsync(TotpCodes.At(key, DateTimeOffset.UtcNow));
+        await page.Locator("#enrol-confirm").ClickAsync();
+        await Expect(page.Locator("#who")).ToBeVisibleAsync();
+
+        // Sign out, and in again with password and a (newer) TOTP code.
+        await page.Locator("#logout").ClickAsync();
+        await Expect(page.Locator("#session-notice")).ToContainTextAsync("ログアウトしました");
+        await SignInAsync(page, tenant.AdminLogin, tenant.AdminPassword);
+        await Expect(page.Locator("#totp")).ToBeVisibleAsync();
+        await page.Locator("#totp").FillAsync(TotpCodes.At(key, DateTimeOffset.UtcNow.AddSeconds(30)));
+        await page.Locator("#login").ClickAsync();
+        await Expect(page.Locator("#who")).ToBeVisibleAsync();
+        await sender.AssertAccessibleAsync("envelope list");
+
+        // A new envelope: two PDFs, two signers in sequence, the second with an access code, retention data.
+        await page.Locator("#nav-new").ClickAsync();
+        await Expect(page.Locator("#limits")).ToContainTextAsync("2.0 MB");
+        var title = $"業務委託契約書 {Guid.NewGuid():N}"[..20];
+        await page.Locator("#title").FillAsync(title);
+        await page.Locator("#message").FillAsync("ご確認のうえ、ご署名をお願いいたします。");
+        await page.Locator("#files").SetInputFilesAsync(new[]
+        {
+            new FilePayload { Name = "contract.pdf", MimeType = "application/pdf", Buffer = GmoSign.Testing.MinimalPdf.Create("Contract", pages: 3) },
+            new FilePayload { Name = "appendix.pdf", MimeType = "application/pdf", Buffer = Documents.Pdf("Appendix " + Guid.NewGuid()) },
+        });
+        // A file that is not a PDF is refused before anything is uploaded.
+        await page.Locator("#files").SetInputFilesAsync(new FilePayload { Name = "notes.txt", MimeType = "text/plain", Buffer = "hello"u8.ToArray() });
+        await Expect(page.Locator("#new-error")).ToContainTextAsync("notes.txt");
+        await Expect(page.Locator(".files li")).ToHaveCountAsync(2);
+
+        var first = Email("first");
+        var second = Email("second");
+        var one = page.Locator("[data-recipient='1']");
+        await one.Locator("input[id$='-name']").FillAsync("甲野 一郎");
+        await one.Locator("input[id$='-email']").FillAsync(first);
+        await page.Locator("#add-recipient").ClickAsync();
+        var two = page.Locator("[data-recipient='2']");
+        await Expect(two.Locator("input[id$='-step']")).ToHaveValueAsync("2");
+        await two.Locator("input[id$='-name']").FillAsync("乙山 花子");
+        await two.Locator("input[id$='-email']").FillAsync(second);
+        await two.Locator("input[id$='-code']").FillAsync("7531");
+        await page.Locator("#amount").FillAsync("1,100,000");
+        await page.Locator("#counterparty").FillAsync("株式会社取引先");
+        await sender.AssertAccessibleAsync("new envelope form");
+        await sender.ScreenshotAsync("app-new-envelope-ja");
+        await page.Locator("#send").ClickAsync();
+
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/app/envelopes/[0-9a-f-]{36}$"));
+        await Expect(page.Locator("#envelope-status")).ToHaveTextAsync("署名待ち");
+        await Expect(page.Locator("tr[data-recipient='甲野 一郎']")).ToHaveAttributeAsync("data-status", "NOTIFIED");
+        await Expect(page.Locator("tr[data-recipient='乙山 花子']")).ToHaveAttributeAsync("data-status", "PENDING");
+        await sender.AssertAccessibleAsync("envelope page (sent)");
+        await sender.ScreenshotAsync("app-envelope-sent-ja");
+        var envelopeId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        var sent = (await new GmoSign.Signing.V1.SigningService.SigningServiceClient(Platform.Channel)
+            .GetEnvelopeAsync(new GmoSign.Signing.V1.GetEnvelopeRequest { EnvelopeId = envelopeId }, adminSession)).Envelope;
+        Assert.Equal(["appendix.pdf", "contract.pdf"], sent.Documents.Select(d => d.FileName).Order(StringComparer.Ordinal));
+        Assert.Equal(1_100_000, sent.Retention.Amount);
+        Assert.Equal("株式会社取引先", sent.Retention.Counterparty);
+        Assert.True(sent.Recipients.Single(r => r.Name == "乙山 花子").HasAccessCode);
+
+        // Each signer signs from the link in their mail.
+        await SignAsSignerAsync(await web.SigningLinkFromMailAsync(first), null, "app-flow-first-signer");
+        await SignAsSignerAsync(await web.SigningLinkFromMailAsync(second), "7531", "app-flow-second-signer");
+
+        // The sender sees Completed, an intact audit trail, and downloads a PDF with both signatures valid.
+        await Eventually.HoldsAsync(async () =>
+        {
+            await page.ReloadAsync();
+            await page.Locator("#envelope-status").WaitForAsync();
+            return await page.Locator("#envelope-status").InnerTextAsync() == "締結済み";
+        }, "the sender's page shows the envelope completed");
+        await Expect(page.Locator("#audit-verified")).ToContainTextAsync("改ざんされていません");
+        await Expect(page.Locator("#audit tr[data-action='signed']")).ToHaveCountAsync(2);
+        await sender.ScreenshotAsync("app-envelope-completed-ja");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-download='contract.pdf']").ClickAsync());
+        var pdf = await File.ReadAllBytesAsync((await download.PathAsync())!);
+        Assert.Equal(2, (await Envelopes.PdfsigAsync(pdf)).Split("Signature is Valid").Length - 1);
+
+        // The list finds it by title and by status.
+        await page.GotoAsync(web.BaseUrl + "/app/");
+        await page.Locator("#title-search").FillAsync(title[..10]);
+        await page.Locator("#search").ClickAsync();
+        await Expect(page.Locator($"tr[data-envelope-id='{envelopeId}']")).ToBeVisibleAsync();
+        await page.Locator("#status-filter").SelectOptionAsync(new SelectOptionValue { Label = "署名待ち" });
+        await Expect(page.Locator("#no-envelopes")).ToBeVisibleAsync();
+        await page.Locator("#status-filter").SelectOptionAsync(new SelectOptionValue { Label = "締結済み" });
+        await Expect(page.Locator($"tr[data-envelope-id='{envelopeId}']")).ToBeVisibleAsync();
+        await sender.ScreenshotAsync("app-list-ja");
+        sender.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task An_ended_session_brings_the_sender_back_to_sign_in_with_a_message_and_voiding_shows_the_reason()
+    {
+        var tenant = await Platform.NewTenantAsync("standard", 12);
+        var admin = Calls.Bearer(await Calls.LoginAsync(Platform.Channel, tenant.AdminLogin, tenant.AdminPassword));
+        var sent = await Envelopes.SendAsync(Platform.Channel, admin, Envelopes.Draft("発注書", Envelopes.Signer("丙田 三郎", 1)));
+
+        await using var sender = await web.NewPageAsync(locale: "en-US");
+        var page = sender.Page;
+        await page.GotoAsync($"{web.BaseUrl}/app/envelopes/{sent.EnvelopeId}");
+        await SignInAsync(page, tenant.AdminLogin, tenant.AdminPassword);
+        await Expect(page.Locator("#envelope-status")).ToHaveTextAsync("Out for signature");
+        await page.Locator("#show-void").ClickAsync();
+        await page.Locator("#void-reason").FillAsync("Amount corrected; a new request follows");
+        await page.Locator("#void").ClickAsync();
+        await Expect(page.Locator("#envelope-status")).ToHaveTextAsync("Voided");
+        await Expect(page.Locator("#status-reason")).ToHaveTextAsync("Amount corrected; a new request follows");
+        await sender.AssertAccessibleAsync("voided envelope (English)");
+
+        // The session is revoked on the server (signed out elsewhere): the next call lands on the sign-in page.
+        var token = await page.EvaluateAsync<string>("JSON.parse(sessionStorage.getItem('gmosign.session')).token");
+        await Platform.Accounts.LogoutAsync(new LogoutRequest(), Calls.Bearer(token));
+        await page.ReloadAsync();
+        await Expect(page.Locator("#session-notice")).ToContainTextAsync("Your session has ended");
+        await Expect(page.Locator("#login-id")).ToBeVisibleAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('gmosign.session')"));
+    }
+}
