@@ -180,4 +180,75 @@ public sealed class SenderConsoleTests(WebFixture web)
         await Expect(page.Locator("#login-id")).ToBeVisibleAsync();
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('gmosign.session')"));
     }
+
+    [Fact]
+    public async Task Stored_documents_are_found_by_amount_and_counterparty_and_an_interrupted_export_resumes_after_a_reload()
+    {
+        var tenant = await Platform.NewTenantAsync("standard", 12);
+        var admin = Calls.Bearer(await Calls.LoginAsync(Platform.Channel, tenant.AdminLogin, tenant.AdminPassword));
+        var title = "保管検索テスト " + Guid.NewGuid().ToString("N")[..6];
+        var sent = await Envelopes.SendAsync(Platform.Channel, admin, Envelopes.Draft(title, Envelopes.Signer("保管 太郎", 1)), "stored.pdf");
+        await Envelopes.OpenAndSignAsync(Platform.Channel, await Envelopes.LinkAsync(Platform.Channel, admin, sent, "保管 太郎"));
+        await Envelopes.WaitForHandOversAsync(Platform.Database, sent.EnvelopeId);
+
+        await using var sender = await web.NewPageAsync();
+        var page = sender.Page;
+        await page.GotoAsync(web.BaseUrl + "/app/retention");
+        await SignInAsync(page, tenant.AdminLogin, tenant.AdminPassword);
+        await page.Locator("#nav-retention").ClickAsync();
+
+        // Combined conditions: the amount range and the counterparty find it; an amount range around it does not.
+        await page.Locator("#r-min").FillAsync("1,000,000");
+        await page.Locator("#r-max").FillAsync("2,000,000");
+        await page.Locator("#r-counterparty").FillAsync("取引先");
+        await page.Locator("#retention-search").ClickAsync();
+        await Expect(page.Locator($"tr[data-document='{title}']")).ToBeVisibleAsync();
+        await sender.AssertAccessibleAsync("retention search");
+        await sender.ScreenshotAsync("app-retention-ja");
+        await page.Locator("#r-max").FillAsync("1,000");
+        await page.Locator("#retention-search").ClickAsync();
+        await Expect(page.Locator("#no-documents")).ToBeVisibleAsync();
+        await page.Locator("#r-max").FillAsync("");
+        await page.Locator("#retention-search").ClickAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator($"[data-download='{title}']").ClickAsync());
+        Assert.Equal(1, (await Envelopes.PdfsigAsync(await File.ReadAllBytesAsync((await download.PathAsync())!))).Split("Signature is Valid").Length - 1);
+
+        // The first export call is cut off half-way (its response ends without trailers, as a dropped connection would).
+        const string exportUrl = "**/gmosign.retention.v1.RetentionService/ExportDocuments";
+        await page.RouteAsync(exportUrl, async route =>
+        {
+            var full = await route.FetchAsync();
+            var body = await full.BodyAsync();
+            await route.FulfillAsync(new RouteFulfillOptions { Status = 200, Headers = full.Headers, BodyBytes = body[..(body.Length / 2)] });
+        }, new PageRouteOptions { Times = 1 });
+        await page.Locator("#export-start").ClickAsync();
+        await Expect(page.Locator("#export-resume")).ToBeVisibleAsync();
+
+        // A reload keeps what arrived; resuming fetches only the rest of the same export.
+        await page.ReloadAsync();
+        await page.Locator("#nav-retention").ClickAsync();
+        await Expect(page.Locator("#export-status")).ToContainTextAsync("中断");
+        Assert.DoesNotContain("（0 B", await page.Locator("#export-status").InnerTextAsync()); // part of it arrived before the cut
+        var exportRequests = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith("/ExportDocuments", StringComparison.Ordinal))
+            {
+                exportRequests.Add(request.Url);
+            }
+        };
+        var zipDownload = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-resume").ClickAsync());
+        await Expect(page.Locator("#export-done")).ToBeVisibleAsync();
+        Assert.Single(exportRequests);
+        var zip = await File.ReadAllBytesAsync((await zipDownload.PathAsync())!);
+        using var archive = new System.IO.Compression.ZipArchive(new MemoryStream(zip));
+        Assert.Contains(archive.Entries, e => e.Name.EndsWith(".pdf", StringComparison.OrdinalIgnoreCase));
+        // Every entry reads back: the resumed bytes continue the first half exactly.
+        foreach (var entry in archive.Entries)
+        {
+            await using var stream = entry.Open();
+            await stream.CopyToAsync(Stream.Null);
+        }
+        sender.AssertNoProblems();
+    }
 }

@@ -242,6 +242,71 @@ public sealed class SignerPageTests(WebFixture web, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task During_maintenance_the_signer_sees_the_notice_and_afterwards_hands_the_request_to_a_colleague()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var draft = Envelopes.Draft("保守中の契約書", Envelopes.Signer("壬生 九郎", 1));
+        draft.AllowReassign = true;
+        var sent = await Envelopes.SendAsync(Platform.Channel, admin, draft);
+        var url = await LinkUrlAsync(admin, sent, "壬生 九郎");
+
+        await Platform.Operator.StartMaintenanceAsync(new GmoSign.Reseller.V1.StartMaintenanceRequest
+        {
+            NoticeJa = "システムメンテナンス中です。19時に再開します。", NoticeEn = "Scheduled maintenance; back at 19:00.",
+            EndsAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(10)),
+        }, Platform.AsOperator);
+        await using var signer = await web.NewPageAsync();
+        try
+        {
+            await Eventually.HoldsAsync(async () =>
+            {
+                await signer.Page.GotoAsync(url);
+                await signer.Page.Locator("[data-problem], #envelope-title").First.WaitForAsync();
+                return await signer.Page.Locator("[data-problem='maintenance']").CountAsync() == 1;
+            }, "the signer page shows maintenance");
+            await Expect(signer.Page.Locator("[data-problem='maintenance']")).ToContainTextAsync("システムメンテナンス中です。19時に再開します。");
+            await signer.AssertAccessibleAsync("maintenance");
+            await signer.ScreenshotAsync("signer-maintenance-ja");
+        }
+        finally
+        {
+            await Platform.Operator.EndMaintenanceAsync(new GmoSign.Reseller.V1.EndMaintenanceRequest(), Platform.AsOperator);
+        }
+
+        // After maintenance the page works again (the token was kept for this tab); the signer hands over to a colleague.
+        await Eventually.HoldsAsync(async () =>
+        {
+            if (await signer.Page.Locator("#envelope-title").CountAsync() == 1)
+            {
+                return true;
+            }
+            var retry = signer.Page.Locator("[data-problem='maintenance'] button");
+            if (await retry.CountAsync() == 1)
+            {
+                await retry.ClickAsync();
+            }
+            return false;
+        }, "the signer page works after maintenance (its retry button)");
+        var colleague = Email("colleague");
+        await signer.Page.Locator("#show-reassign").ClickAsync();
+        await signer.Page.Locator("#reassign-name").FillAsync("癸田 十子");
+        await signer.Page.Locator("#reassign-email").FillAsync(colleague);
+        await signer.Page.Locator("#reassign-reason").FillAsync("担当者変更のため");
+        await signer.Page.Locator("#reassign").ClickAsync();
+        await Expect(signer.Page.Locator("[data-problem='reassigned']")).ToContainTextAsync("癸田 十子");
+
+        // The colleague gets their own request and signs it.
+        await using var successor = await web.NewPageAsync();
+        await successor.Page.GotoAsync(await web.SigningLinkFromMailAsync(colleague));
+        await successor.Page.GetByLabel("電子署名に同意します").CheckAsync();
+        await successor.Page.Locator("#sign").ClickAsync();
+        await Expect(successor.Page.Locator("#signed")).ToContainTextAsync("締結");
+        var done = (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = sent.EnvelopeId }, admin)).Envelope;
+        Assert.Equal(RecipientStatus.Reassigned, done.Recipients.Single(r => r.Name == "壬生 九郎").Status);
+        Assert.Equal(RecipientStatus.Signed, done.Recipients.Single(r => r.Name == "癸田 十子").Status);
+    }
+
+    [Fact]
     public async Task A_hundred_page_document_opens_drawing_only_the_pages_in_view()
     {
         var (_, admin) = await NewTenantAsync();

@@ -15,6 +15,8 @@ import { statusText } from "./EnvelopeList";
 
 const signing = client(SigningService);
 const at = (ts: Timestamp | undefined) => (ts ? formatDateTime(timestampDate(ts)) : "");
+// Known actions in words; an action this page does not know yet shows as recorded.
+const actionText = (action: string) => (t(`action.${action}`) === `action.${action}` ? action : t(`action.${action}`));
 
 export function EnvelopeDetail(props: { envelopeId: string }) {
   const [envelope, setEnvelope] = useState<Envelope | null>(null);
@@ -163,7 +165,7 @@ export function EnvelopeDetail(props: { envelopeId: string }) {
             <tbody>
               {trail.map((e) => (
                 <tr key={String(e.sequence)} data-action={e.action}>
-                  <td>{String(e.sequence)}</td><td>{at(e.at)}</td><td>{e.action}</td><td>{e.actor}</td><td>{e.ipAddress}</td>
+                  <td>{String(e.sequence)}</td><td>{at(e.at)}</td><td>{actionText(e.action)}</td><td>{e.actor}</td><td>{e.ipAddress}</td>
                 </tr>
               ))}
             </tbody>

@@ -11,6 +11,7 @@ import { Login } from "./Login";
 import { EnvelopeList } from "./EnvelopeList";
 import { NewEnvelope } from "./NewEnvelope";
 import { EnvelopeDetail } from "./EnvelopeDetail";
+import { Retention } from "./Retention";
 
 const accounts = client(AccountsService);
 const storageKey = "gmosign.session";
@@ -97,12 +98,14 @@ function App() {
       <nav class="tabs" aria-label={t("console")}>
         <a href="/app/" onClick={(e) => { e.preventDefault(); navigate("/app/"); }} aria-current={path === "/app/" ? "page" : undefined}>{t("navEnvelopes")}</a>
         <a href="/app/new" onClick={(e) => { e.preventDefault(); navigate("/app/new"); }} aria-current={path === "/app/new" ? "page" : undefined} id="nav-new">{t("navNew")}</a>
+        <a href="/app/retention" onClick={(e) => { e.preventDefault(); navigate("/app/retention"); }} aria-current={path === "/app/retention" ? "page" : undefined} id="nav-retention">{t("navRetention")}</a>
       </nav>
       <main id="main">
         {(path === "/app/" || path === "/app" || path === "/app/login") && <EnvelopeList />}
         {path === "/app/new" && <NewEnvelope />}
+        {path === "/app/retention" && <Retention />}
         {detail && <EnvelopeDetail envelopeId={detail[1]} />}
-        {path !== "/app/" && path !== "/app" && path !== "/app/login" && path !== "/app/new" && !detail && <p>{t("notFound")}</p>}
+        {!["/app/", "/app", "/app/login", "/app/new", "/app/retention"].includes(path) && !detail && <p>{t("notFound")}</p>}
       </main>
     </>
   );

@@ -4,9 +4,9 @@ export interface DownloadedFile {
   bytes: Uint8Array<ArrayBuffer>;
 }
 
-export async function collect(stream: AsyncIterable<{ chunk: Uint8Array; fileName: string; sizeBytes: bigint }>): Promise<DownloadedFile> {
+export async function collect(stream: AsyncIterable<{ chunk: Uint8Array; fileName?: string }>, fallbackName = "document.pdf"): Promise<DownloadedFile> {
   const parts: Uint8Array[] = [];
-  let fileName = "document.pdf";
+  let fileName = fallbackName;
   let total = 0;
   for await (const message of stream) {
     if (message.fileName) {
