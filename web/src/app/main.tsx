@@ -12,6 +12,7 @@ import { EnvelopeList } from "./EnvelopeList";
 import { NewEnvelope } from "./NewEnvelope";
 import { EnvelopeDetail } from "./EnvelopeDetail";
 import { Retention } from "./Retention";
+import { Admin } from "./Admin";
 
 const accounts = client(AccountsService);
 const storageKey = "gmosign.session";
@@ -99,13 +100,15 @@ function App() {
         <a href="/app/" onClick={(e) => { e.preventDefault(); navigate("/app/"); }} aria-current={path === "/app/" ? "page" : undefined}>{t("navEnvelopes")}</a>
         <a href="/app/new" onClick={(e) => { e.preventDefault(); navigate("/app/new"); }} aria-current={path === "/app/new" ? "page" : undefined} id="nav-new">{t("navNew")}</a>
         <a href="/app/retention" onClick={(e) => { e.preventDefault(); navigate("/app/retention"); }} aria-current={path === "/app/retention" ? "page" : undefined} id="nav-retention">{t("navRetention")}</a>
+        <a href="/app/admin" onClick={(e) => { e.preventDefault(); navigate("/app/admin"); }} aria-current={path === "/app/admin" ? "page" : undefined} id="nav-admin">{t("navAdmin")}</a>
       </nav>
       <main id="main">
         {(path === "/app/" || path === "/app" || path === "/app/login") && <EnvelopeList />}
         {path === "/app/new" && <NewEnvelope />}
         {path === "/app/retention" && <Retention />}
+        {path === "/app/admin" && <Admin session={session} />}
         {detail && <EnvelopeDetail envelopeId={detail[1]} />}
-        {!["/app/", "/app", "/app/login", "/app/new", "/app/retention"].includes(path) && !detail && <p>{t("notFound")}</p>}
+        {!["/app/", "/app", "/app/login", "/app/new", "/app/retention", "/app/admin"].includes(path) && !detail && <p>{t("notFound")}</p>}
       </main>
     </>
   );

@@ -23,6 +23,7 @@ export const texts: Texts = {
   navEnvelopes: { ja: "封筒一覧", en: "Envelopes" },
   navNew: { ja: "新規作成", en: "New envelope" },
   navRetention: { ja: "文書保管", en: "Stored documents" },
+  navAdmin: { ja: "管理", en: "Administration" },
   skip: { ja: "本文へ移動", en: "Skip to content" },
 
   envelopes: { ja: "封筒一覧", en: "Envelopes" },

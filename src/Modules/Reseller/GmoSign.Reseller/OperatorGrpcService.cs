@@ -231,8 +231,15 @@ internal sealed class OperatorGrpcService(
         return new PublishTermsVersionResponse { Terms = ToProto(record) };
     }
 
-    public override async Task<ListTermsVersionsResponse> ListTermsVersions(ListTermsVersionsRequest request, ServerCallContext context) =>
-        new() { Versions = { (await terms.ListAsync(context.CancellationToken)).Select(ToProto) } };
+    public override async Task<ListTermsVersionsResponse> ListTermsVersions(ListTermsVersionsRequest request, ServerCallContext context)
+    {
+        var response = new ListTermsVersionsResponse { Versions = { (await terms.ListAsync(context.CancellationToken)).Select(ToProto) } };
+        if (context.GetCaller().TenantId is { } tenantId && await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is { } tenant)
+        {
+            response.AcceptedVersion = tenant.AcceptedTermsVersion;
+        }
+        return response;
+    }
 
     public override async Task<DecideChangeRequestResponse> DecideChangeRequest(DecideChangeRequestRequest request, ServerCallContext context)
     {
