@@ -47,6 +47,11 @@ public sealed class SigningIsolationTests(PlatformFixture platform)
         await Denied("FinishUpload", StatusCode.NotFound, () => signing.FinishUploadAsync(new FinishUploadRequest { UploadId = uploadA.UploadId }, adminB).ResponseAsync);
         Assert.Equal(0, (await signing.GetUploadAsync(new GetUploadRequest { UploadId = uploadA.UploadId }, adminA)).Upload.ReceivedBytes);
         await Denied("SendEnvelope", StatusCode.NotFound, () => signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draftA.EnvelopeId }, adminB).ResponseAsync);
+        await Denied("DownloadCertificate", StatusCode.NotFound, async () =>
+        {
+            using var call = signing.DownloadCertificate(new DownloadCertificateRequest { EnvelopeId = envelopeId }, adminB);
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        });
         await Denied("GetEnvelope", StatusCode.NotFound, () => signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = envelopeId }, adminB).ResponseAsync);
         await Denied("ApproveEnvelope", StatusCode.NotFound, () => signing.ApproveEnvelopeAsync(new ApproveEnvelopeRequest { EnvelopeId = envelopeId, Approve = true }, adminB).ResponseAsync);
         await Denied("VoidEnvelope", StatusCode.NotFound, () => signing.VoidEnvelopeAsync(new VoidEnvelopeRequest { EnvelopeId = envelopeId, Reason = "x" }, adminB).ResponseAsync);

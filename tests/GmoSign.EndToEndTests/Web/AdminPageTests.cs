@@ -25,7 +25,7 @@ public sealed class AdminPageTests(WebFixture web)
         {
             Terms = new TermsVersion
             {
-                Version = version, EffectiveAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)),
+                Version = version, EffectiveAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(300)), // after any other version the web tests publish
                 SummaryJa = "第12条（利用停止）を改定", SummaryEn = "Art. 12 (suspension) revised", Url = "https://example.jp/terms/" + version,
             },
         }, Platform.AsOperator);

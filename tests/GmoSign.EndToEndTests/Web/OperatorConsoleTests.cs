@@ -88,6 +88,28 @@ public sealed class OperatorConsoleTests(WebFixture web)
         await page.Locator("#tab-maintenance").ClickAsync();
         await Expect(page.Locator("#maintenance-state")).ToBeVisibleAsync();
         await ops.AssertAccessibleAsync("maintenance");
+
+        // A new terms version and a notice to every tenant.
+        await page.Locator("#tab-terms").ClickAsync();
+        var version = "2030-" + Guid.NewGuid().ToString("N")[..6];
+        await page.Locator("#terms-version").FillAsync(version);
+        await page.Locator("#terms-effective").FillAsync(DateTime.Now.AddDays(40).ToString("yyyy-MM-ddTHH:mm"));
+        await page.Locator("#terms-url").FillAsync("https://example.jp/terms/" + version);
+        await page.Locator("#terms-ja").FillAsync("第5条を改定");
+        await page.Locator("#terms-en").FillAsync("Art. 5 revised");
+        await page.Locator("#publish-terms").ClickAsync();
+        await Expect(page.Locator($"tr[data-version='{version}']")).ToBeVisibleAsync();
+        await page.Locator("#notice-effective").FillAsync(DateTime.Now.AddDays(20).ToString("yyyy-MM-ddTHH:mm"));
+        await page.Locator("#notice-title-ja").FillAsync("年末年始のサポート体制");
+        await page.Locator("#notice-title-en").FillAsync("Support over the new year");
+        await page.Locator("#notice-body-ja").FillAsync("12月29日から1月3日まではメールのみで対応します。");
+        await page.Locator("#notice-body-en").FillAsync("From 29 December to 3 January we answer by e-mail only.");
+        await page.Locator("#publish-notice").ClickAsync();
+        await Expect(page.Locator("#terms-done")).ToBeVisibleAsync();
+        await Expect(page.Locator("#terms-error")).ToHaveCountAsync(0);
+        await ops.AssertAccessibleAsync("terms and notices");
+        var notices = await new ContractService.ContractServiceClient(Platform.Channel).ListNoticesAsync(new ListNoticesRequest(), Platform.AsOperator);
+        Assert.Contains(notices.Notices, n => n.TitleJa == "年末年始のサポート体制");
         ops.AssertNoProblems();
     }
 }

@@ -139,6 +139,11 @@ public sealed class SenderConsoleTests(WebFixture web)
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-download='contract.pdf']").ClickAsync());
         var pdf = await File.ReadAllBytesAsync((await download.PathAsync())!);
         Assert.Equal(2, (await Envelopes.PdfsigAsync(pdf)).Split("Signature is Valid").Length - 1);
+        // The certificate of completion, sealed by the platform.
+        var certificateDownload = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download-certificate").ClickAsync());
+        var certificate = await File.ReadAllBytesAsync((await certificateDownload.PathAsync())!);
+        Assert.Equal(1, (await Envelopes.PdfsigAsync(certificate)).Split("Signature is Valid").Length - 1);
+        Assert.Contains("締結証明書", await Envelopes.PdfToTextAsync(certificate));
 
         // The list finds it by title and by status.
         await page.GotoAsync(web.BaseUrl + "/app/");
@@ -213,13 +218,19 @@ public sealed class SenderConsoleTests(WebFixture web)
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator($"[data-download='{title}']").ClickAsync());
         Assert.Equal(1, (await Envelopes.PdfsigAsync(await File.ReadAllBytesAsync((await download.PathAsync())!))).Split("Signature is Valid").Length - 1);
 
-        // The first export call is cut off half-way (its response ends without trailers, as a dropped connection would).
+        // A large stored document (random text does not compress), so that the ZIP takes more than one 1 MiB chunk.
+        var noise = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(1_200_000));
+        await Documents.UploadAsync(Platform.Channel, admin, Documents.Metadata("大容量の請求書", "株式会社取引先", DateOnly.FromDateTime(DateTime.Today), 5000, "invoice"),
+            GmoSign.Testing.MinimalPdf.Create(noise));
+
+        // The first export call is cut off after its first chunk (the response ends without trailers, as a dropped
+        // connection would): the gRPC-Web frames are read and the body ends after the first large one.
         const string exportUrl = "**/gmosign.retention.v1.RetentionService/ExportDocuments";
         await page.RouteAsync(exportUrl, async route =>
         {
             var full = await route.FetchAsync();
             var body = await full.BodyAsync();
-            await route.FulfillAsync(new RouteFulfillOptions { Status = 200, Headers = full.Headers, BodyBytes = body[..(body.Length / 2)] });
+            await route.FulfillAsync(new RouteFulfillOptions { Status = 200, Headers = full.Headers, BodyBytes = CutAfterFirstChunk(body) });
         }, new PageRouteOptions { Times = 1 });
         await page.Locator("#export-start").ClickAsync();
         await Expect(page.Locator("#export-resume")).ToBeVisibleAsync();
@@ -250,5 +261,22 @@ public sealed class SenderConsoleTests(WebFixture web)
             await stream.CopyToAsync(Stream.Null);
         }
         sender.AssertNoProblems();
+    }
+
+    /// <summary>The gRPC-Web body up to the end of its first frame larger than 64 KiB (an export chunk).</summary>
+    private static byte[] CutAfterFirstChunk(byte[] body)
+    {
+        var position = 0;
+        while (position + 5 <= body.Length)
+        {
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(position + 1, 4));
+            position += 5 + length;
+            if (length > 64 * 1024)
+            {
+                Assert.True(position < body.Length - 64 * 1024, "the export has a single chunk: nothing would be left to resume");
+                return body[..position];
+            }
+        }
+        throw new InvalidOperationException("no export chunk in the response");
     }
 }

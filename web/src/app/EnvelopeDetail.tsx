@@ -152,6 +152,11 @@ export function EnvelopeDetail(props: { envelopeId: string }) {
             </li>
           ))}
         </ul>
+        {envelope.status === EnvelopeStatus.COMPLETED && (
+          <button type="button" class="primary" id="download-certificate" onClick={() => act(async () => {
+            save(await guarded(() => withRetry(() => collect(signing.downloadCertificate({ envelopeId: envelope.envelopeId }), "certificate_of_completion.pdf"))));
+          })}>{t("certificate")}</button>
+        )}
       </section>
 
       <section class="card" aria-labelledby="audit-title">

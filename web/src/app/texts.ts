@@ -113,6 +113,7 @@ export const texts: Texts = {
   voidReason: { ja: "取り消しの理由（受信者に表示されます）", en: "Reason (shown to recipients)" },
   voidConfirm: { ja: "この封筒を取り消す", en: "Void this envelope" },
   download: { ja: "ダウンロード", en: "Download" },
+  certificate: { ja: "締結証明書をダウンロード", en: "Download the certificate of completion" },
   auditTrail: { ja: "監査ログ", en: "Audit trail" },
   verifyIntact: { ja: "監査ログは改ざんされていません（{n}件、ハッシュチェーン検証済み）。", en: "The audit trail is intact ({n} entries, hash chain verified)." },
   verifyBroken: { ja: "監査ログの {n} 件目以降が改ざんされています。", en: "The audit trail is broken from entry {n}." },

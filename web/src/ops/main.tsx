@@ -8,7 +8,8 @@ import {
   ApplicationStatus, CustomerKind, RejectionReason, ResellerService, ScreeningFinding, TenantStatus, TerminationKind,
   type Application, type Tenant,
 } from "../gen/gmosign/reseller/v1/reseller_pb";
-import { OperatorService, type ApproveApplicationResponse, type Maintenance } from "../gen/gmosign/reseller/v1/operator_pb";
+import { OperatorService, type ApproveApplicationResponse, type Maintenance, type TermsVersion } from "../gen/gmosign/reseller/v1/operator_pb";
+import { NoticeKind } from "../gen/gmosign/reseller/v1/contract_pb";
 import { client, failure, setBearer, withRetry } from "../lib/rpc";
 import { formatDateTime, translate, type Texts } from "../lib/i18n";
 import { Busy, Header, Notice, useLanguage } from "../lib/ui";
@@ -87,6 +88,26 @@ const texts: Texts = {
   startMaintenance: { ja: "メンテナンスを開始・予告する", en: "Start or announce maintenance" },
   endMaintenance: { ja: "メンテナンスを終了する", en: "End maintenance" },
   failed: { ja: "できませんでした: {message}", en: "That did not work: {message}" },
+  terms: { ja: "規約とお知らせ", en: "Terms and notices" },
+  termsVersions: { ja: "利用規約のバージョン", en: "Terms versions" },
+  version: { ja: "バージョン", en: "Version" },
+  effectiveAt: { ja: "適用開始", en: "Effective from" },
+  summaryJa: { ja: "変更の概要（日本語）", en: "Summary (Japanese)" },
+  summaryEn: { ja: "変更の概要（英語）", en: "Summary (English)" },
+  termsUrl: { ja: "全文の URL", en: "Full text URL" },
+  publishTerms: { ja: "規約を公開", en: "Publish terms" },
+  notice: { ja: "お知らせの配信", en: "Publish a notice" },
+  noticeKind: { ja: "種類", en: "Kind" },
+  [`kind.${NoticeKind.GENERAL}`]: { ja: "一般", en: "General" },
+  [`kind.${NoticeKind.MAINTENANCE}`]: { ja: "メンテナンス", en: "Maintenance" },
+  [`kind.${NoticeKind.TERMS_CHANGE}`]: { ja: "規約変更", en: "Terms change" },
+  [`kind.${NoticeKind.DISCONTINUATION}`]: { ja: "提供終了", en: "Discontinuation" },
+  titleJa: { ja: "件名（日本語）", en: "Title (Japanese)" },
+  titleEn: { ja: "件名（英語）", en: "Title (English)" },
+  bodyJa: { ja: "本文（日本語）", en: "Body (Japanese)" },
+  bodyEn: { ja: "本文（英語）", en: "Body (English)" },
+  publish: { ja: "配信する", en: "Publish" },
+  published: { ja: "配信しました。", en: "Published." },
   loading: { ja: "読み込んでいます…", en: "Loading…" },
 };
 const t = (key: string, vars?: Record<string, string | number>) => translate(texts, key, vars);
@@ -104,7 +125,7 @@ function App() {
     setBearer(s?.token ?? null);
     return s;
   });
-  const [tab, setTab] = useState<"applications" | "tenants" | "maintenance">("applications");
+  const [tab, setTab] = useState<"applications" | "tenants" | "maintenance" | "terms">("applications");
   const [notice, setNotice] = useState("");
   const signOut = (message: string) => {
     sessionStorage.removeItem(storageKey);
@@ -138,7 +159,7 @@ function App() {
         }}>{t("logout")}</button>
       </Header>
       <nav class="tabs" aria-label={t("console")}>
-        {(["applications", "tenants", "maintenance"] as const).map((name) => (
+        {(["applications", "tenants", "maintenance", "terms"] as const).map((name) => (
           <a key={name} href={`/ops/${name}`} id={`tab-${name}`} aria-current={tab === name ? "page" : undefined}
             onClick={(e) => { e.preventDefault(); setTab(name); }}>{t(name)}</a>
         ))}
@@ -147,6 +168,7 @@ function App() {
         {tab === "applications" && <Applications />}
         {tab === "tenants" && <Tenants />}
         {tab === "maintenance" && <MaintenancePanel />}
+        {tab === "terms" && <TermsAndNotices />}
       </main>
     </>
   );
@@ -385,6 +407,83 @@ function MaintenancePanel() {
           <div><label for="ends-at">{t("endsAt")}</label><input id="ends-at" type="datetime-local" required value={ends} onInput={(e) => setEnds((e.target as HTMLInputElement).value)} /></div>
         </div>
         <Busy busy={busy} type="submit" id="start-maintenance">{t("startMaintenance")}</Busy>
+      </form>
+    </section>
+  );
+}
+
+function TermsAndNotices() {
+  const [versions, setVersions] = useState<TermsVersion[]>([]);
+  const [terms, setTerms] = useState({ version: "", effective: "", ja: "", en: "", url: "" });
+  const [notice, setNotice] = useState({ kind: NoticeKind.GENERAL, titleJa: "", titleEn: "", bodyJa: "", bodyEn: "", effective: "" });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  const [done, setDone] = useState("");
+  const load = () => guarded(() => withRetry(() => operator.listTermsVersions({}))).then((r) => setVersions(r.versions)).catch((e) => setError(failure(e).message));
+  useEffect(() => { void load(); }, []);
+  const run = async (call: () => Promise<unknown>, message: string) => {
+    setBusy(true);
+    setError("");
+    setDone("");
+    try {
+      await guarded(call);
+      setDone(message);
+      await load();
+    } catch (e) {
+      setError(t("failed", { message: failure(e).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const input = <K extends string>(state: Record<K, string | number>, set: (v: never) => void, key: K) => ({
+    value: String(state[key]), onInput: (e: Event) => set({ ...state, [key]: (e.target as HTMLInputElement).value } as never),
+  });
+  return (
+    <section aria-labelledby="terms-title">
+      <h1 id="terms-title">{t("terms")}</h1>
+      {done && <Notice kind="success" id="terms-done">{done}</Notice>}
+      {error && <Notice kind="error" id="terms-error">{error}</Notice>}
+      <section class="card" aria-labelledby="versions-title">
+        <h2 id="versions-title">{t("termsVersions")}</h2>
+        <div class="table-wrap">
+          <table id="terms-versions">
+            <thead><tr><th scope="col">{t("version")}</th><th scope="col">{t("effectiveAt")}</th><th scope="col">{t("summaryJa")}</th></tr></thead>
+            <tbody>{versions.map((v) => <tr key={v.version} data-version={v.version}><td><a href={v.url} rel="noopener noreferrer" target="_blank">{v.version}</a></td><td>{at(v.effectiveAt)}</td><td>{v.summaryJa}</td></tr>)}</tbody>
+          </table>
+        </div>
+        <form onSubmit={(e) => { e.preventDefault(); void run(() => withRetry(() => operator.publishTermsVersion({ terms: {
+          version: terms.version.trim(), effectiveAt: terms.effective ? timestampFromDate(new Date(terms.effective)) : undefined,
+          summaryJa: terms.ja.trim(), summaryEn: terms.en.trim(), url: terms.url.trim(),
+        } })), t("published")); }}>
+          <div class="row">
+            <div><label for="terms-version">{t("version")}</label><input id="terms-version" required maxLength={40} {...input(terms, setTerms, "version")} /></div>
+            <div><label for="terms-effective">{t("effectiveAt")}</label><input id="terms-effective" type="datetime-local" required {...input(terms, setTerms, "effective")} /></div>
+            <div><label for="terms-url">{t("termsUrl")}</label><input id="terms-url" type="url" required maxLength={2000} {...input(terms, setTerms, "url")} /></div>
+          </div>
+          <label for="terms-ja">{t("summaryJa")}</label><textarea id="terms-ja" required maxLength={2000} rows={2} {...input(terms, setTerms, "ja")} />
+          <label for="terms-en">{t("summaryEn")}</label><textarea id="terms-en" required maxLength={2000} rows={2} {...input(terms, setTerms, "en")} />
+          <Busy busy={busy} type="submit" id="publish-terms">{t("publishTerms")}</Busy>
+        </form>
+      </section>
+      <form class="card" aria-labelledby="notice-title" onSubmit={(e) => { e.preventDefault(); void run(() => withRetry(() => operator.publishNotice({
+        kind: notice.kind, titleJa: notice.titleJa.trim(), titleEn: notice.titleEn.trim(), bodyJa: notice.bodyJa.trim(), bodyEn: notice.bodyEn.trim(),
+        effectiveAt: notice.effective ? timestampFromDate(new Date(notice.effective)) : undefined,
+      })), t("published")); }}>
+        <h2 id="notice-title">{t("notice")}</h2>
+        <div class="row">
+          <div><label for="notice-kind">{t("noticeKind")}</label>
+            <select id="notice-kind" value={notice.kind} onChange={(e) => setNotice({ ...notice, kind: Number((e.target as HTMLSelectElement).value) })}>
+              {[NoticeKind.GENERAL, NoticeKind.MAINTENANCE, NoticeKind.TERMS_CHANGE, NoticeKind.DISCONTINUATION].map((k) => <option key={k} value={k}>{t(`kind.${k}`)}</option>)}
+            </select></div>
+          <div><label for="notice-effective">{t("effectiveAt")}</label><input id="notice-effective" type="datetime-local" required {...input(notice, setNotice, "effective")} /></div>
+        </div>
+        <div class="row">
+          <div><label for="notice-title-ja">{t("titleJa")}</label><input id="notice-title-ja" required maxLength={200} {...input(notice, setNotice, "titleJa")} /></div>
+          <div><label for="notice-title-en">{t("titleEn")}</label><input id="notice-title-en" required maxLength={200} {...input(notice, setNotice, "titleEn")} /></div>
+        </div>
+        <label for="notice-body-ja">{t("bodyJa")}</label><textarea id="notice-body-ja" required maxLength={5000} rows={3} {...input(notice, setNotice, "bodyJa")} />
+        <label for="notice-body-en">{t("bodyEn")}</label><textarea id="notice-body-en" required maxLength={5000} rows={3} {...input(notice, setNotice, "bodyEn")} />
+        <Busy busy={busy} type="submit" id="publish-notice">{t("publish")}</Busy>
       </form>
     </section>
   );

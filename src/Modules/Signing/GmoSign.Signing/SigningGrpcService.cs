@@ -451,15 +451,34 @@ internal sealed class SigningGrpcService(
         var reference = await Envelope(envelopeId).DocumentAsync(tenantId, documentId, access, ActorOf(caller));
         var bytes = await contents.GetAsync(tenantId, reference.ContentId, context.CancellationToken)
             ?? throw DomainException.NotFound("Document content", "文書の内容", "document_id");
+        await StreamFileAsync(bytes, reference.FileName, responseStream, context.CancellationToken);
+    }
+
+    public override async Task DownloadCertificate(DownloadCertificateRequest request, IServerStreamWriter<DownloadDocumentResponse> responseStream, ServerCallContext context)
+    {
+        var tenantId = context.GetCaller().RequireTenant();
+        var envelope = await Envelope(Check.Id(request.EnvelopeId, "envelope_id")).GetAsync(tenantId);
+        if (envelope.Status != EnvelopeStatus.Completed || envelope.CertificateContentId is not { } certificate)
+        {
+            throw DomainException.Precondition("ENVELOPE_STATUS", $"The certificate of completion exists once the envelope is completed: it is {envelope.Status}.",
+                $"締結証明書は封筒の締結後に作成されます（現在の状態: {envelope.Status}）。");
+        }
+        var bytes = await contents.GetAsync(tenantId, certificate, context.CancellationToken)
+            ?? throw DomainException.NotFound("Certificate content", "締結証明書の内容", "envelope_id");
+        await StreamFileAsync(bytes, "certificate_of_completion.pdf", responseStream, context.CancellationToken);
+    }
+
+    private static async Task StreamFileAsync(byte[] bytes, string fileName, IServerStreamWriter<DownloadDocumentResponse> responseStream, CancellationToken ct)
+    {
         for (var offset = 0; offset < bytes.Length || offset == 0; offset += ChunkSize)
         {
             var message = new DownloadDocumentResponse { Chunk = ByteString.CopyFrom(bytes, offset, Math.Min(ChunkSize, bytes.Length - offset)) };
             if (offset == 0)
             {
-                message.FileName = reference.FileName;
+                message.FileName = fileName;
                 message.SizeBytes = bytes.Length;
             }
-            await responseStream.WriteAsync(message, context.CancellationToken);
+            await responseStream.WriteAsync(message, ct);
             if (bytes.Length == 0)
             {
                 break;

@@ -33,6 +33,7 @@ public static class SigningModule
                 nameof(SigningService.SigningServiceBase.ListEnvelopes), nameof(SigningService.SigningServiceBase.VoidEnvelope),
                 nameof(SigningService.SigningServiceBase.ResendNotification), nameof(SigningService.SigningServiceBase.CreateSigningLink),
                 nameof(SigningService.SigningServiceBase.GetAuditTrail), nameof(SigningService.SigningServiceBase.VerifyAuditTrail),
+                nameof(SigningService.SigningServiceBase.DownloadCertificate),
             })
             {
                 yield return RpcAccess.For(s, method, user, integration);
