@@ -1,12 +1,12 @@
 // Uploads a PDF from the browser in unary chunk calls bound to an upload session (browsers cannot stream a request
 // over gRPC-Web). The session's request id makes starting idempotent; after a failed chunk the session says how far
 // it got, and the upload resumes there. Progress is reported after every chunk.
-import { SigningService, type UploadDocumentResponse } from "../gen/gmosign/signing/v1/signing_pb";
+import { SigningService, type FinishUploadResponse } from "../gen/gmosign/signing/v1/signing_pb";
 import { client, requestId, withRetry } from "../lib/rpc";
 
 const signing = client(SigningService);
 
-export async function uploadPdf(envelopeId: string, file: File, onProgress: (sent: number, total: number) => void): Promise<UploadDocumentResponse> {
+export async function uploadPdf(envelopeId: string, file: File, onProgress: (sent: number, total: number) => void): Promise<FinishUploadResponse> {
   const started = await withRetry(() => signing.startUpload({ envelopeId, fileName: file.name, sizeBytes: BigInt(file.size), requestId: requestId() }));
   let upload = started.upload!;
   const chunk = upload.maxChunkBytes;

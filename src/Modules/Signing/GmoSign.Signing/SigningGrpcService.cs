@@ -175,7 +175,7 @@ internal sealed class SigningGrpcService(
         return new GetUploadResponse { Upload = ToProto(session) };
     }
 
-    public override async Task<UploadDocumentResponse> FinishUpload(FinishUploadRequest request, ServerCallContext context)
+    public override async Task<FinishUploadResponse> FinishUpload(FinishUploadRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
         var tenantId = caller.RequireTenant();
@@ -186,7 +186,7 @@ internal sealed class SigningGrpcService(
         var (envelope, earlier) = await PrepareUploadAsync(caller, tenantId, session.EnvelopeId, requestId);
         if (earlier is not null)
         {
-            return new UploadDocumentResponse { Document = ToProto(earlier), Envelope = ToProto(envelope) };
+            return new FinishUploadResponse { Document = ToProto(earlier), Envelope = ToProto(envelope) };
         }
         if (session.ReceivedBytes != session.SizeBytes)
         {
@@ -200,7 +200,7 @@ internal sealed class SigningGrpcService(
         var bytes = await uploads.ContentAsync(session, ct);
         var response = await StoreDocumentAsync(caller, tenantId, session.EnvelopeId, session.FileName, requestId, bytes, ct);
         await uploads.FinishAsync(session, Guid.Parse(response.Document.DocumentId), CancellationToken.None);
-        return response;
+        return new FinishUploadResponse { Document = response.Document, Envelope = response.Envelope };
     }
 
     private static string CheckFileName(string value, string field)
@@ -451,10 +451,11 @@ internal sealed class SigningGrpcService(
         var reference = await Envelope(envelopeId).DocumentAsync(tenantId, documentId, access, ActorOf(caller));
         var bytes = await contents.GetAsync(tenantId, reference.ContentId, context.CancellationToken)
             ?? throw DomainException.NotFound("Document content", "文書の内容", "document_id");
-        await StreamFileAsync(bytes, reference.FileName, responseStream, context.CancellationToken);
+        await StreamFileAsync(bytes, reference.FileName, responseStream, context.CancellationToken,
+            (chunk, name, size) => new DownloadDocumentResponse { Chunk = chunk, FileName = name, SizeBytes = size });
     }
 
-    public override async Task DownloadCertificate(DownloadCertificateRequest request, IServerStreamWriter<DownloadDocumentResponse> responseStream, ServerCallContext context)
+    public override async Task DownloadCertificate(DownloadCertificateRequest request, IServerStreamWriter<DownloadCertificateResponse> responseStream, ServerCallContext context)
     {
         var tenantId = context.GetCaller().RequireTenant();
         var envelope = await Envelope(Check.Id(request.EnvelopeId, "envelope_id")).GetAsync(tenantId);
@@ -465,20 +466,18 @@ internal sealed class SigningGrpcService(
         }
         var bytes = await contents.GetAsync(tenantId, certificate, context.CancellationToken)
             ?? throw DomainException.NotFound("Certificate content", "締結証明書の内容", "envelope_id");
-        await StreamFileAsync(bytes, "certificate_of_completion.pdf", responseStream, context.CancellationToken);
+        await StreamFileAsync(bytes, "certificate_of_completion.pdf", responseStream, context.CancellationToken,
+            (chunk, name, size) => new DownloadCertificateResponse { Chunk = chunk, FileName = name, SizeBytes = size });
     }
 
-    private static async Task StreamFileAsync(byte[] bytes, string fileName, IServerStreamWriter<DownloadDocumentResponse> responseStream, CancellationToken ct)
+    /// <summary>Streams a file in chunks; the first message also names the file and its size.</summary>
+    private static async Task StreamFileAsync<T>(byte[] bytes, string fileName, IServerStreamWriter<T> responseStream, CancellationToken ct,
+        Func<ByteString, string, long, T> message)
     {
         for (var offset = 0; offset < bytes.Length || offset == 0; offset += ChunkSize)
         {
-            var message = new DownloadDocumentResponse { Chunk = ByteString.CopyFrom(bytes, offset, Math.Min(ChunkSize, bytes.Length - offset)) };
-            if (offset == 0)
-            {
-                message.FileName = fileName;
-                message.SizeBytes = bytes.Length;
-            }
-            await responseStream.WriteAsync(message, ct);
+            var chunk = ByteString.CopyFrom(bytes, offset, Math.Min(ChunkSize, bytes.Length - offset));
+            await responseStream.WriteAsync(offset == 0 ? message(chunk, fileName, bytes.Length) : message(chunk, "", 0), ct);
             if (bytes.Length == 0)
             {
                 break;
