@@ -70,11 +70,15 @@ public sealed class UploadSessionTests(PlatformFixture platform)
         await signing.UploadChunkAsync(new UploadChunkRequest { UploadId = fake.UploadId, Offset = 0, Chunk = ByteString.CopyFrom(text) }, admin);
         var notPdf = await Calls.FailsAsync(() => signing.FinishUploadAsync(new FinishUploadRequest { UploadId = fake.UploadId }, admin).ResponseAsync);
         Assert.Equal("NOT_A_PDF", Calls.ErrorInfo(notPdf).Reason);
+        // A refused session is gone: finishing it again cannot make the server read and check the same bytes again.
+        var gone = await Calls.FailsAsync(() => signing.FinishUploadAsync(new FinishUploadRequest { UploadId = fake.UploadId }, admin).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
 
         // A client cannot park unlimited sessions on one envelope.
-        for (var i = 0; i < UploadSessionsLimit - 1; i++)
+        var parked = new List<string>();
+        for (var i = 0; i < UploadSessionsLimit; i++)
         {
-            await signing.StartUploadAsync(new StartUploadRequest { EnvelopeId = draft.EnvelopeId, FileName = $"p{i}.pdf", SizeBytes = 100 }, admin);
+            parked.Add((await signing.StartUploadAsync(new StartUploadRequest { EnvelopeId = draft.EnvelopeId, FileName = $"p{i}.pdf", SizeBytes = 100 }, admin)).Upload.UploadId);
         }
         var tooMany = await Calls.FailsAsync(() => signing.StartUploadAsync(new StartUploadRequest { EnvelopeId = draft.EnvelopeId, FileName = "one-more.pdf", SizeBytes = 100 }, admin).ResponseAsync);
         Assert.Equal(StatusCode.ResourceExhausted, tooMany.StatusCode);
@@ -83,10 +87,27 @@ public sealed class UploadSessionTests(PlatformFixture platform)
         // The envelope holds exactly the one document, which signs like any other.
         var sent = (await signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draft.EnvelopeId, RequestId = "send" }, admin)).Envelope;
         Assert.Single(sent.Documents);
+        // The parked sessions went with the sending: no more bytes are taken for them.
+        var afterSend = await Calls.FailsAsync(() => signing.UploadChunkAsync(new UploadChunkRequest { UploadId = parked[0], Offset = 0, Chunk = Bytes(pdf, 0, 100) }, admin).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, afterSend.StatusCode);
+        Assert.Equal(0, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM signing.upload WHERE envelope_id = $1 AND document_id IS NULL", Guid.Parse(draft.EnvelopeId)));
+        // A client's own request id may not pose as an upload session's.
+        var draft2 = (await signing.CreateEnvelopeAsync(Envelopes.Draft("予約済みの要求ID", Envelopes.Signer("署名 次郎", 1)), admin)).Envelope;
+        var reserved = await Calls.FailsAsync(() => UploadWithRequestIdAsync(signing, admin, draft2.EnvelopeId, "upload:" + upload.UploadId.Replace("-", "")));
+        Assert.Equal("header.request_id", Calls.ErrorInfo(reserved).Field);
         var done = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "署名 太郎"));
         Assert.Equal(GmoSign.Signing.V1.EnvelopeStatus.Completed, done.Status);
     }
 
-    // Ten unfinished sessions per envelope; one (fake.pdf) is open already when the loop starts.
+    // Ten unfinished sessions per envelope (the refused fake.pdf session was deleted, so the loop fills all ten).
     private const int UploadSessionsLimit = 10;
+
+    private static async Task UploadWithRequestIdAsync(SigningService.SigningServiceClient signing, Metadata headers, string envelopeId, string requestId)
+    {
+        using var call = signing.UploadDocument(headers);
+        await call.RequestStream.WriteAsync(new UploadDocumentRequest { Header = new UploadDocumentHeader { EnvelopeId = envelopeId, FileName = "x.pdf", RequestId = requestId } });
+        await call.RequestStream.WriteAsync(new UploadDocumentRequest { Chunk = ByteString.CopyFrom(Documents.Pdf("reserved")) });
+        await call.RequestStream.CompleteAsync();
+        await call;
+    }
 }

@@ -186,6 +186,11 @@ app.Lifetime.ApplicationStarted.Register(() => Log.Information(
     settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort));
 app.Lifetime.ApplicationStarted.Register(() =>
 {
+    var linkBase = builder.Configuration["GmoSign:Notifications:SigningLinkBase"] ?? "";
+    if (!linkBase.StartsWith("https://", StringComparison.OrdinalIgnoreCase) && !settings.ListenAddress.Equals(System.Net.IPAddress.Loopback))
+    {
+        Log.Warning("Signing links in mails start with {SigningLinkBase}: not https, so the token travels in clear text; set GmoSign:Web:PublicUrl to the https address people reach this host at", linkBase);
+    }
     if (webRoot is null)
     {
         Log.Warning("The web pages are not built (no web/dist): run npm ci && npm run build in web/; {PublicUrl} answers 503 until then", publicUrl);

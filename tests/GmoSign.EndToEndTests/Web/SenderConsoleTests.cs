@@ -159,6 +159,54 @@ public sealed class SenderConsoleTests(WebFixture web)
     }
 
     [Fact]
+    public async Task A_PDF_dropped_on_the_form_goes_out_after_the_internal_approver_approves_it_in_the_console()
+    {
+        var tenant = await Platform.NewTenantAsync("standard", 12);
+        var admin = Calls.Bearer(await Calls.LoginAsync(Platform.Channel, tenant.AdminLogin, tenant.AdminPassword));
+        var approver = await Platform.Accounts.CreateUserAsync(new CreateUserRequest
+        {
+            LoginId = $"approver-{Guid.NewGuid():N}@customer.example.jp", DisplayName = "承認 部長", Role = UserRole.Member,
+        }, admin);
+
+        await using var sender = await web.NewPageAsync();
+        var page = sender.Page;
+        await page.GotoAsync(web.BaseUrl + "/app/new");
+        await SignInAsync(page, tenant.AdminLogin, tenant.AdminPassword);
+        await page.Locator("#title").FillAsync("承認付きの発注書");
+        // Dropped, not chosen: the drop zone takes the files of a drag and drop.
+        var dataTransfer = await page.EvaluateHandleAsync("""
+            (text) => {
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([text], 'dropped.pdf', { type: 'application/pdf' }));
+              return transfer;
+            }
+            """, System.Text.Encoding.Latin1.GetString(Documents.Pdf("Dropped " + Guid.NewGuid())));
+        await page.Locator("#drop-zone").DispatchEventAsync("drop", new Dictionary<string, object> { ["dataTransfer"] = dataTransfer });
+        await Expect(page.Locator(".files li[data-file='dropped.pdf']")).ToBeVisibleAsync();
+        var signer = Email("signer");
+        await page.Locator("[data-recipient='1'] input[id$='-name']").FillAsync("署名 一郎");
+        await page.Locator("[data-recipient='1'] input[id$='-email']").FillAsync(signer);
+        await page.Locator($"[data-approver='{approver.User.LoginId}']").CheckAsync();
+        await page.Locator("#send").ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/app/envelopes/[0-9a-f-]{36}$"));
+        await Expect(page.Locator("#envelope-status")).ToHaveTextAsync("承認待ち");
+        await Expect(page.Locator("#approve")).ToHaveCountAsync(0); // the sender is not the approver
+        var envelopeUrl = page.Url;
+
+        // The approver approves from their own session; then the signer's mail goes out.
+        await using var boss = await web.NewPageAsync();
+        await boss.Page.GotoAsync(envelopeUrl);
+        await SignInAsync(boss.Page, approver.User.LoginId, approver.InitialPassword);
+        await Expect(boss.Page.Locator("#approval")).ToContainTextAsync("残り1名");
+        await boss.AssertAccessibleAsync("approval");
+        await boss.Page.Locator("#approve").ClickAsync();
+        await Expect(boss.Page.Locator("#envelope-status")).ToHaveTextAsync("署名待ち");
+        await web.SigningLinkFromMailAsync(signer);
+        sender.AssertNoProblems();
+        boss.AssertNoProblems();
+    }
+
+    [Fact]
     public async Task An_ended_session_brings_the_sender_back_to_sign_in_with_a_message_and_voiding_shows_the_reason()
     {
         var tenant = await Platform.NewTenantAsync("standard", 12);

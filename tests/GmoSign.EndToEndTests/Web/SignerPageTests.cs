@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using GmoSign.EndToEndTests.Infrastructure;
 using GmoSign.Signing.V1;
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -304,6 +305,39 @@ public sealed class SignerPageTests(WebFixture web, ITestOutputHelper output)
         var done = (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = sent.EnvelopeId }, admin)).Envelope;
         Assert.Equal(RecipientStatus.Reassigned, done.Recipients.Single(r => r.Name == "壬生 九郎").Status);
         Assert.Equal(RecipientStatus.Signed, done.Recipients.Single(r => r.Name == "癸田 十子").Status);
+    }
+
+    [Fact]
+    public async Task A_rate_limited_answer_tells_the_signer_how_long_to_wait_and_trying_again_later_works()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var sent = await Envelopes.SendAsync(Platform.Channel, admin, Envelopes.Draft("混雑時の契約書", Envelopes.Signer("子田 一", 1)));
+        await using var signer = await web.NewPageAsync();
+        // The server's budgets are tested in RateLimitTests; here the page meets the answer a spent budget gives
+        // (RESOURCE_EXHAUSTED, ErrorInfo RATE_LIMITED with retry_after), once.
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)StatusCode.ResourceExhausted, Message = "Too many requests",
+            Details = { Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Rpc.ErrorInfo { Reason = "RATE_LIMITED", Domain = "gmosign.jp", Metadata = { ["retry_after"] = "42" } }) },
+        };
+        await signer.Page.RouteAsync("**/gmosign.signing.v1.SigningService/OpenEnvelope", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 200,
+            Headers = new Dictionary<string, string>
+            {
+                ["content-type"] = "application/grpc-web+proto",
+                ["grpc-status"] = ((int)StatusCode.ResourceExhausted).ToString(),
+                ["grpc-message"] = "Too%20many%20requests",
+                ["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray()),
+            },
+            Body = "",
+        }), new PageRouteOptions { Times = 1 });
+        await signer.Page.GotoAsync(await LinkUrlAsync(admin, sent, "子田 一"));
+        await Expect(signer.Page.Locator("[data-problem='rate']")).ToContainTextAsync("42秒");
+        await signer.AssertAccessibleAsync("rate limited");
+        await signer.ScreenshotAsync("signer-rate-limited-ja");
+        await signer.Page.Locator("[data-problem='rate'] button").ClickAsync();
+        await Expect(signer.Page.Locator("#envelope-title")).ToHaveTextAsync("混雑時の契約書");
     }
 
     [Fact]

@@ -18,7 +18,7 @@ const at = (ts: Timestamp | undefined) => (ts ? formatDateTime(timestampDate(ts)
 // Known actions in words; an action this page does not know yet shows as recorded.
 const actionText = (action: string) => (t(`action.${action}`) === `action.${action}` ? action : t(`action.${action}`));
 
-export function EnvelopeDetail(props: { envelopeId: string }) {
+export function EnvelopeDetail(props: { envelopeId: string; userId: string }) {
   const [envelope, setEnvelope] = useState<Envelope | null>(null);
   const [trail, setTrail] = useState<AuditEntry[]>([]);
   const [verified, setVerified] = useState<VerifyAuditTrailResponse | null>(null);
@@ -29,6 +29,8 @@ export function EnvelopeDetail(props: { envelopeId: string }) {
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
   const [voidId] = useState(requestId);
+  const [comment, setComment] = useState("");
+  const [approvalId] = useState(requestId);
 
   const load = async () => {
     try {
@@ -85,6 +87,25 @@ export function EnvelopeDetail(props: { envelopeId: string }) {
               setInfo(t("resent", { n: r.queued }));
             })}>{t("resend")}</Busy>
             <button type="button" class="danger" onClick={() => setVoiding(true)} id="show-void">{t("voidEnvelope")}</button>
+          </div>
+        )}
+        {envelope.status === EnvelopeStatus.APPROVAL && (
+          <div class="approval" id="approval">
+            <p>{t("approvalPending", { n: envelope.approverUserIds.filter((id) => !envelope.approvedBy.includes(id)).length })}</p>
+            {envelope.approverUserIds.includes(props.userId) && !envelope.approvedBy.includes(props.userId) && (
+              <form onSubmit={(e) => e.preventDefault()}>
+                <label for="approval-comment">{t("approvalComment")}</label>
+                <textarea id="approval-comment" maxLength={500} rows={2} value={comment} onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)} />
+                <div class="buttons">
+                  <Busy busy={busy} id="approve" onClick={() => act(async () => {
+                    await guarded(() => withRetry(() => signing.approveEnvelope({ envelopeId: envelope.envelopeId, approve: true, requestId: approvalId })));
+                  })}>{t("approve")}</Busy>
+                  <Busy busy={busy} kind="secondary" id="send-back" disabled={!comment.trim()} onClick={() => act(async () => {
+                    await guarded(() => withRetry(() => signing.approveEnvelope({ envelopeId: envelope.envelopeId, approve: false, comment: comment.trim(), requestId: approvalId })));
+                  })}>{t("sendBack")}</Busy>
+                </div>
+              </form>
+            )}
           </div>
         )}
         {voiding && open && (

@@ -8,6 +8,7 @@ import {
   type GetSigningLimitsResponse,
 } from "../gen/gmosign/signing/v1/signing_pb";
 import { RetentionService, type RetentionDefault } from "../gen/gmosign/retention/v1/retention_pb";
+import { AccountsService, type User } from "../gen/gmosign/accounts/v1/accounts_pb";
 import { client, failure, requestId, withRetry } from "../lib/rpc";
 import { currentLanguage, formatBytes } from "../lib/i18n";
 import { Busy, Notice } from "../lib/ui";
@@ -16,6 +17,7 @@ import { uploadPdf } from "./upload";
 
 const signing = client(SigningService);
 const retention = client(RetentionService);
+const accounts = client(AccountsService);
 
 interface RecipientRow {
   key: number;
@@ -48,6 +50,8 @@ export function NewEnvelope() {
   const [reminders, setReminders] = useState<"default" | "every" | "off">("default");
   const [everyDays, setEveryDays] = useState(3);
   const [allowReassign, setAllowReassign] = useState(false);
+  const [users, setUsers] = useState<User[]>([]);
+  const [approvers, setApprovers] = useState<string[]>([]);
   const [documentType, setDocumentType] = useState("contract");
   const [transactionDate, setTransactionDate] = useState("");
   const [amount, setAmount] = useState("");
@@ -67,6 +71,8 @@ export function NewEnvelope() {
       setExpiryDays(l.defaultExpiryDays);
     }).catch((e) => setError(failure(e).message));
     guarded(() => withRetry(() => retention.getRetentionDefaults({}))).then((r) => setTypes(r.defaults)).catch(() => {});
+    // Internal approvers are users of the tenant (listing them is an administrator's right; others send without).
+    accounts.listUsers({}).then((r) => setUsers(r.users.filter((u) => u.active))).catch(() => {});
   }, []);
 
   const add = (list: FileList | null) => {
@@ -117,6 +123,7 @@ export function NewEnvelope() {
           recipients: recipients.map((r) => ({ name: r.name.trim(), email: r.email.trim(), role: r.role, step: r.step, accessCode: r.accessCode.trim() })),
           steps: anyOneSteps.filter((s) => steps.includes(s)).map((step) => ({ step, completion: StepCompletion.ANY })),
           allowReassign,
+          approverUserIds: approvers,
           expiryDays,
           remindersOff: reminders === "off",
           reminderEveryDays: reminders === "every" ? everyDays : 0,
@@ -230,6 +237,20 @@ export function NewEnvelope() {
           </label>
         ))}
       </section>
+
+      {users.length > 0 && (
+        <section class="card" aria-labelledby="approvers-title">
+          <h2 id="approvers-title">{t("approvers")}</h2>
+          <p class="hint">{t("approversHint")}</p>
+          {users.map((u) => (
+            <label class="check" key={u.userId}>
+              <input type="checkbox" data-approver={u.loginId} checked={approvers.includes(u.userId)}
+                onChange={(e) => setApprovers((e.target as HTMLInputElement).checked ? [...approvers, u.userId] : approvers.filter((x) => x !== u.userId))} />
+              <span>{u.displayName}（{u.loginId}）</span>
+            </label>
+          ))}
+        </section>
+      )}
 
       <section class="card" aria-labelledby="options-title">
         <h2 id="options-title">{t("options")}</h2>

@@ -107,7 +107,7 @@ function App() {
         {path === "/app/new" && <NewEnvelope />}
         {path === "/app/retention" && <Retention />}
         {path === "/app/admin" && <Admin session={session} />}
-        {detail && <EnvelopeDetail envelopeId={detail[1]} />}
+        {detail && <EnvelopeDetail envelopeId={detail[1]} userId={session.identity.userId} />}
         {!["/app/", "/app", "/app/login", "/app/new", "/app/retention", "/app/admin"].includes(path) && !detail && <p>{t("notFound")}</p>}
       </main>
     </>

@@ -25,8 +25,8 @@ public sealed class NotificationOptions
     public string? SmtpPassword { get; set; }
     public string FromAddress { get; set; } = "noreply@gmosign.local";
     public string FromName { get; set; } = "GmoSign";
-    /// <summary>The signing page of the web front end; the link token is appended.</summary>
-    public string SigningLinkBase { get; set; } = "https://sign.gmosign.local/s/";
+    /// <summary>The signing page of the web front end; the link token is appended. The host sets it from its public address when unset.</summary>
+    public string SigningLinkBase { get; set; } = "http://127.0.0.1:5081/s/";
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>First retry after this long, doubling per attempt up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan RetryBase { get; set; } = TimeSpan.FromSeconds(30);

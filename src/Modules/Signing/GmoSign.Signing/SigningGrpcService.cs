@@ -37,6 +37,8 @@ internal sealed class SigningGrpcService(
     NpgsqlDataSource db) : SigningService.SigningServiceBase
 {
     private const int ChunkSize = 1024 * 1024;
+    // A finished upload session's document carries this prefix and the session id as its request id.
+    private const string UploadRequestPrefix = "upload:";
     private const int MaxSteps = 20;
     private readonly EnvelopeOptions _o = options.Value;
 
@@ -112,6 +114,11 @@ internal sealed class SigningGrpcService(
         var envelopeId = Check.Id(header.EnvelopeId, "header.envelope_id");
         var fileName = CheckFileName(header.FileName, "header.file_name");
         var requestId = string.IsNullOrEmpty(header.RequestId) ? null : Check.RequestId(header.RequestId, "header.request_id");
+        if (requestId?.StartsWith(UploadRequestPrefix, StringComparison.Ordinal) == true)
+        {
+            throw DomainException.Invalid("header.request_id", $"must not start with '{UploadRequestPrefix}' (reserved for upload sessions)",
+                $"「{UploadRequestPrefix}」で始まる値は使用できません（アップロードセッション用に予約）");
+        }
         var (envelope, earlier) = await PrepareUploadAsync(caller, tenantId, envelopeId, requestId);
         if (earlier is not null)
         {
@@ -139,8 +146,10 @@ internal sealed class SigningGrpcService(
             throw TooLarge(fileName);
         }
         var requestId = string.IsNullOrEmpty(request.RequestId) ? null : Check.RequestId(request.RequestId);
-        await PrepareUploadAsync(caller, tenantId, envelopeId, requestId: null);
-        var session = await uploads.StartAsync(tenantId, envelopeId, fileName, request.SizeBytes, requestId, context.CancellationToken);
+        var (envelope, _) = await PrepareUploadAsync(caller, tenantId, envelopeId, requestId: null);
+        var session = await uploads.StartAsync(tenantId, envelopeId, fileName, request.SizeBytes, requestId,
+            documentsLeft: _o.MaxDocumentsPerEnvelope - envelope.Documents.Count, bytesLeft: _o.MaxEnvelopeBytes - envelope.Documents.Sum(d => d.SizeBytes),
+            context.CancellationToken);
         return new StartUploadResponse { Upload = ToProto(session) };
     }
 
@@ -164,6 +173,18 @@ internal sealed class SigningGrpcService(
                 Metadata = { ["limit"] = ChunkSize.ToString(CultureInfo.InvariantCulture), ["actual"] = request.Chunk.Length.ToString(CultureInfo.InvariantCulture) },
             };
         }
+        var caller = context.GetCaller();
+        var open = await uploads.GetAsync(tenantId, uploadId, context.CancellationToken);
+        // Bytes go only to a draft the caller may still change; a session of an envelope that left draft is dropped.
+        try
+        {
+            await PrepareUploadAsync(caller, tenantId, open.EnvelopeId, requestId: null);
+        }
+        catch (DomainException ex) when (ex.Reason == "ENVELOPE_STATUS")
+        {
+            await uploads.DiscardForEnvelopeAsync(open.EnvelopeId, CancellationToken.None);
+            throw;
+        }
         var session = await uploads.AppendAsync(tenantId, uploadId, request.Offset, request.Chunk.Memory, context.CancellationToken);
         return new UploadChunkResponse { Upload = ToProto(session) };
     }
@@ -182,7 +203,7 @@ internal sealed class SigningGrpcService(
         var ct = context.CancellationToken;
         var session = await uploads.GetAsync(tenantId, Check.Id(request.UploadId, "upload_id"), ct);
         // The session's own id is the document's idempotency key: finishing twice (or after a lost reply) adds it once.
-        var requestId = "upload:" + session.UploadId.ToString("N");
+        var requestId = UploadRequestPrefix + session.UploadId.ToString("N");
         var (envelope, earlier) = await PrepareUploadAsync(caller, tenantId, session.EnvelopeId, requestId);
         if (earlier is not null)
         {
@@ -197,8 +218,27 @@ internal sealed class SigningGrpcService(
                 Metadata = { ["received_bytes"] = session.ReceivedBytes.ToString(CultureInfo.InvariantCulture) },
             };
         }
+        if (!await uploads.ClaimFinishAsync(session, ct))
+        {
+            throw new DomainException(ErrorKind.Unavailable, "UPLOAD_FINISHING", "Another call is finishing this upload: ask again in a moment.",
+                "このアップロードは別の呼び出しが完了処理中です。少し待ってから再度お試しください。")
+            {
+                Metadata = { ["retry_after"] = "2" },
+            };
+        }
         var bytes = await uploads.ContentAsync(session, ct);
-        var response = await StoreDocumentAsync(caller, tenantId, session.EnvelopeId, session.FileName, requestId, bytes, ct);
+        UploadDocumentResponse response;
+        try
+        {
+            response = await StoreDocumentAsync(caller, tenantId, session.EnvelopeId, session.FileName, requestId, bytes, ct);
+        }
+        catch (DomainException ex) when (ex.Kind == ErrorKind.InvalidArgument || ex.Reason == "ENVELOPE_STATUS")
+        {
+            // Refused bytes (not a PDF, damaged, encrypted, over a limit) or an envelope no longer a draft: the session
+            // is gone, so finishing again cannot make the server read and check the same file again.
+            await uploads.DiscardAsync(session, CancellationToken.None);
+            throw;
+        }
         await uploads.FinishAsync(session, Guid.Parse(response.Document.DocumentId), CancellationToken.None);
         return new FinishUploadResponse { Document = response.Document, Envelope = response.Envelope };
     }
@@ -283,8 +323,10 @@ internal sealed class SigningGrpcService(
     public override async Task<SendEnvelopeResponse> SendEnvelope(SendEnvelopeRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
-        var state = await Envelope(Check.Id(request.EnvelopeId, "envelope_id"))
-            .SendAsync(caller.RequireTenant(), ActorOf(caller), OptionalRequestId(request.RequestId));
+        var envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
+        var state = await Envelope(envelopeId).SendAsync(caller.RequireTenant(), ActorOf(caller), OptionalRequestId(request.RequestId));
+        // Unfinished upload sessions of a sent envelope can never finish: their bytes go now, not in 24 hours.
+        await uploads.DiscardForEnvelopeAsync(envelopeId, CancellationToken.None);
         return new SendEnvelopeResponse { Envelope = ToProto(state) };
     }
 

@@ -26,11 +26,27 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
 
     private const string Columns = "upload_id, tenant_id, envelope_id, file_name, size_bytes, received_bytes, request_id, document_id, created_at";
 
-    public async Task<UploadSession> StartAsync(Guid tenantId, Guid envelopeId, string fileName, long size, string? requestId, CancellationToken ct)
+    /// <summary>The announced bytes of one tenant's unfinished sessions, all envelopes together.</summary>
+    public const long MaxOpenBytesPerTenant = 1024L * 1024 * 1024;
+
+    /// <summary>
+    /// Opens a session unless a bound would be passed: the envelope's document count and size counting its other
+    /// unfinished sessions, <see cref="MaxOpenPerEnvelope"/>, and <see cref="MaxOpenBytesPerTenant"/>. The check and
+    /// the insert run under the tenant's advisory lock, so concurrent starts cannot overshoot.
+    /// </summary>
+    public async Task<UploadSession> StartAsync(Guid tenantId, Guid envelopeId, string fileName, long size, string? requestId,
+        int documentsLeft, long bytesLeft, CancellationToken ct)
     {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var lockTenant = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 17))", connection, transaction))
+        {
+            lockTenant.Parameters.AddWithValue(tenantId);
+            await lockTenant.ExecuteNonQueryAsync(ct);
+        }
         if (requestId is not null)
         {
-            if (await FindByRequestAsync(tenantId, envelopeId, requestId, ct) is { } earlier)
+            if (await FindByRequestAsync(connection, transaction, tenantId, envelopeId, requestId, ct) is { } earlier)
             {
                 return earlier.FileName == fileName && earlier.SizeBytes == size
                     ? earlier
@@ -38,45 +54,99 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
                         "request_id: 別のアップロードに使用済みです", "request_id");
             }
             // An expired session the sweep has not reached yet gives its request id back.
-            await using var expired = db.CreateCommand(
-                "DELETE FROM signing.upload WHERE tenant_id = $1 AND envelope_id = $2 AND request_id = $3 AND created_at <= now() - $4");
+            await using var expired = new NpgsqlCommand(
+                "DELETE FROM signing.upload WHERE tenant_id = $1 AND envelope_id = $2 AND request_id = $3 AND created_at <= now() - $4", connection, transaction);
             expired.Parameters.AddWithValue(tenantId);
             expired.Parameters.AddWithValue(envelopeId);
             expired.Parameters.AddWithValue(requestId);
             expired.Parameters.AddWithValue(Lifetime);
             await expired.ExecuteNonQueryAsync(ct);
         }
-        // One statement: counts the envelope's open sessions and inserts only below the bound; a concurrent retry with the
-        // same request id meets the unique index and reads the first session.
-        await using var command = db.CreateCommand($"""
-            INSERT INTO signing.upload (upload_id, tenant_id, envelope_id, file_name, size_bytes, request_id)
-            SELECT $1, $2, $3, $4, $5, $6
-            WHERE (SELECT count(*) FROM signing.upload WHERE envelope_id = $3 AND document_id IS NULL AND created_at > now() - $7) < $8
-            ON CONFLICT DO NOTHING
-            RETURNING {Columns}
-            """);
-        command.Parameters.AddWithValue(Guid.CreateVersion7());
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(envelopeId);
-        command.Parameters.AddWithValue(fileName);
-        command.Parameters.AddWithValue(size);
-        command.Parameters.AddWithValue((object?)requestId ?? DBNull.Value);
-        command.Parameters.AddWithValue(Lifetime);
-        command.Parameters.AddWithValue((long)MaxOpenPerEnvelope);
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        long envelopeOpen, envelopeBytes, tenantBytes;
+        await using (var open = new NpgsqlCommand("""
+            SELECT count(*) FILTER (WHERE envelope_id = $2), coalesce(sum(size_bytes) FILTER (WHERE envelope_id = $2), 0)::bigint,
+                   coalesce(sum(size_bytes), 0)::bigint
+            FROM signing.upload WHERE tenant_id = $1 AND document_id IS NULL AND created_at > now() - $3
+            """, connection, transaction))
         {
-            if (await reader.ReadAsync(ct))
+            open.Parameters.AddWithValue(tenantId);
+            open.Parameters.AddWithValue(envelopeId);
+            open.Parameters.AddWithValue(Lifetime);
+            await using var reader = await open.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            (envelopeOpen, envelopeBytes, tenantBytes) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        }
+        if (envelopeOpen >= MaxOpenPerEnvelope || tenantBytes + size > MaxOpenBytesPerTenant)
+        {
+            throw new DomainException(ErrorKind.ResourceExhausted, "TOO_MANY_UPLOADS",
+                $"Too many unfinished uploads (at most {MaxOpenPerEnvelope} per envelope and {MaxOpenBytesPerTenant / 1024 / 1024} MiB per organisation): finish them or wait until they expire.",
+                $"未完了のアップロードが多すぎます（封筒ごとに{MaxOpenPerEnvelope}件、組織全体で{MaxOpenBytesPerTenant / 1024 / 1024}MiBまで）。完了させるか、期限切れをお待ちください。");
+        }
+        if (envelopeOpen + 1 > documentsLeft)
+        {
+            throw new DomainException(ErrorKind.InvalidArgument, "ENVELOPE_FULL", "The envelope holds as many documents as it may (counting unfinished uploads).",
+                "封筒に追加できる文書数の上限に達しています（未完了のアップロードを含む）。")
             {
-                return Read(reader);
-            }
+                Metadata = { ["limit"] = documentsLeft.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            };
         }
-        if (requestId is not null && await FindByRequestAsync(tenantId, envelopeId, requestId, ct) is { } raced)
+        if (envelopeBytes + size > bytesLeft)
         {
-            return raced;
+            throw new DomainException(ErrorKind.InvalidArgument, "ENVELOPE_TOO_LARGE", "size_bytes: the envelope would exceed its total size (counting unfinished uploads).",
+                "size_bytes: 封筒の合計サイズの上限を超えます（未完了のアップロードを含む）。", "size_bytes")
+            {
+                Metadata = { ["limit"] = bytesLeft.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            };
         }
-        throw new DomainException(ErrorKind.ResourceExhausted, "TOO_MANY_UPLOADS",
-            $"The envelope has {MaxOpenPerEnvelope} unfinished uploads: finish them or wait until they expire.",
-            $"この封筒には未完了のアップロードが{MaxOpenPerEnvelope}件あります。完了させるか、期限切れをお待ちください。");
+        await using var insert = new NpgsqlCommand($"""
+            INSERT INTO signing.upload (upload_id, tenant_id, envelope_id, file_name, size_bytes, request_id)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            RETURNING {Columns}
+            """, connection, transaction);
+        insert.Parameters.AddWithValue(Guid.CreateVersion7());
+        insert.Parameters.AddWithValue(tenantId);
+        insert.Parameters.AddWithValue(envelopeId);
+        insert.Parameters.AddWithValue(fileName);
+        insert.Parameters.AddWithValue(size);
+        insert.Parameters.AddWithValue((object?)requestId ?? DBNull.Value);
+        UploadSession session;
+        await using (var reader = await insert.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            session = Read(reader);
+        }
+        await transaction.CommitAsync(ct);
+        return session;
+    }
+
+    /// <summary>
+    /// Claims a complete session for one FinishUpload call, so that concurrent calls do not each read and check the
+    /// whole file: false when another call holds a fresh claim.
+    /// </summary>
+    public async Task<bool> ClaimFinishAsync(UploadSession session, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            UPDATE signing.upload SET finishing_at = now()
+            WHERE upload_id = $1 AND document_id IS NULL AND (finishing_at IS NULL OR finishing_at < now() - interval '5 minutes')
+            """);
+        command.Parameters.AddWithValue(session.UploadId);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>A session whose bytes were refused is deleted: finishing it again could only be refused again.</summary>
+    public async Task DiscardAsync(UploadSession session, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("DELETE FROM signing.upload WHERE upload_id = $1 AND document_id IS NULL");
+        command.Parameters.AddWithValue(session.UploadId);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Sessions of an envelope that left draft can never finish: they go at once.</summary>
+    public async Task DiscardForEnvelopeAsync(Guid envelopeId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("DELETE FROM signing.upload WHERE envelope_id = $1 AND document_id IS NULL");
+        command.Parameters.AddWithValue(envelopeId);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<UploadSession> GetAsync(Guid tenantId, Guid uploadId, CancellationToken ct)
@@ -170,11 +240,12 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task<UploadSession?> FindByRequestAsync(Guid tenantId, Guid envelopeId, string requestId, CancellationToken ct)
+    private static async Task<UploadSession?> FindByRequestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid envelopeId,
+        string requestId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand($"""
+        await using var command = new NpgsqlCommand($"""
             SELECT {Columns} FROM signing.upload WHERE tenant_id = $1 AND envelope_id = $2 AND request_id = $3 AND created_at > now() - $4
-            """);
+            """, connection, transaction);
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(envelopeId);
         command.Parameters.AddWithValue(requestId);

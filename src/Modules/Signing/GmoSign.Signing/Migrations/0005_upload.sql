@@ -12,10 +12,13 @@ CREATE TABLE signing.upload
     received_bytes bigint      NOT NULL DEFAULT 0,
     request_id     text        NULL,
     document_id    uuid        NULL,
+    -- Set while one FinishUpload call reads and checks the bytes; others wait (a stale claim expires after 5 minutes).
+    finishing_at   timestamptz NULL,
     created_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX ux_upload_request ON signing.upload (tenant_id, envelope_id, request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX ix_upload_envelope ON signing.upload (envelope_id);
+CREATE INDEX ix_upload_tenant_open ON signing.upload (tenant_id) WHERE document_id IS NULL;
 CREATE INDEX ix_upload_created ON signing.upload (created_at);
 
 CREATE TABLE signing.upload_chunk
