@@ -38,6 +38,7 @@ if (string.IsNullOrEmpty(builder.Configuration["GmoSign:Notifications:SigningLin
 {
     builder.Configuration.AddInMemoryCollection([new("GmoSign:Notifications:SigningLinkBase", publicUrl + "/s/")]);
 }
+builder.Configuration.AddInMemoryCollection([new($"{WebApp.Section}:PublicUrl", publicUrl)]);
 var webRoot = WebApp.FindRoot(builder.Configuration);
 
 var dataSourceBuilder = new NpgsqlDataSourceBuilder(settings.ConnectionString);

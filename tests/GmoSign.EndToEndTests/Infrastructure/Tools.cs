@@ -5,9 +5,17 @@ namespace GmoSign.EndToEndTests.Infrastructure;
 /// <summary>Runs a command-line tool (pdfsig, qpdf, openssl, …) and returns its exit code and output.</summary>
 public static class Tools
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(string tool, string? workingDirectory, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(string tool, string? workingDirectory, params string[] arguments) =>
+        RunAsync(tool, workingDirectory, new Dictionary<string, string>(), arguments);
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string tool, string? workingDirectory, IDictionary<string, string> environment,
+        params string[] arguments)
     {
         var start = new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
         if (workingDirectory is not null)
         {
             start.WorkingDirectory = workingDirectory;

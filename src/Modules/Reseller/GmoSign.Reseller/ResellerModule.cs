@@ -71,6 +71,7 @@ public static class ResellerModule
         services.AddSingleton<UsageStore>();
         services.AddSingleton<IUsageRecorder>(sp => sp.GetRequiredService<UsageStore>());
         services.AddSingleton<ApplicationStore>();
+        services.AddHostedService<TermsBootstrap>();
         services.AddSingleton<Catalog>();
         services.AddSingleton<TermsStore>();
         services.AddSingleton<TermsCatalog>();
@@ -88,6 +89,7 @@ public static class ResellerModule
         endpoints.MapGrpcService<ResellerGrpcService>();
         endpoints.MapGrpcService<OperatorGrpcService>();
         endpoints.MapGrpcService<ContractGrpcService>();
+        endpoints.MapInstalledTerms();
         return endpoints;
     }
 }
