@@ -10,9 +10,9 @@ import {
 import { SigningService, type WebhookDelivery, type WebhookEndpoint } from "../gen/gmosign/signing/v1/signing_pb";
 import { OperatorService, type TermsVersion } from "../gen/gmosign/reseller/v1/operator_pb";
 import { ContractService } from "../gen/gmosign/reseller/v1/contract_pb";
-import { client, failure, withRetry } from "../lib/rpc";
+import { client, withRetry } from "../lib/rpc";
 import { currentLanguage, formatDateTime, translate, type Texts } from "../lib/i18n";
-import { Busy, Notice, useLanguage } from "../lib/ui";
+import { Busy, Notice, useAction, useLanguage } from "../lib/ui";
 import { guarded, type Session } from "./shared";
 
 const accounts = client(AccountsService);
@@ -77,20 +77,8 @@ const texts: Texts = {
 const t = (key: string, vars?: Record<string, string | number>) => translate(texts, key, vars);
 
 /** Runs an action and reports its failure in the section. */
-function useAction(): [boolean, string, (action: () => Promise<void>) => Promise<void>] {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError("");
-    try {
-      await action();
-    } catch (e) {
-      setError(t("failed", { message: failure(e).message }));
-    } finally {
-      setBusy(false);
-    }
-  };
+function useSectionAction(): [boolean, string, (action: () => Promise<void>) => Promise<boolean>] {
+  const { busy, error, run } = useAction((message) => t("failed", { message }));
   return [busy, error, run];
 }
 
@@ -115,7 +103,7 @@ export function Admin(props: { session: Session }) {
 function Terms() {
   const [latest, setLatest] = useState<TermsVersion | null>(null);
   const [accepted, setAccepted] = useState("");
-  const [busy, error, run] = useAction();
+  const [busy, error, run] = useSectionAction();
   const load = () => guarded(() => withRetry(() => operator.listTermsVersions({}))).then((r) => {
     setLatest(r.versions[0] ?? null);
     setAccepted(r.acceptedVersion);
@@ -151,7 +139,7 @@ function Users(props: { self: string; onChanged: () => void }) {
   const [name, setName] = useState("");
   const [role, setRole] = useState(UserRole.MEMBER);
   const [created, setCreated] = useState("");
-  const [busy, error, run] = useAction();
+  const [busy, error, run] = useSectionAction();
   const load = () => guarded(() => withRetry(() => accounts.listUsers({}))).then((r) => {
     setUsers(r.users);
     setSeats({ seats: r.seats, used: r.seatsUsed });
@@ -207,7 +195,7 @@ function Security() {
   const [settings, setSettings] = useState<GetSecuritySettingsResponse | null>(null);
   const [ips, setIps] = useState("");
   const [saved, setSaved] = useState(false);
-  const [busy, error, run] = useAction();
+  const [busy, error, run] = useSectionAction();
   const load = () => guarded(() => withRetry(() => accounts.getSecuritySettings({}))).then((s) => { setSettings(s); setIps(s.ipAllowList.join("\n")); });
   useEffect(() => { void load().catch(() => {}); }, []);
   if (!settings) {
@@ -248,7 +236,7 @@ function ApiKeys() {
   const [keys, setKeys] = useState<ApiKey[]>([]);
   const [name, setName] = useState("");
   const [secret, setSecret] = useState("");
-  const [busy, error, run] = useAction();
+  const [busy, error, run] = useSectionAction();
   const load = () => guarded(() => withRetry(() => accounts.listApiKeys({}))).then((r) => setKeys(r.apiKeys));
   useEffect(() => { void load().catch(() => {}); }, []);
   return (
@@ -285,7 +273,7 @@ function Webhooks() {
   const [url, setUrl] = useState("");
   const [secret, setSecret] = useState("");
   const [log, setLog] = useState<{ id: string; deliveries: WebhookDelivery[] } | null>(null);
-  const [busy, error, run] = useAction();
+  const [busy, error, run] = useSectionAction();
   const load = () => guarded(() => withRetry(() => signing.listWebhookEndpoints({}))).then((r) => setEndpoints(r.endpoints));
   useEffect(() => { void load().catch(() => {}); }, []);
   return (
@@ -334,7 +322,7 @@ function Delegations(props: { self: string; usersVersion: number }) {
   const [scope, setScope] = useState(DelegationScope.ALL);
   const [tag, setTag] = useState("");
   const [until, setUntil] = useState("");
-  const [busy, error, run] = useAction();
+  const [busy, error, run] = useSectionAction();
   const load = () => guarded(() => withRetry(() => accounts.listDelegations({}))).then((r) => setDelegations(r.delegations));
   useEffect(() => {
     void load().catch(() => {});

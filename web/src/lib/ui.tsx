@@ -2,6 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { currentLanguage, onLanguageChange, setLanguage, type Language } from "./i18n";
+import { failure } from "./rpc";
 
 /** Re-renders the calling component when the language changes. */
 export function useLanguage(): Language {
@@ -54,4 +55,27 @@ export function Busy(props: { busy: boolean; children: ComponentChildren; kind?:
       {props.children}
     </button>
   );
+}
+
+/**
+ * A button's action: busy while it runs, and its failure as a message (formatted by the page, in its language)
+ * instead of an exception. run() resolves to whether the action succeeded.
+ */
+export function useAction(failed: (message: string) => string) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  const run = async (action: () => Promise<void>): Promise<boolean> => {
+    setBusy(true);
+    setError("");
+    try {
+      await action();
+      return true;
+    } catch (e) {
+      setError(failed(failure(e).message));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
 }

@@ -12,7 +12,7 @@ import { OperatorService, type ApproveApplicationResponse, type Maintenance, typ
 import { NoticeKind } from "../gen/gmosign/reseller/v1/contract_pb";
 import { client, failure, setBearer, withRetry } from "../lib/rpc";
 import { formatDateTime, translate, type Texts } from "../lib/i18n";
-import { Busy, Header, Notice, useLanguage } from "../lib/ui";
+import { Busy, Header, Notice, useAction, useLanguage } from "../lib/ui";
 import { Login } from "../app/Login";
 import { guarded, onSessionExpired, type Session } from "../app/shared";
 
@@ -273,29 +273,20 @@ function Tenants() {
   const [tokens, setTokens] = useState<string[]>([""]);
   const [items, setItems] = useState<Tenant[] | null>(null);
   const [next, setNext] = useState("");
-  const [error, setError] = useState("");
   const [acting, setActing] = useState<{ tenant: Tenant; action: "suspend" | "terminate" } | null>(null);
   const [reason, setReason] = useState("");
   const [clause, setClause] = useState("");
   const [kind, setKind] = useState(TerminationKind.FOR_CAUSE);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run: act } = useAction((message) => t("failed", { message }));
   const load = () => guarded(() => withRetry(() => resellers.listTenants({ pageSize: 50, pageToken: tokens[tokens.length - 1] })))
     .then((r) => { setItems(r.tenants); setNext(r.nextPageToken); }).catch((e) => setError(failure(e).message));
   useEffect(() => { void load(); }, [tokens]);
-  const run = async (call: () => Promise<unknown>) => {
-    setBusy(true);
-    setError("");
-    try {
-      await guarded(() => withRetry(call));
-      setActing(null);
-      setReason("");
-      await load();
-    } catch (e) {
-      setError(t("failed", { message: failure(e).message }));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = (call: () => Promise<unknown>) => act(async () => {
+    await guarded(() => withRetry(call));
+    setActing(null);
+    setReason("");
+    await load();
+  });
   return (
     <section aria-labelledby="tenants-title">
       <h1 id="tenants-title">{t("tenants")}</h1>
@@ -363,22 +354,13 @@ function MaintenancePanel() {
   const [en, setEn] = useState("");
   const [starts, setStarts] = useState("");
   const [ends, setEnds] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
+  const { busy, error, setError, run: act } = useAction((message) => t("failed", { message }));
   const load = () => guarded(() => withRetry(() => operator.getMaintenance({}))).then((r) => setCurrent(r.maintenance ?? null)).catch((e) => setError(failure(e).message));
   useEffect(() => { void load(); }, []);
-  const run = async (call: () => Promise<unknown>) => {
-    setBusy(true);
-    setError("");
-    try {
-      await guarded(call);
-      await load();
-    } catch (e) {
-      setError(t("failed", { message: failure(e).message }));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = (call: () => Promise<unknown>) => act(async () => {
+    await guarded(call);
+    await load();
+  });
   return (
     <section aria-labelledby="maintenance-title">
       <h1 id="maintenance-title">{t("maintenance")}</h1>
@@ -416,24 +398,17 @@ function TermsAndNotices() {
   const [versions, setVersions] = useState<TermsVersion[]>([]);
   const [terms, setTerms] = useState({ version: "", effective: "", ja: "", en: "", url: "" });
   const [notice, setNotice] = useState({ kind: NoticeKind.GENERAL, titleJa: "", titleEn: "", bodyJa: "", bodyEn: "", effective: "" });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
+  const { busy, error, setError, run: act } = useAction((message) => t("failed", { message }));
   const [done, setDone] = useState("");
   const load = () => guarded(() => withRetry(() => operator.listTermsVersions({}))).then((r) => setVersions(r.versions)).catch((e) => setError(failure(e).message));
   useEffect(() => { void load(); }, []);
-  const run = async (call: () => Promise<unknown>, message: string) => {
-    setBusy(true);
-    setError("");
+  const run = (call: () => Promise<unknown>, message: string) => {
     setDone("");
-    try {
+    return act(async () => {
       await guarded(call);
       setDone(message);
       await load();
-    } catch (e) {
-      setError(t("failed", { message: failure(e).message }));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const input = <K extends string>(state: Record<K, string | number>, set: (v: never) => void, key: K) => ({
     value: String(state[key]), onInput: (e: Event) => set({ ...state, [key]: (e.target as HTMLInputElement).value } as never),
