@@ -15,7 +15,7 @@ public sealed class CloneAnywhereTests
     [Fact]
     public async Task The_run_command_serves_from_a_clone_inside_a_private_home_directory()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         Assert.True(Directory.Exists(Path.Combine(root, ".git")), "the tests run from a git checkout");
         var home = Directory.CreateTempSubdirectory("gmosign-home-");
         File.SetUnixFileMode(home.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -95,15 +95,5 @@ public sealed class CloneAnywhereTests
         using var process = Process.Start(new ProcessStartInfo(program, arguments) { WorkingDirectory = folder, UseShellExecute = false })!;
         await process.WaitForExitAsync();
         return process.ExitCode;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(here.FullName, "GmoSign.sln")))
-        {
-            here = here.Parent ?? throw new InvalidOperationException("repository root not found");
-        }
-        return here.FullName;
     }
 }

@@ -93,7 +93,8 @@ public sealed class UploadSessionTests(PlatformFixture platform)
         Assert.Equal(0, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM signing.upload WHERE envelope_id = $1 AND document_id IS NULL", Guid.Parse(draft.EnvelopeId)));
         // A client's own request id may not pose as an upload session's.
         var draft2 = (await signing.CreateEnvelopeAsync(Envelopes.Draft("予約済みの要求ID", Envelopes.Signer("署名 次郎", 1)), admin)).Envelope;
-        var reserved = await Calls.FailsAsync(() => UploadWithRequestIdAsync(signing, admin, draft2.EnvelopeId, "upload:" + upload.UploadId.Replace("-", "")));
+        var reserved = await Calls.FailsAsync(() => Envelopes.UploadAsync(web, admin, draft2.EnvelopeId, "x.pdf", Documents.Pdf("reserved"),
+            requestId: "upload:" + upload.UploadId.Replace("-", "")));
         Assert.Equal("header.request_id", Calls.ErrorInfo(reserved).Field);
         var done = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "署名 太郎"));
         Assert.Equal(GmoSign.Signing.V1.EnvelopeStatus.Completed, done.Status);
@@ -101,13 +102,4 @@ public sealed class UploadSessionTests(PlatformFixture platform)
 
     // Ten unfinished sessions per envelope (the refused fake.pdf session was deleted, so the loop fills all ten).
     private const int UploadSessionsLimit = 10;
-
-    private static async Task UploadWithRequestIdAsync(SigningService.SigningServiceClient signing, Metadata headers, string envelopeId, string requestId)
-    {
-        using var call = signing.UploadDocument(headers);
-        await call.RequestStream.WriteAsync(new UploadDocumentRequest { Header = new UploadDocumentHeader { EnvelopeId = envelopeId, FileName = "x.pdf", RequestId = requestId } });
-        await call.RequestStream.WriteAsync(new UploadDocumentRequest { Chunk = ByteString.CopyFrom(Documents.Pdf("reserved")) });
-        await call.RequestStream.CompleteAsync();
-        await call;
-    }
 }

@@ -11,18 +11,6 @@ namespace GmoSign.EndToEndTests;
 [Collection(PlatformCollection.Name)]
 public sealed class WalkthroughTests(PlatformFixture platform)
 {
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "GmoSign.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("GmoSign.sln not found above the test's folder");
-    }
-
     [Fact]
     public async Task A_fresh_installation_publishes_its_terms_of_use_as_the_first_version_and_serves_their_text()
     {
@@ -42,7 +30,7 @@ public sealed class WalkthroughTests(PlatformFixture platform)
     [Fact]
     public async Task The_READMEs_buf_curl_walkthrough_takes_a_newcomer_to_a_signed_PDF()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var readme = await File.ReadAllTextAsync(Path.Combine(root, "README.md"));
         var block = Regex.Match(readme, "<!-- walkthrough:start -->\\s*```bash\\n(.*?)```\\s*<!-- walkthrough:end -->", RegexOptions.Singleline);
         Assert.True(block.Success, "README.md has no walkthrough block between the markers");

@@ -32,10 +32,14 @@ public static class Envelopes
         Retention = new RetentionMetadata { Counterparty = "株式会社取引先", Amount = 1_100_000, Tags = { "e2e" } },
     };
 
-    public static async Task<Document> UploadAsync(GrpcChannel channel, Metadata headers, string envelopeId, string fileName, byte[] content, int chunk = 64 * 1024)
+    public static async Task<Document> UploadAsync(GrpcChannel channel, Metadata headers, string envelopeId, string fileName, byte[] content, int chunk = 64 * 1024,
+        string? requestId = null)
     {
         using var call = new SigningService.SigningServiceClient(channel).UploadDocument(headers);
-        await call.RequestStream.WriteAsync(new UploadDocumentRequest { Header = new UploadDocumentHeader { EnvelopeId = envelopeId, FileName = fileName } });
+        await call.RequestStream.WriteAsync(new UploadDocumentRequest
+        {
+            Header = new UploadDocumentHeader { EnvelopeId = envelopeId, FileName = fileName, RequestId = requestId ?? "" },
+        });
         for (var offset = 0; offset < content.Length; offset += chunk)
         {
             await call.RequestStream.WriteAsync(new UploadDocumentRequest { Chunk = ByteString.CopyFrom(content, offset, Math.Min(chunk, content.Length - offset)) });

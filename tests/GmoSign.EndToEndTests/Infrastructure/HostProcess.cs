@@ -254,16 +254,7 @@ public sealed partial class HostProcess : IAsyncDisposable
         var here = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
         // tests/GmoSign.EndToEndTests/bin/<Configuration>/net10.0/
         var configuration = here.Parent!.Name;
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "GmoSign.sln")))
-        {
-            root = root.Parent;
-        }
-        if (root is null)
-        {
-            throw new InvalidOperationException("Cannot find the repository root (GmoSign.sln).");
-        }
-        var dll = Path.Combine(root.FullName, "src", "Host", "GmoSign.Host", "bin", configuration, "net10.0", "GmoSign.Host.dll");
+        var dll = Path.Combine(Repository.Root, "src", "Host", "GmoSign.Host", "bin", configuration, "net10.0", "GmoSign.Host.dll");
         return File.Exists(dll) ? dll : throw new InvalidOperationException($"The host is not built: {dll}");
     }
 }

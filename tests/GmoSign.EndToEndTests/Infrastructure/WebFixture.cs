@@ -42,8 +42,7 @@ public sealed class WebFixture : IAsyncLifetime
             throw new InvalidOperationException(
                 $"No Chromium at {ChromiumPath}: install Debian's package (apt-get install chromium) or set GMOSIGN_CHROMIUM; deploy/test.sh installs it.");
         }
-        var dist = FindWebDist();
-        if (dist is null)
+        if (!File.Exists(Path.Combine(Repository.WebDist, "signer.html")))
         {
             throw new InvalidOperationException("The web pages are not built (no web/dist/signer.html): run npm ci && npm run build in web/; deploy/test.sh does.");
         }
@@ -59,18 +58,6 @@ public sealed class WebFixture : IAsyncLifetime
             // Root cannot use Chromium's sandbox; the pages under test are our own.
             Args = ["--no-sandbox", "--disable-dev-shm-usage"],
         });
-    }
-
-    private static string? FindWebDist()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "web", "dist", "signer.html")))
-            {
-                return Path.Combine(dir.FullName, "web", "dist");
-            }
-        }
-        return null;
     }
 
     /// <summary>A fresh browser context (its own storage) with one page; console errors and failed requests are recorded.</summary>
@@ -185,6 +172,17 @@ public sealed class BrowserPage(IBrowserContext context, IPage page) : IAsyncDis
     }
 
     public async ValueTask DisposeAsync() => await context.CloseAsync();
+}
+
+public static class ConsolePages
+{
+    /// <summary>Fills the consoles' sign-in form (login id and password) and submits it.</summary>
+    public static async Task SignInAsync(this IPage page, string loginId, string password)
+    {
+        await page.Locator("#login-id").FillAsync(loginId);
+        await page.Locator("#password").FillAsync(password);
+        await page.Locator("#login").ClickAsync();
+    }
 }
 
 [CollectionDefinition(Name)]

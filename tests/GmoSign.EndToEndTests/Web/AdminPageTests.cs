@@ -33,9 +33,7 @@ public sealed class AdminPageTests(WebFixture web)
         await using var admin = await web.NewPageAsync();
         var page = admin.Page;
         await page.GotoAsync(web.BaseUrl + "/app/admin");
-        await page.Locator("#login-id").FillAsync(tenant.AdminLogin);
-        await page.Locator("#password").FillAsync(tenant.AdminPassword);
-        await page.Locator("#login").ClickAsync();
+        await page.SignInAsync(tenant.AdminLogin, tenant.AdminPassword);
 
         // New terms: shown with their summary until the administrator agrees.
         await Expect(page.Locator("#terms-state")).ToContainTextAsync(version);

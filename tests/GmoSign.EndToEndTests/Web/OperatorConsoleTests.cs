@@ -18,9 +18,7 @@ public sealed class OperatorConsoleTests(WebFixture web)
 
     private static async Task SignInAsync(IPage page, string login, string password)
     {
-        await page.Locator("#login-id").FillAsync(login);
-        await page.Locator("#password").FillAsync(password);
-        await page.Locator("#login").ClickAsync();
+        await page.SignInAsync(login, password);
         await Expect(page.Locator("#who")).ToBeVisibleAsync();
     }
 

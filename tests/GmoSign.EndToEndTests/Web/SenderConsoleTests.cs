@@ -18,13 +18,6 @@ public sealed class SenderConsoleTests(WebFixture web)
 
     private static string Email(string who) => $"{who}-{Guid.NewGuid():N}@counterparty.example.jp";
 
-    private async Task SignInAsync(IPage page, string login, string password)
-    {
-        await page.Locator("#login-id").FillAsync(login);
-        await page.Locator("#password").FillAsync(password);
-        await page.Locator("#login").ClickAsync();
-    }
-
     private async Task SignAsSignerAsync(string link, string? accessCode, string screenshot)
     {
         await using var signer = await web.NewPageAsync();
@@ -55,7 +48,7 @@ public sealed class SenderConsoleTests(WebFixture web)
         await sender.ScreenshotAsync("app-login-ja");
 
         // First sign-in: the tenant requires two-factor sign-in, so the console enrols the authenticator.
-        await SignInAsync(page, tenant.AdminLogin, tenant.AdminPassword);
+        await page.SignInAsync(tenant.AdminLogin, tenant.AdminPassword);
         await Expect(page.Locator("#totp-secret")).Not.ToBeEmptyAsync();
         await Expect(page.Locator("img.qr")).ToBeVisibleAsync();
         await sender.AssertAccessibleAsync("TOTP enrolment");
@@ -68,7 +61,7 @@ public sealed class SenderConsoleTests(WebFixture web)
         // Sign out, and in again with password and a (newer) TOTP code.
         await page.Locator("#logout").ClickAsync();
         await Expect(page.Locator("#session-notice")).ToContainTextAsync("ログアウトしました");
-        await SignInAsync(page, tenant.AdminLogin, tenant.AdminPassword);
+        await page.SignInAsync(tenant.AdminLogin, tenant.AdminPassword);
         await Expect(page.Locator("#totp")).ToBeVisibleAsync();
         await page.Locator("#totp").FillAsync(TotpCodes.At(key, DateTimeOffset.UtcNow.AddSeconds(30)));
         await page.Locator("#login").ClickAsync();
@@ -171,7 +164,7 @@ public sealed class SenderConsoleTests(WebFixture web)
         await using var sender = await web.NewPageAsync();
         var page = sender.Page;
         await page.GotoAsync(web.BaseUrl + "/app/new");
-        await SignInAsync(page, tenant.AdminLogin, tenant.AdminPassword);
+        await page.SignInAsync(tenant.AdminLogin, tenant.AdminPassword);
         await page.Locator("#title").FillAsync("承認付きの発注書");
         // Dropped, not chosen: the drop zone takes the files of a drag and drop.
         var dataTransfer = await page.EvaluateHandleAsync("""
@@ -196,7 +189,7 @@ public sealed class SenderConsoleTests(WebFixture web)
         // The approver approves from their own session; then the signer's mail goes out.
         await using var boss = await web.NewPageAsync();
         await boss.Page.GotoAsync(envelopeUrl);
-        await SignInAsync(boss.Page, approver.User.LoginId, approver.InitialPassword);
+        await boss.Page.SignInAsync(approver.User.LoginId, approver.InitialPassword);
         await Expect(boss.Page.Locator("#approval")).ToContainTextAsync("残り1名");
         await boss.AssertAccessibleAsync("approval");
         await boss.Page.Locator("#approve").ClickAsync();
@@ -216,7 +209,7 @@ public sealed class SenderConsoleTests(WebFixture web)
         await using var sender = await web.NewPageAsync(locale: "en-US");
         var page = sender.Page;
         await page.GotoAsync($"{web.BaseUrl}/app/envelopes/{sent.EnvelopeId}");
-        await SignInAsync(page, tenant.AdminLogin, tenant.AdminPassword);
+        await page.SignInAsync(tenant.AdminLogin, tenant.AdminPassword);
         await Expect(page.Locator("#envelope-status")).ToHaveTextAsync("Out for signature");
         await page.Locator("#show-void").ClickAsync();
         await page.Locator("#void-reason").FillAsync("Amount corrected; a new request follows");
@@ -247,7 +240,7 @@ public sealed class SenderConsoleTests(WebFixture web)
         await using var sender = await web.NewPageAsync();
         var page = sender.Page;
         await page.GotoAsync(web.BaseUrl + "/app/retention");
-        await SignInAsync(page, tenant.AdminLogin, tenant.AdminPassword);
+        await page.SignInAsync(tenant.AdminLogin, tenant.AdminPassword);
         await page.Locator("#nav-retention").ClickAsync();
 
         // Combined conditions: the amount range and the counterparty find it; an amount range around it does not.

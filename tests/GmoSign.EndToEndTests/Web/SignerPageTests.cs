@@ -399,22 +399,10 @@ public sealed class SignerPageTests(WebFixture web, ITestOutputHelper output)
         }
 
         // The signer page's script before first paint (pdf.js and its worker load afterwards) stays within 300 kB gzip.
-        var sizes = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(WebRoot(), "sizes.json")));
+        var sizes = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.WebDist, "sizes.json")));
         var gzip = sizes.RootElement.GetProperty("signer").GetProperty("gzipBytes").GetInt64();
         output.WriteLine($"signer page script before first paint: {gzip / 1024.0:0.0} kB gzip");
         Assert.InRange(gzip, 1, 300 * 1024);
-    }
-
-    private static string WebRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "web", "dist", "sizes.json")))
-            {
-                return Path.Combine(dir.FullName, "web", "dist");
-            }
-        }
-        throw new InvalidOperationException("web/dist not found");
     }
 
     /// <summary>First contentful paint and the moment the envelope was shown, as the browser measured them (reported, not asserted).</summary>

@@ -6,17 +6,17 @@ import type { DescService } from "@bufbuild/protobuf";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb";
 import { currentLanguage } from "./i18n";
 
-let credential: { kind: "bearer" | "none"; value: string } = { kind: "none", value: "" };
+let bearer = "";
 
 /** Signing link token or session token; kept in memory only (callers decide about sessionStorage). */
 export function setBearer(token: string | null): void {
-  credential = token ? { kind: "bearer", value: token } : { kind: "none", value: "" };
+  bearer = token ?? "";
 }
 
 const headers: Interceptor = (next) => async (req) => {
   req.header.set("accept-language", currentLanguage() === "ja" ? "ja" : "en");
-  if (credential.kind === "bearer") {
-    req.header.set("authorization", `Bearer ${credential.value}`);
+  if (bearer) {
+    req.header.set("authorization", `Bearer ${bearer}`);
   }
   return next(req);
 };

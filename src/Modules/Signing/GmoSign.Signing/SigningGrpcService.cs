@@ -185,7 +185,7 @@ internal sealed class SigningGrpcService(
             await uploads.DiscardForEnvelopeAsync(open.EnvelopeId, CancellationToken.None);
             throw;
         }
-        var session = await uploads.AppendAsync(tenantId, uploadId, request.Offset, request.Chunk.Memory, context.CancellationToken);
+        var session = await uploads.AppendAsync(open, request.Offset, request.Chunk.Memory, context.CancellationToken);
         return new UploadChunkResponse { Upload = ToProto(session) };
     }
 

@@ -160,9 +160,9 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
     }
 
     /// <summary>Appends a chunk at <paramref name="offset"/> (= the bytes received so far); a resent earlier chunk changes nothing.</summary>
-    public async Task<UploadSession> AppendAsync(Guid tenantId, Guid uploadId, long offset, ReadOnlyMemory<byte> chunk, CancellationToken ct)
+    public async Task<UploadSession> AppendAsync(UploadSession session, long offset, ReadOnlyMemory<byte> chunk, CancellationToken ct)
     {
-        var session = await GetAsync(tenantId, uploadId, ct);
+        var (tenantId, uploadId) = (session.TenantId, session.UploadId);
         if (session.DocumentId is not null)
         {
             throw DomainException.Precondition("UPLOAD_FINISHED", "The upload is finished already.", "このアップロードは完了しています。");
