@@ -37,6 +37,14 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<ITenantDirectory, RecordingTenantDirectory>();
                 services.AddSingleton<GmoSign.Retention.Contracts.ITenantDataDeletion, RecordingDeletion>();
                 services.Configure<LifecycleOptions>(o => o.ExportWindow = TimeSpan.FromDays(30));
+                // The envelope grain's ports (EnvelopeFakes.cs).
+                services.AddSingleton<GmoSign.Signing.Contracts.IEnvelopeStore, MemoryEnvelopeStore>();
+                services.AddSingleton<GmoSign.Retention.Contracts.IDocumentContent, MemoryContent>();
+                services.AddSingleton<GmoSign.Signing.Contracts.IPdfSignatures, MarkingPdfSignatures>();
+                services.AddSingleton<GmoSign.Retention.Contracts.IEnvelopeArchive, RecordingArchive>();
+                services.AddSingleton<ITenantContracts, ActiveTenants>();
+                services.AddSingleton<GmoSign.Accounts.Contracts.IDelegationLookup, NoDelegations>();
+                services.Configure<EnvelopeOptions>(_ => { });
             });
         }
     }

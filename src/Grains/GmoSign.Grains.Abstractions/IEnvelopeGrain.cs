@@ -102,7 +102,7 @@ public sealed record RecipientAccess(
 
 [GenerateSerializer, Immutable]
 public sealed record RecipientResult(
-    [property: Id(0)] EnvelopeState Envelope,
+    [property: Id(0)] EnvelopeView Envelope,
     [property: Id(1)] Guid RecipientId,
     [property: Id(2)] bool CanSign);
 
@@ -122,17 +122,17 @@ public sealed record DocumentContentRef(
 /// </summary>
 public interface IEnvelopeGrain : IGrainWithGuidKey
 {
-    Task<EnvelopeState> CreateAsync(EnvelopeDraft draft);
+    Task<EnvelopeView> CreateAsync(EnvelopeDraft draft);
 
-    Task<EnvelopeState> AddDocumentAsync(Guid tenantId, NewDocument document, Actor actor);
+    Task<EnvelopeView> AddDocumentAsync(Guid tenantId, NewDocument document, Actor actor);
 
-    Task<EnvelopeState> GetAsync(Guid tenantId);
+    Task<EnvelopeView> GetAsync(Guid tenantId);
 
-    Task<EnvelopeState> SendAsync(Guid tenantId, Actor actor, string? requestId);
+    Task<EnvelopeView> SendAsync(Guid tenantId, Actor actor, string? requestId);
 
-    Task<EnvelopeState> ApproveAsync(Guid tenantId, Actor actor, bool approve, string? comment, string? requestId);
+    Task<EnvelopeView> ApproveAsync(Guid tenantId, Actor actor, bool approve, string? comment, string? requestId);
 
-    Task<EnvelopeState> VoidAsync(Guid tenantId, Actor actor, string reason, string? requestId);
+    Task<EnvelopeView> VoidAsync(Guid tenantId, Actor actor, string reason, string? requestId);
 
     Task<int> ResendAsync(Guid tenantId, Actor actor, Guid? recipientId, string? requestId);
 
@@ -141,12 +141,12 @@ public interface IEnvelopeGrain : IGrainWithGuidKey
 
     Task<RecipientResult> OpenAsync(RecipientAccess access);
 
-    Task<EnvelopeState> SignAsync(RecipientAccess access, string requestId);
+    Task<EnvelopeView> SignAsync(RecipientAccess access, string requestId);
 
     /// <summary>Hands a completed envelope to Retention once (the hand-over worker calls it; repeated calls do nothing more).</summary>
     Task HandOverToRetentionAsync();
 
-    Task<EnvelopeState> DeclineAsync(RecipientAccess access, string reason, string? requestId);
+    Task<EnvelopeView> DeclineAsync(RecipientAccess access, string reason, string? requestId);
 
     Task<RecipientResult> ReassignAsync(RecipientAccess access, string name, string email, string reason, string? requestId);
 

@@ -254,7 +254,7 @@ internal sealed class SigningGrpcService(
     }
 
     /// <summary>The checks before any byte is read: the caller manages the envelope and it is a draft; or the document a request id added before.</summary>
-    private async Task<(EnvelopeState Envelope, DocumentState? Earlier)> PrepareUploadAsync(Caller caller, Guid tenantId, Guid envelopeId, string? requestId)
+    private async Task<(EnvelopeView Envelope, DocumentView? Earlier)> PrepareUploadAsync(Caller caller, Guid tenantId, Guid envelopeId, string? requestId)
     {
         var envelope = await Envelope(envelopeId).GetAsync(tenantId);
         if (requestId is not null && envelope.Documents.FirstOrDefault(d => d.UploadRequestId == requestId) is { } earlier)
@@ -849,7 +849,7 @@ internal sealed class SigningGrpcService(
         return (expiry, days, request.ReminderEveryDays);
     }
 
-    private static Envelope ToProto(EnvelopeState s, bool forRecipient = false)
+    private static Envelope ToProto(EnvelopeView s, bool forRecipient = false)
     {
         var e = new Envelope
         {
@@ -864,8 +864,8 @@ internal sealed class SigningGrpcService(
             CompletedAt = s.CompletedAt is { } completed ? Timestamp.FromDateTimeOffset(completed) : null,
             StatusReason = s.StatusReason ?? "",
             Version = s.Version,
-            SenderUserId = s.Sender.UserId?.ToString() ?? "",
-            SenderName = s.Sender.Name,
+            SenderUserId = s.SenderUserId?.ToString() ?? "",
+            SenderName = s.SenderName,
             ExpiryDays = s.ExpiryDays,
             ReminderDaysBeforeExpiry = { s.ReminderDaysBeforeExpiry },
             ReminderEveryDays = s.ReminderEveryDays,
@@ -890,7 +890,7 @@ internal sealed class SigningGrpcService(
             Step = r.Step,
             SignatureType = r.CertificateType ? SignatureType.Certificate : SignatureType.Witness,
             Status = (V1.RecipientStatus)r.Status,
-            HasAccessCode = r.AccessCodeHash is not null,
+            HasAccessCode = r.HasAccessCode,
             UserId = r.UserId?.ToString() ?? "",
             NotifiedAt = r.NotifiedAt is { } n ? Timestamp.FromDateTimeOffset(n) : null,
             ViewedAt = r.ViewedAt is { } v ? Timestamp.FromDateTimeOffset(v) : null,
@@ -902,13 +902,13 @@ internal sealed class SigningGrpcService(
         }));
         if (!forRecipient)
         {
-            e.ApproverUserIds.AddRange(s.Approvers.Select(a => a.UserId.ToString()));
+            e.ApproverUserIds.AddRange(s.ApproverUserIds.Select(a => a.ToString()));
             e.ApprovedBy.AddRange(s.ApprovedBy.Select(a => a.ToString()));
         }
         return e;
     }
 
-    private static Document ToProto(DocumentState d) => new()
+    private static Document ToProto(DocumentView d) => new()
     {
         DocumentId = d.DocumentId.ToString(),
         FileName = d.FileName,

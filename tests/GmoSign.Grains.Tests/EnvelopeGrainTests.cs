@@ -1,0 +1,120 @@
+using System.Text;
+using GmoSign.Errors;
+
+namespace GmoSign.Grains.Tests;
+
+/// <summary>
+/// The envelope grain as a shell around the rules: activation from the store, one commit per change, the hand-over
+/// to Retention, and what happens when the store fails in the middle of a call.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class EnvelopeGrainTests(ClusterFixture fixture)
+{
+    private static readonly Guid Tenant = Guid.NewGuid();
+    private static readonly Actor Sender = new(Guid.NewGuid(), "送信 太郎", "sender@example.jp", "192.0.2.1", "test");
+
+    private IEnvelopeGrain Grain(Guid id) => fixture.Cluster.GrainFactory.GetGrain<IEnvelopeGrain>(id);
+
+    /// <summary>A sent envelope with one document and the given signers in steps 1, 2, …</summary>
+    private async Task<(Guid Id, EnvelopeView View)> SentAsync(params string[] signers)
+    {
+        var id = Guid.NewGuid();
+        var grain = Grain(id);
+        await grain.CreateAsync(new EnvelopeDraft(Tenant, $"create-{id}", "秘密保持契約", "", signers
+                .Select((name, i) => new RecipientSpec(name, $"{name.ToLowerInvariant()}@example.jp", false, i + 1, null, false, null)).ToList(),
+            [], [], new RetentionSpec("contract", null, 0, "JPY", null, []), false, 30, [], 0, Sender));
+        var contentId = Guid.NewGuid();
+        var original = Encoding.UTF8.GetBytes("%PDF-1.7 original");
+        MemoryContent.Items[(Tenant, contentId)] = original;
+        await grain.AddDocumentAsync(Tenant, new NewDocument(Guid.NewGuid(), contentId, "nda.pdf", original.Length,
+            System.Security.Cryptography.SHA256.HashData(original), "upload-1"), Sender);
+        return (id, await grain.SendAsync(Tenant, Sender, "send-1"));
+    }
+
+    private static RecipientAccess Link(EnvelopeView view, string name) =>
+        new(Tenant, view.Recipients.Single(r => r.Name == name).RecipientId, true, null, new Actor(null, "", null, "198.51.100.7", "browser"));
+
+    private static string Content(EnvelopeView view) =>
+        Encoding.UTF8.GetString(MemoryContent.Items[(Tenant, view.Documents.Single().ContentId)]);
+
+    [Fact]
+    public async Task An_envelope_goes_from_draft_to_Retention_one_commit_per_change()
+    {
+        var (id, sent) = await SentAsync("Aoki", "Baba");
+        var grain = Grain(id);
+        Assert.Equal(EnvelopeStatus.Sent, sent.Status);
+        Assert.Equal(3, MemoryEnvelopeStore.Of(id).Count); // created, document added, sent
+
+        var opened = await grain.OpenAsync(Link(sent, "Aoki"));
+        Assert.True(opened.CanSign);
+        await grain.SignAsync(Link(sent, "Aoki"), "sign-aoki");
+        var done = await grain.SignAsync(Link(sent, "Baba"), "sign-baba");
+
+        Assert.Equal(EnvelopeStatus.Completed, done.Status);
+        Assert.Equal("%PDF-1.7 original|sig:Signature1:aoki@example.jp|sig:Signature2:baba@example.jp|ts:ArchiveTimestamp", Content(done));
+        var commits = MemoryEnvelopeStore.Of(id);
+        Assert.Equal(commits.Select(c => c.NewVersion), Enumerable.Range(1, commits.Count).Select(v => (long)v));
+        Assert.Equal(["signed", "completed"], commits[^1].Audit.Select(a => a.Action));
+        Assert.Contains(commits[^1].HandOvers!, h => h.Kind == "archive");
+
+        await grain.HandOverToRetentionAsync();
+        await grain.HandOverToRetentionAsync();
+        var archived = Assert.Single(RecordingArchive.Received[id]);
+        Assert.Equal(["Aoki", "Baba"], archived.Metadata.Parties);
+        Assert.Equal(done.Documents.Single().ContentId, archived.Documents.Single().ContentId);
+        Assert.Equal(commits.Count + 1, MemoryEnvelopeStore.Of(id).Count); // the hand-over is recorded once
+
+        // The certificate of completion lists every audit entry, the completion included.
+        var certificate = Encoding.UTF8.GetString(MemoryContent.Items[(Tenant, done.CertificateContentId!.Value)]);
+        Assert.StartsWith("created - ", certificate);
+        Assert.Contains("completed - system", certificate);
+    }
+
+    [Fact]
+    public async Task A_change_the_store_did_not_take_is_not_remembered_even_when_the_reload_fails_too()
+    {
+        var (id, sent) = await SentAsync("Aoki");
+        var grain = Grain(id);
+        MemoryEnvelopeStore.FailCommits[id] = 1;
+        MemoryEnvelopeStore.FailLoads[id] = 1;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.VoidAsync(Tenant, Sender, "取り下げ", "void-1"));
+
+        // The next call reloads what the store holds: the envelope is still out, and the retried void is carried out, not replayed.
+        var after = await grain.GetAsync(Tenant);
+        Assert.Equal((EnvelopeStatus.Sent, sent.Version), (after.Status, after.Version));
+        var voided = await grain.VoidAsync(Tenant, Sender, "取り下げ", "void-1");
+        Assert.Equal(EnvelopeStatus.Voided, voided.Status);
+        Assert.Equal(EnvelopeStatus.Voided, (await grain.VoidAsync(Tenant, Sender, "取り下げ", "void-1")).Status);
+        Assert.Single(MemoryEnvelopeStore.Of(id), c => c.Audit.Any(a => a.Action == "voided"));
+    }
+
+    [Fact]
+    public async Task A_signature_whose_commit_failed_is_made_once_when_retried()
+    {
+        var (id, sent) = await SentAsync("Aoki");
+        var grain = Grain(id);
+        MemoryEnvelopeStore.FailCommits[id] = 1;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.SignAsync(Link(sent, "Aoki"), "sign-1"));
+        Assert.Equal(EnvelopeStatus.Sent, (await grain.GetAsync(Tenant)).Status);
+
+        var signed = await grain.SignAsync(Link(sent, "Aoki"), "sign-1");
+        var again = await grain.SignAsync(Link(sent, "Aoki"), "sign-1");
+
+        Assert.Equal(EnvelopeStatus.Completed, signed.Status);
+        Assert.Equal(signed.Version, again.Version);
+        Assert.Equal("%PDF-1.7 original|sig:Signature1:aoki@example.jp|ts:ArchiveTimestamp", Content(again));
+        Assert.Single(MemoryEnvelopeStore.Of(id), c => c.Audit.Any(a => a.Action == "signed"));
+    }
+
+    [Fact]
+    public async Task Another_tenant_finds_no_envelope()
+    {
+        var (id, _) = await SentAsync("Aoki");
+        var ex = await Assert.ThrowsAsync<DomainException>(() => Grain(id).GetAsync(Guid.NewGuid()));
+        Assert.Equal("NOT_FOUND", ex.Reason);
+        var missing = await Assert.ThrowsAsync<DomainException>(() => Grain(Guid.NewGuid()).GetAsync(Tenant));
+        Assert.Equal("NOT_FOUND", missing.Reason);
+    }
+}
