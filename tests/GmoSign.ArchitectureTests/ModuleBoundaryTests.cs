@@ -39,7 +39,6 @@ public sealed class ModuleBoundaryTests
     [Theory]
     [InlineData("Accounts")]
     [InlineData("Reseller")]
-    [InlineData("Signing")]
     [InlineData("Retention")]
     public void Contracts_are_free_of_gRPC_Orleans_and_Npgsql(string module)
     {
@@ -49,13 +48,24 @@ public sealed class ModuleBoundaryTests
             || r.StartsWith("Google.Protobuf", StringComparison.Ordinal));
     }
 
+    private static bool IsFrameworkOrOrleans(string r) =>
+        r.StartsWith("Orleans", StringComparison.Ordinal) || r.StartsWith("System", StringComparison.Ordinal)
+        || r.StartsWith("Microsoft", StringComparison.Ordinal) || r == "netstandard";
+
     [Fact]
-    public void Grain_abstractions_depend_only_on_Orleans_and_the_framework()
+    public void Grain_abstractions_depend_only_on_the_shared_kernel_Orleans_and_the_framework()
     {
         var references = References(typeof(IResellerGrain).Assembly);
-        Assert.All(references, r => Assert.True(
-            r.StartsWith("Orleans", StringComparison.Ordinal) || r.StartsWith("System", StringComparison.Ordinal)
-            || r.StartsWith("Microsoft", StringComparison.Ordinal) || r == "netstandard", r));
+        Assert.All(references, r => Assert.True(IsFrameworkOrOrleans(r) || r == "GmoSign.SharedKernel", r));
+    }
+
+    [Fact]
+    public void The_shared_kernel_references_nothing_of_ours_and_the_request_path_no_grains()
+    {
+        Assert.All(References(typeof(GmoSign.Errors.DomainException).Assembly), r => Assert.True(IsFrameworkOrOrleans(r), r));
+        var platform = References(Load("GmoSign.Platform"));
+        Assert.DoesNotContain(platform, r => r.StartsWith("GmoSign.Grains", StringComparison.Ordinal));
+        Assert.DoesNotContain(platform, r => Modules.Any(m => r.StartsWith($"GmoSign.{m}", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -64,6 +74,21 @@ public sealed class ModuleBoundaryTests
         var references = References(Load("GmoSign.Grains"));
         Assert.DoesNotContain(references, r => Modules.Any(m => r == $"GmoSign.{m}"));
         Assert.DoesNotContain(references, r => r.StartsWith("Grpc", StringComparison.Ordinal) || r.StartsWith("Npgsql", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// What grains need from modules (stores, directories, the PDF signer, the archive) are ports in GmoSign.Grains.Ports,
+    /// apart from the modules' contracts, which say what modules offer each other. Every port has its implementation in
+    /// a module.
+    /// </summary>
+    [Fact]
+    public void Every_grain_port_is_implemented_by_a_module()
+    {
+        var ports = typeof(IResellerGrain).Assembly.GetTypes()
+            .Where(t => t.IsInterface && t.Namespace == "GmoSign.Grains.Ports").ToList();
+        Assert.NotEmpty(ports);
+        var implementations = Modules.SelectMany(m => Load($"GmoSign.{m}").GetTypes()).Where(t => t is { IsClass: true, IsAbstract: false }).ToList();
+        Assert.All(ports, port => Assert.True(implementations.Any(port.IsAssignableFrom), $"{port.Name} has no implementation in a module"));
     }
 
     [Fact]

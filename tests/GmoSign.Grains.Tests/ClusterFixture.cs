@@ -4,6 +4,8 @@ using GmoSign.Reseller.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Grains.Tests;
 
 /// <summary>One in-process cluster with memory storage, shared by every grain test (unit-level tier).</summary>
@@ -35,15 +37,15 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton(TimeProvider.System);
                 services.AddSingleton<IResellerDirectory, RecordingResellerDirectory>();
                 services.AddSingleton<ITenantDirectory, RecordingTenantDirectory>();
-                services.AddSingleton<GmoSign.Retention.Contracts.ITenantDataDeletion, RecordingDeletion>();
+                services.AddSingleton<GmoSign.Grains.Ports.ITenantDataDeletion, RecordingDeletion>();
                 services.Configure<LifecycleOptions>(o => o.ExportWindow = TimeSpan.FromDays(30));
                 // The envelope grain's ports (EnvelopeFakes.cs).
-                services.AddSingleton<GmoSign.Signing.Contracts.IEnvelopeStore, MemoryEnvelopeStore>();
+                services.AddSingleton<GmoSign.Grains.Ports.IEnvelopeStore, MemoryEnvelopeStore>();
                 services.AddSingleton<GmoSign.Retention.Contracts.IDocumentContent, MemoryContent>();
-                services.AddSingleton<GmoSign.Signing.Contracts.IPdfSignatures, MarkingPdfSignatures>();
-                services.AddSingleton<GmoSign.Retention.Contracts.IEnvelopeArchive, RecordingArchive>();
+                services.AddSingleton<GmoSign.Grains.Ports.IPdfSignatures, MarkingPdfSignatures>();
+                services.AddSingleton<GmoSign.Grains.Ports.IEnvelopeArchive, RecordingArchive>();
                 services.AddSingleton<ITenantContracts, ActiveTenants>();
-                services.AddSingleton<GmoSign.Accounts.Contracts.IDelegationLookup, NoDelegations>();
+                services.AddSingleton<GmoSign.Grains.Ports.IDelegationLookup, NoDelegations>();
                 services.Configure<EnvelopeOptions>(_ => { });
             });
         }
@@ -64,7 +66,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Tenants whose retained data the grains asked to delete.</summary>
     public static ConcurrentBag<Guid> DeletedTenants { get; } = [];
 
-    private sealed class RecordingDeletion : GmoSign.Retention.Contracts.ITenantDataDeletion
+    private sealed class RecordingDeletion : GmoSign.Grains.Ports.ITenantDataDeletion
     {
         public Task DeleteTenantDataAsync(Guid tenantId, CancellationToken cancellationToken)
         {

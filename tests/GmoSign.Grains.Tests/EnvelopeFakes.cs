@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using GmoSign.Accounts.Contracts;
 using GmoSign.Reseller.Contracts;
 using GmoSign.Retention.Contracts;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 
 namespace GmoSign.Grains.Tests;
 

@@ -1,6 +1,6 @@
 using GmoSign.Errors;
 using GmoSign.Grains.Envelopes;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GmoSign.Grains.Tests;

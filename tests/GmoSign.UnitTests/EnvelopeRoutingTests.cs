@@ -1,6 +1,6 @@
 using GmoSign.Grains;
 using GmoSign.Grains.Envelopes;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 
 namespace GmoSign.UnitTests;
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using GmoSign.Errors;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 
 namespace GmoSign.Grains.Envelopes;
 

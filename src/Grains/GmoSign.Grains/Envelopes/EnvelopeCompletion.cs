@@ -1,6 +1,6 @@
 using System.Globalization;
 using GmoSign.Retention.Contracts;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 
 namespace GmoSign.Grains.Envelopes;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using GmoSign.Accounts.Contracts;
 using GmoSign.Reseller.Contracts;
 using GmoSign.Retention.Contracts;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

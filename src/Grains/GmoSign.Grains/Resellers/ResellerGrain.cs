@@ -1,5 +1,7 @@
 using GmoSign.Reseller.Contracts;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Grains.Resellers;
 
 [GenerateSerializer]

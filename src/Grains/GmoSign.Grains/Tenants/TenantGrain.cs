@@ -3,6 +3,8 @@ using GmoSign.Reseller.Contracts;
 using GmoSign.Retention.Contracts;
 using Microsoft.Extensions.Options;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Grains.Tenants;
 
 internal sealed class TenantGrain(

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Accounts;
 
 /// <summary>The Accounts module's whole public surface: registration, endpoints, migrations, access rules.</summary>
@@ -54,7 +56,7 @@ public static class AccountsModule
         services.AddSingleton<IpAllowList>();
         services.AddSingleton<ICallerCheck>(sp => sp.GetRequiredService<IpAllowList>());
         services.AddSingleton<Delegations>();
-        services.AddSingleton<GmoSign.Accounts.Contracts.IDelegationLookup>(sp => sp.GetRequiredService<Delegations>());
+        services.AddSingleton<GmoSign.Grains.Ports.IDelegationLookup>(sp => sp.GetRequiredService<Delegations>());
         services.AddSingleton<GmoSign.Accounts.Contracts.ITenantUserLookup, TenantUserLookup>();
         services.AddSingleton<GmoSign.Accounts.Contracts.ITenantUserProvisioning>(sp => sp.GetRequiredService<TenantAdministration>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<SessionService>());

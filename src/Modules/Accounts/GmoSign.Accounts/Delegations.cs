@@ -5,6 +5,8 @@ using GmoSign.Platform.Validation;
 using Npgsql;
 using NpgsqlTypes;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Accounts;
 
 internal sealed record DelegationRecord(

@@ -55,24 +55,6 @@ public interface ITenantContracts
     Task<TenantView> EnsureCanTransactAsync(Guid tenantId, CancellationToken cancellationToken);
 }
 
-/// <summary>A tenant row as the directory (queryable projection) keeps it.</summary>
-public sealed record TenantEntry(
-    Guid TenantId,
-    Guid ResellerId,
-    string Name,
-    string? CorporateNumber,
-    int Status,
-    string Plan,
-    DateTimeOffset TermEnd,
-    DateTimeOffset CreatedAt,
-    int? TerminationKind);
-
-/// <summary>The queryable side of tenants, written by the tenant grain before it acknowledges a change.</summary>
-public interface ITenantDirectory
-{
-    Task UpsertAsync(TenantEntry entry, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// Feeds the per-tenant monthly usage that resellers bill from (Art. 3). Months are calendar months in JST.
 /// Signing records envelopes and signatures, Retention storage, Accounts active seats.

@@ -2,6 +2,8 @@ using GmoSign.Platform.Security;
 using GmoSign.Reseller.Contracts;
 using Npgsql;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Reseller;
 
 /// <summary>Schema <c>reseller</c>: the reseller directory, and reseller API keys as credentials.</summary>

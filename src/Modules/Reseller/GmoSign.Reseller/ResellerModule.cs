@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Reseller;
 
 /// <summary>The Reseller module's public surface: registration, endpoints, migrations, access rules.</summary>

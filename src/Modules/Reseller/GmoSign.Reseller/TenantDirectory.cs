@@ -1,6 +1,8 @@
 using GmoSign.Reseller.Contracts;
 using Npgsql;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Reseller;
 
 /// <summary>Schema <c>reseller.tenant</c>: the tenants' queryable projection (lists, screening look-ups).</summary>

@@ -4,6 +4,8 @@ using GmoSign.Retention.V1;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Retention;
 
 /// <summary>Deletes a tenant's retained data in one transaction and keeps the record of it (Art. 21).</summary>

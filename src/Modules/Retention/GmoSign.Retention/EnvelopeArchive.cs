@@ -1,6 +1,8 @@
 using GmoSign.Retention.Contracts;
 using Npgsql;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Retention;
 
 /// <summary>

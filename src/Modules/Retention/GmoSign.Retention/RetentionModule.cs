@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
+using GmoSign.Grains.Ports;
+
 namespace GmoSign.Retention;
 
 /// <summary>The Retention module's public surface: registration, endpoints, migrations, access rules, start-up check.</summary>

@@ -1,4 +1,4 @@
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,6 +1,6 @@
 using GmoSign.Grains;
 using GmoSign.Reseller.Contracts;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;

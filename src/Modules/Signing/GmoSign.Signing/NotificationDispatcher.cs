@@ -1,5 +1,5 @@
 using System.Text.Json;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Hosting;

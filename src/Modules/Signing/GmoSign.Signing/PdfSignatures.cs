@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using GmoSign.Platform.Validation;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 using GmoSign.Signing.Pdf;
 using Microsoft.Extensions.Options;
 using UglyToad.PdfPig;

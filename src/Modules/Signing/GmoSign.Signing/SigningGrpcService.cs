@@ -1,45 +1,40 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using GmoSign.Accounts.Contracts;
 using GmoSign.Errors;
 using GmoSign.Grains;
 using GmoSign.Platform.Security;
 using GmoSign.Platform.Validation;
 using GmoSign.Reseller.Contracts;
 using GmoSign.Retention.Contracts;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 using GmoSign.Signing.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using EnvelopeStatus = GmoSign.Grains.EnvelopeStatus;
-using RecipientStatus = GmoSign.Grains.RecipientStatus;
 
 namespace GmoSign.Signing;
 
-/// <summary>Maps SigningService RPCs to the envelope grain; validates every field before anything is written.</summary>
+/// <summary>
+/// The Signing service: each RPC reads its request (<see cref="EnvelopeRequests"/>), calls the envelope grain, the
+/// document intake or a query, and maps the answer (<see cref="Mapping"/>). Rules live in the envelope; SQL lives in
+/// the stores and queries.
+/// </summary>
 internal sealed class SigningGrpcService(
     IGrainFactory grains,
     IOptions<EnvelopeOptions> options,
+    EnvelopeRequests requests,
+    DocumentIntake intake,
+    UploadSessions uploads,
+    EnvelopeQueries queries,
+    IEnvelopeStore store,
     IDocumentContent contents,
     IPdfSignatures pdf,
     PdfVerification verification,
     ISigningLinks links,
-    IEnvelopeStore store,
     ITenantContracts tenants,
-    ITenantUserLookup users,
-    IRetentionPolicy retention,
-    WebhookEndpoints webhooks,
-    UploadSessions uploads,
-    NpgsqlDataSource db) : SigningService.SigningServiceBase
+    WebhookEndpoints webhooks) : SigningService.SigningServiceBase
 {
-    private const int ChunkSize = 1024 * 1024;
-    // A finished upload session's document carries this prefix and the session id as its request id.
-    private const string UploadRequestPrefix = "upload:";
-    private const int MaxSteps = 20;
     private readonly EnvelopeOptions _o = options.Value;
 
     public override async Task<GetSigningLimitsResponse> GetSigningLimits(GetSigningLimitsRequest request, ServerCallContext context)
@@ -67,38 +62,9 @@ internal sealed class SigningGrpcService(
 
     public override async Task<CreateEnvelopeResponse> CreateEnvelope(CreateEnvelopeRequest request, ServerCallContext context)
     {
-        var caller = context.GetCaller();
-        var tenantId = caller.RequireTenant();
-        var ct = context.CancellationToken;
-        var requestId = string.IsNullOrEmpty(request.RequestId) ? null : Check.RequestId(request.RequestId);
-        var title = Check.Required(request.Title, "title", 200);
-        var message = Check.Optional(request.Message, "message", 2000) ?? "";
-        var recipients = await RecipientsAsync(tenantId, request, ct);
-        var anyOne = Steps(request, recipients);
-        var approvers = await ApproversAsync(tenantId, request.ApproverUserIds, ct);
-        var retentionSpec = Retention(request.Retention);
-        var (expiryDays, reminderDays, everyDays) = Schedule(request);
-        if (recipients.Any(r => r.CertificateType))
-        {
-            if (!pdf.SupportsCertificateType)
-            {
-                throw DomainException.Precondition("CERTIFICATE_TYPE_UNAVAILABLE",
-                    "recipients: this installation has no certificate authority for certificate-type signatures.",
-                    "recipients: この環境には当事者型署名用の認証局が設定されていません。");
-            }
-            var view = await tenants.GetAsync(tenantId, ct);
-            if (view is null || !view.Holds(OptionCodes.CertificateSigning))
-            {
-                throw DomainException.Precondition("OPTION_REQUIRED",
-                    "recipients: certificate-type signatures need the certificate-signing option.", "recipients: 当事者型署名には電子証明書オプションが必要です。");
-            }
-        }
-        var sender = await SenderAsync(caller, ct);
-        var envelopeId = requestId is null ? Guid.CreateVersion7() : IdFor(tenantId, "envelope", requestId);
-        var draft = new EnvelopeDraft(tenantId, requestId, title, message, recipients, anyOne, approvers, retentionSpec, request.AllowReassign,
-            expiryDays, reminderDays, everyDays, sender);
-        var state = await Envelope(envelopeId).CreateAsync(draft);
-        return new CreateEnvelopeResponse { Envelope = ToProto(state) };
+        var (envelopeId, draft) = await requests.DraftAsync(context.GetCaller(), request, context.CancellationToken);
+        var envelope = await Envelope(envelopeId).CreateAsync(draft);
+        return new CreateEnvelopeResponse { Envelope = Mapping.ToProto(envelope) };
     }
 
     public override async Task<UploadDocumentResponse> UploadDocument(IAsyncStreamReader<UploadDocumentRequest> requestStream, ServerCallContext context)
@@ -112,23 +78,24 @@ internal sealed class SigningGrpcService(
         }
         var header = requestStream.Current.Header;
         var envelopeId = Check.Id(header.EnvelopeId, "header.envelope_id");
-        var fileName = CheckFileName(header.FileName, "header.file_name");
-        var requestId = string.IsNullOrEmpty(header.RequestId) ? null : Check.RequestId(header.RequestId, "header.request_id");
-        if (requestId?.StartsWith(UploadRequestPrefix, StringComparison.Ordinal) == true)
+        var fileName = EnvelopeRequests.FileName(header.FileName, "header.file_name");
+        var requestId = EnvelopeRequests.OptionalRequestId(header.RequestId, "header.request_id");
+        if (requestId?.StartsWith(DocumentIntake.UploadRequestPrefix, StringComparison.Ordinal) == true)
         {
-            throw DomainException.Invalid("header.request_id", $"must not start with '{UploadRequestPrefix}' (reserved for upload sessions)",
-                $"「{UploadRequestPrefix}」で始まる値は使用できません（アップロードセッション用に予約）");
+            throw DomainException.Invalid("header.request_id", $"must not start with '{DocumentIntake.UploadRequestPrefix}' (reserved for upload sessions)",
+                $"「{DocumentIntake.UploadRequestPrefix}」で始まる値は使用できません（アップロードセッション用に予約）");
         }
-        var (envelope, earlier) = await PrepareUploadAsync(caller, tenantId, envelopeId, requestId);
+        var (envelope, earlier) = await intake.PrepareAsync(caller, tenantId, envelopeId, requestId);
         if (earlier is not null)
         {
-            return new UploadDocumentResponse { Document = ToProto(earlier), Envelope = ToProto(envelope) };
+            return new UploadDocumentResponse { Document = Mapping.ToProto(earlier), Envelope = Mapping.ToProto(envelope) };
         }
         var bytes = await StreamedContent.ReadAsync(requestStream, m => m.PartCase == UploadDocumentRequest.PartOneofCase.Chunk ? m.Chunk : null,
-            _o.MaxDocumentBytes, ChunkSize,
+            _o.MaxDocumentBytes, DocumentIntake.ChunkSize,
             () => DomainException.Invalid("header", "may be sent only once, first", "最初に1回だけ送信してください"),
-            () => TooLarge(fileName), ct);
-        return await StoreDocumentAsync(caller, tenantId, envelopeId, fileName, requestId, bytes, ct);
+            () => intake.TooLarge(fileName), ct);
+        var (document, stored) = await intake.StoreAsync(caller, tenantId, envelopeId, fileName, requestId, bytes, ct);
+        return new UploadDocumentResponse { Document = Mapping.ToProto(document), Envelope = Mapping.ToProto(stored) };
     }
 
     public override async Task<StartUploadResponse> StartUpload(StartUploadRequest request, ServerCallContext context)
@@ -136,21 +103,21 @@ internal sealed class SigningGrpcService(
         var caller = context.GetCaller();
         var tenantId = caller.RequireTenant();
         var envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
-        var fileName = CheckFileName(request.FileName, "file_name");
+        var fileName = EnvelopeRequests.FileName(request.FileName, "file_name");
         if (request.SizeBytes <= 0)
         {
             throw DocumentRefusal.Empty(fileName);
         }
         if (request.SizeBytes > _o.MaxDocumentBytes)
         {
-            throw TooLarge(fileName);
+            throw intake.TooLarge(fileName);
         }
-        var requestId = string.IsNullOrEmpty(request.RequestId) ? null : Check.RequestId(request.RequestId);
-        var (envelope, _) = await PrepareUploadAsync(caller, tenantId, envelopeId, requestId: null);
-        var session = await uploads.StartAsync(tenantId, envelopeId, fileName, request.SizeBytes, requestId,
-            documentsLeft: _o.MaxDocumentsPerEnvelope - envelope.Documents.Count, bytesLeft: _o.MaxEnvelopeBytes - envelope.Documents.Sum(d => d.SizeBytes),
+        var requestId = EnvelopeRequests.OptionalRequestId(request.RequestId);
+        var (envelope, _) = await intake.PrepareAsync(caller, tenantId, envelopeId, requestId: null);
+        var (documentsLeft, bytesLeft) = intake.Room(envelope);
+        var session = await uploads.StartAsync(tenantId, envelopeId, fileName, request.SizeBytes, requestId, documentsLeft, bytesLeft,
             context.CancellationToken);
-        return new StartUploadResponse { Upload = ToProto(session) };
+        return new StartUploadResponse { Upload = Mapping.ToProto(session) };
     }
 
     public override async Task<UploadChunkResponse> UploadChunk(UploadChunkRequest request, ServerCallContext context)
@@ -165,12 +132,12 @@ internal sealed class SigningGrpcService(
         {
             throw DomainException.Required("chunk");
         }
-        if (request.Chunk.Length > ChunkSize)
+        if (request.Chunk.Length > DocumentIntake.ChunkSize)
         {
-            throw new DomainException(ErrorKind.InvalidArgument, "CHUNK_TOO_LARGE", $"chunk: at most {ChunkSize} bytes per chunk",
-                $"chunk: 1回に送れるのは{ChunkSize}バイトまでです", "chunk")
+            throw new DomainException(ErrorKind.InvalidArgument, "CHUNK_TOO_LARGE", $"chunk: at most {DocumentIntake.ChunkSize} bytes per chunk",
+                $"chunk: 1回に送れるのは{DocumentIntake.ChunkSize}バイトまでです", "chunk")
             {
-                Metadata = { ["limit"] = ChunkSize.ToString(CultureInfo.InvariantCulture), ["actual"] = request.Chunk.Length.ToString(CultureInfo.InvariantCulture) },
+                Metadata = { ["limit"] = DocumentIntake.ChunkSize.ToString(CultureInfo.InvariantCulture), ["actual"] = request.Chunk.Length.ToString(CultureInfo.InvariantCulture) },
             };
         }
         var caller = context.GetCaller();
@@ -178,7 +145,7 @@ internal sealed class SigningGrpcService(
         // Bytes go only to a draft the caller may still change; a session of an envelope that left draft is dropped.
         try
         {
-            await PrepareUploadAsync(caller, tenantId, open.EnvelopeId, requestId: null);
+            await intake.PrepareAsync(caller, tenantId, open.EnvelopeId, requestId: null);
         }
         catch (DomainException ex) when (ex.Reason == "ENVELOPE_STATUS")
         {
@@ -186,14 +153,14 @@ internal sealed class SigningGrpcService(
             throw;
         }
         var session = await uploads.AppendAsync(open, request.Offset, request.Chunk.Memory, context.CancellationToken);
-        return new UploadChunkResponse { Upload = ToProto(session) };
+        return new UploadChunkResponse { Upload = Mapping.ToProto(session) };
     }
 
     public override async Task<GetUploadResponse> GetUpload(GetUploadRequest request, ServerCallContext context)
     {
         var tenantId = context.GetCaller().RequireTenant();
         var session = await uploads.GetAsync(tenantId, Check.Id(request.UploadId, "upload_id"), context.CancellationToken);
-        return new GetUploadResponse { Upload = ToProto(session) };
+        return new GetUploadResponse { Upload = Mapping.ToProto(session) };
     }
 
     public override async Task<FinishUploadResponse> FinishUpload(FinishUploadRequest request, ServerCallContext context)
@@ -203,11 +170,11 @@ internal sealed class SigningGrpcService(
         var ct = context.CancellationToken;
         var session = await uploads.GetAsync(tenantId, Check.Id(request.UploadId, "upload_id"), ct);
         // The session's own id is the document's idempotency key: finishing twice (or after a lost reply) adds it once.
-        var requestId = UploadRequestPrefix + session.UploadId.ToString("N");
-        var (envelope, earlier) = await PrepareUploadAsync(caller, tenantId, session.EnvelopeId, requestId);
+        var requestId = DocumentIntake.UploadRequestPrefix + session.UploadId.ToString("N");
+        var (envelope, earlier) = await intake.PrepareAsync(caller, tenantId, session.EnvelopeId, requestId);
         if (earlier is not null)
         {
-            return new FinishUploadResponse { Document = ToProto(earlier), Envelope = ToProto(envelope) };
+            return new FinishUploadResponse { Document = Mapping.ToProto(earlier), Envelope = Mapping.ToProto(envelope) };
         }
         if (session.ReceivedBytes != session.SizeBytes)
         {
@@ -227,10 +194,10 @@ internal sealed class SigningGrpcService(
             };
         }
         var bytes = await uploads.ContentAsync(session, ct);
-        UploadDocumentResponse response;
+        (DocumentView Document, EnvelopeView Envelope) added;
         try
         {
-            response = await StoreDocumentAsync(caller, tenantId, session.EnvelopeId, session.FileName, requestId, bytes, ct);
+            added = await intake.StoreAsync(caller, tenantId, session.EnvelopeId, session.FileName, requestId, bytes, ct);
         }
         catch (DomainException ex) when (ex.Kind == ErrorKind.InvalidArgument || ex.Reason == "ENVELOPE_STATUS")
         {
@@ -239,101 +206,24 @@ internal sealed class SigningGrpcService(
             await uploads.DiscardAsync(session, CancellationToken.None);
             throw;
         }
-        await uploads.FinishAsync(session, Guid.Parse(response.Document.DocumentId), CancellationToken.None);
-        return new FinishUploadResponse { Document = response.Document, Envelope = response.Envelope };
+        await uploads.FinishAsync(session, added.Document.DocumentId, CancellationToken.None);
+        return new FinishUploadResponse { Document = Mapping.ToProto(added.Document), Envelope = Mapping.ToProto(added.Envelope) };
     }
-
-    private static string CheckFileName(string value, string field)
-    {
-        var fileName = Check.Required(value, field, 200);
-        if (!fileName.EndsWith(".pdf", StringComparison.OrdinalIgnoreCase) || fileName.IndexOfAny(['/', '\\', '\0']) >= 0)
-        {
-            throw DomainException.Invalid(field, "must be a file name ending in .pdf", "「.pdf」で終わるファイル名を指定してください");
-        }
-        return fileName;
-    }
-
-    /// <summary>The checks before any byte is read: the caller manages the envelope and it is a draft; or the document a request id added before.</summary>
-    private async Task<(EnvelopeView Envelope, DocumentView? Earlier)> PrepareUploadAsync(Caller caller, Guid tenantId, Guid envelopeId, string? requestId)
-    {
-        var envelope = await Envelope(envelopeId).GetAsync(tenantId);
-        if (requestId is not null && envelope.Documents.FirstOrDefault(d => d.UploadRequestId == requestId) is { } earlier)
-        {
-            return (envelope, earlier);
-        }
-        if (!envelope.IsManagedBy(ActorOf(caller)))
-        {
-            throw DomainException.Denied("Only the envelope's sender or a tenant administrator can add documents.",
-                "文書を追加できるのは封筒の送信者またはテナント管理者のみです。");
-        }
-        if (envelope.Status != EnvelopeStatus.Draft)
-        {
-            throw DomainException.Precondition("ENVELOPE_STATUS", $"Documents can be added to drafts only: the envelope is {envelope.Status}.",
-                $"文書は下書きの封筒にのみ追加できます（現在の状態: {envelope.Status}）。");
-        }
-        return (envelope, null);
-    }
-
-    /// <summary>Checks the bytes are a PDF that can be signed, stores them and adds the document to the draft.</summary>
-    private async Task<UploadDocumentResponse> StoreDocumentAsync(Caller caller, Guid tenantId, Guid envelopeId, string fileName, string? requestId,
-        byte[] bytes, CancellationToken ct)
-    {
-        switch (bytes.Length == 0 ? PdfCheck.NotPdf : pdf.Check(bytes))
-        {
-            case PdfCheck.NotPdf:
-                throw bytes.Length == 0 ? DocumentRefusal.Empty(fileName) : DocumentRefusal.NotPdf(fileName);
-            case PdfCheck.Corrupt:
-                throw DocumentRefusal.Damaged(fileName);
-            case PdfCheck.Encrypted:
-                throw DocumentRefusal.Encrypted(fileName);
-        }
-        var documentId = requestId is null ? Guid.CreateVersion7() : IdFor(envelopeId, "document", requestId);
-        var contentId = Guid.CreateVersion7();
-        await contents.PutAsync(tenantId, contentId, bytes, ct);
-        try
-        {
-            var state = await Envelope(envelopeId).AddDocumentAsync(tenantId,
-                new NewDocument(documentId, contentId, fileName, bytes.Length, SHA256.HashData(bytes), requestId), ActorOf(caller));
-            var document = state.Documents.First(d => d.DocumentId == documentId);
-            if (document.ContentId != contentId)
-            {
-                await contents.DeleteAsync(tenantId, contentId, CancellationToken.None); // a concurrent retry stored it first
-            }
-            return new UploadDocumentResponse { Document = ToProto(document), Envelope = ToProto(state) };
-        }
-        catch
-        {
-            await contents.DeleteAsync(tenantId, contentId, CancellationToken.None);
-            throw;
-        }
-    }
-
-    private Upload ToProto(UploadSession s) => new()
-    {
-        UploadId = s.UploadId.ToString(),
-        EnvelopeId = s.EnvelopeId.ToString(),
-        FileName = s.FileName,
-        SizeBytes = s.SizeBytes,
-        ReceivedBytes = s.ReceivedBytes,
-        MaxChunkBytes = ChunkSize,
-        DocumentId = s.DocumentId?.ToString() ?? "",
-        ExpiresAt = Timestamp.FromDateTimeOffset(s.ExpiresAt),
-    };
 
     public override async Task<SendEnvelopeResponse> SendEnvelope(SendEnvelopeRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
         var envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
-        var state = await Envelope(envelopeId).SendAsync(caller.RequireTenant(), ActorOf(caller), OptionalRequestId(request.RequestId));
+        var state = await Envelope(envelopeId).SendAsync(caller.RequireTenant(), EnvelopeRequests.ActorOf(caller), EnvelopeRequests.OptionalRequestId(request.RequestId));
         // Unfinished upload sessions of a sent envelope can never finish: their bytes go now, not in 24 hours.
         await uploads.DiscardForEnvelopeAsync(envelopeId, CancellationToken.None);
-        return new SendEnvelopeResponse { Envelope = ToProto(state) };
+        return new SendEnvelopeResponse { Envelope = Mapping.ToProto(state) };
     }
 
     public override async Task<GetEnvelopeResponse> GetEnvelope(GetEnvelopeRequest request, ServerCallContext context)
     {
         var state = await Envelope(Check.Id(request.EnvelopeId, "envelope_id")).GetAsync(context.GetCaller().RequireTenant());
-        return new GetEnvelopeResponse { Envelope = ToProto(state) };
+        return new GetEnvelopeResponse { Envelope = Mapping.ToProto(state) };
     }
 
     public override async Task<ListEnvelopesResponse> ListEnvelopes(ListEnvelopesRequest request, ServerCallContext context)
@@ -345,51 +235,13 @@ internal sealed class SigningGrpcService(
         {
             throw DomainException.Invalid("status", "is not a known envelope status", "封筒の状態として正しくありません");
         }
-        var sql = new StringBuilder("SELECT envelope_id, title, status, updated_at, expires_at FROM signing.envelope WHERE tenant_id = $1");
-        var parameters = new List<object> { tenantId };
-        if (request.Status != V1.EnvelopeStatus.Unspecified)
+        short? status = request.Status == V1.EnvelopeStatus.Unspecified ? null : (short)request.Status;
+        var title = Check.Optional(request.TitleContains, "title_contains", 200);
+        var rows = await queries.ListAsync(tenantId, status, title, after, size + 1, context.CancellationToken);
+        var response = new ListEnvelopesResponse { Envelopes = { rows.Take(size).Select(Mapping.ToProto) } };
+        if (rows.Count > size)
         {
-            parameters.Add((short)request.Status);
-            sql.Append($" AND status = ${parameters.Count}");
-        }
-        if (!string.IsNullOrEmpty(request.TitleContains))
-        {
-            var text = Check.Optional(request.TitleContains, "title_contains", 200)!;
-            // The text is matched literally: LIKE's wildcards and its escape character are escaped.
-            parameters.Add("%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%");
-            sql.Append($" AND title ILIKE ${parameters.Count} ESCAPE '\\'");
-        }
-        if (after is { } cursor)
-        {
-            parameters.Add(cursor.At);
-            parameters.Add(cursor.Id);
-            sql.Append($" AND (updated_at, envelope_id) < (${parameters.Count - 1}, ${parameters.Count})");
-        }
-        parameters.Add(size + 1);
-        sql.Append($" ORDER BY updated_at DESC, envelope_id DESC LIMIT ${parameters.Count}");
-        await using var command = db.CreateCommand(sql.ToString());
-        foreach (var p in parameters)
-        {
-            command.Parameters.AddWithValue(p);
-        }
-        var response = new ListEnvelopesResponse();
-        await using var reader = await command.ExecuteReaderAsync(context.CancellationToken);
-        while (await reader.ReadAsync(context.CancellationToken))
-        {
-            if (response.Envelopes.Count == size)
-            {
-                var last = response.Envelopes[^1];
-                response.NextPageToken = Paging.Token(last.UpdatedAt.ToDateTimeOffset(), Guid.Parse(last.EnvelopeId));
-                break;
-            }
-            response.Envelopes.Add(new EnvelopeSummary
-            {
-                EnvelopeId = reader.GetGuid(0).ToString(),
-                Title = reader.GetString(1),
-                Status = (V1.EnvelopeStatus)reader.GetInt16(2),
-                UpdatedAt = Timestamp.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(3)),
-                ExpiresAt = reader.IsDBNull(4) ? null : Timestamp.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(4)),
-            });
+            response.NextPageToken = Paging.Token(rows[size - 1].UpdatedAt, rows[size - 1].EnvelopeId);
         }
         return response;
     }
@@ -399,8 +251,8 @@ internal sealed class SigningGrpcService(
         var caller = context.GetCaller();
         var envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
         var comment = request.Approve ? Check.Optional(request.Comment, "comment", 500) : Check.Required(request.Comment, "comment", 500);
-        var state = await Envelope(envelopeId).ApproveAsync(caller.RequireTenant(), ActorOf(caller), request.Approve, comment, OptionalRequestId(request.RequestId));
-        return new ApproveEnvelopeResponse { Envelope = ToProto(state) };
+        var state = await Envelope(envelopeId).ApproveAsync(caller.RequireTenant(), EnvelopeRequests.ActorOf(caller), request.Approve, comment, EnvelopeRequests.OptionalRequestId(request.RequestId));
+        return new ApproveEnvelopeResponse { Envelope = Mapping.ToProto(state) };
     }
 
     public override async Task<VoidEnvelopeResponse> VoidEnvelope(VoidEnvelopeRequest request, ServerCallContext context)
@@ -408,8 +260,8 @@ internal sealed class SigningGrpcService(
         var caller = context.GetCaller();
         var envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
         var reason = Check.Required(request.Reason, "reason", 500);
-        var state = await Envelope(envelopeId).VoidAsync(caller.RequireTenant(), ActorOf(caller), reason, OptionalRequestId(request.RequestId));
-        return new VoidEnvelopeResponse { Envelope = ToProto(state) };
+        var state = await Envelope(envelopeId).VoidAsync(caller.RequireTenant(), EnvelopeRequests.ActorOf(caller), reason, EnvelopeRequests.OptionalRequestId(request.RequestId));
+        return new VoidEnvelopeResponse { Envelope = Mapping.ToProto(state) };
     }
 
     public override async Task<ResendNotificationResponse> ResendNotification(ResendNotificationRequest request, ServerCallContext context)
@@ -417,7 +269,7 @@ internal sealed class SigningGrpcService(
         var caller = context.GetCaller();
         var envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
         Guid? recipientId = string.IsNullOrEmpty(request.RecipientId) ? null : Check.Id(request.RecipientId, "recipient_id");
-        var queued = await Envelope(envelopeId).ResendAsync(caller.RequireTenant(), ActorOf(caller), recipientId, OptionalRequestId(request.RequestId));
+        var queued = await Envelope(envelopeId).ResendAsync(caller.RequireTenant(), EnvelopeRequests.ActorOf(caller), recipientId, EnvelopeRequests.OptionalRequestId(request.RequestId));
         return new ResendNotificationResponse { Queued = queued };
     }
 
@@ -427,7 +279,7 @@ internal sealed class SigningGrpcService(
         var tenantId = caller.RequireTenant();
         var envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
         var recipientId = Check.Id(request.RecipientId, "recipient_id");
-        var expires = await Envelope(envelopeId).SigningLinkExpiryAsync(tenantId, recipientId, ActorOf(caller));
+        var expires = await Envelope(envelopeId).SigningLinkExpiryAsync(tenantId, recipientId, EnvelopeRequests.ActorOf(caller));
         return new CreateSigningLinkResponse
         {
             Token = links.Create(tenantId, envelopeId, recipientId),
@@ -439,40 +291,40 @@ internal sealed class SigningGrpcService(
 
     public override async Task<OpenEnvelopeResponse> OpenEnvelope(OpenEnvelopeRequest request, ServerCallContext context)
     {
-        var (envelopeId, access) = Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
+        var (envelopeId, access) = EnvelopeRequests.Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
         var result = await Envelope(envelopeId).OpenAsync(access);
         var organization = (await tenants.GetAsync(access.TenantId, context.CancellationToken))?.Name ?? "";
         return new OpenEnvelopeResponse
         {
-            Envelope = ToProto(result.Envelope, forRecipient: true), RecipientId = result.RecipientId.ToString(), CanSign = result.CanSign,
+            Envelope = Mapping.ToProto(result.Envelope, forRecipient: true), RecipientId = result.RecipientId.ToString(), CanSign = result.CanSign,
             SenderOrganization = organization,
         };
     }
 
     public override async Task<SignEnvelopeResponse> SignEnvelope(SignEnvelopeRequest request, ServerCallContext context)
     {
-        var (envelopeId, access) = Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
+        var (envelopeId, access) = EnvelopeRequests.Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
         var requestId = Check.RequestId(request.RequestId);
         var state = await Envelope(envelopeId).SignAsync(access, requestId);
-        return new SignEnvelopeResponse { Envelope = ToProto(state, forRecipient: access.ViaLink) };
+        return new SignEnvelopeResponse { Envelope = Mapping.ToProto(state, forRecipient: access.ViaLink) };
     }
 
     public override async Task<DeclineEnvelopeResponse> DeclineEnvelope(DeclineEnvelopeRequest request, ServerCallContext context)
     {
-        var (envelopeId, access) = Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
+        var (envelopeId, access) = EnvelopeRequests.Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
         var reason = Check.Required(request.Reason, "reason", 500);
-        var state = await Envelope(envelopeId).DeclineAsync(access, reason, OptionalRequestId(request.RequestId));
-        return new DeclineEnvelopeResponse { Envelope = ToProto(state, forRecipient: access.ViaLink) };
+        var state = await Envelope(envelopeId).DeclineAsync(access, reason, EnvelopeRequests.OptionalRequestId(request.RequestId));
+        return new DeclineEnvelopeResponse { Envelope = Mapping.ToProto(state, forRecipient: access.ViaLink) };
     }
 
     public override async Task<ReassignRecipientResponse> ReassignRecipient(ReassignRecipientRequest request, ServerCallContext context)
     {
-        var (envelopeId, access) = Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
+        var (envelopeId, access) = EnvelopeRequests.Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
         var name = Check.Required(request.NewName, "new_name", 100);
         var email = Check.Email(request.NewEmail, "new_email");
         var reason = Check.Required(request.Reason, "reason", 500);
-        var result = await Envelope(envelopeId).ReassignAsync(access, name, email, reason, OptionalRequestId(request.RequestId));
-        return new ReassignRecipientResponse { Envelope = ToProto(result.Envelope, forRecipient: access.ViaLink), NewRecipientId = result.RecipientId.ToString() };
+        var result = await Envelope(envelopeId).ReassignAsync(access, name, email, reason, EnvelopeRequests.OptionalRequestId(request.RequestId));
+        return new ReassignRecipientResponse { Envelope = Mapping.ToProto(result.Envelope, forRecipient: access.ViaLink), NewRecipientId = result.RecipientId.ToString() };
     }
 
     public override async Task DownloadDocument(DownloadDocumentRequest request, IServerStreamWriter<DownloadDocumentResponse> responseStream, ServerCallContext context)
@@ -483,14 +335,14 @@ internal sealed class SigningGrpcService(
         RecipientAccess? access = null;
         if (caller.Kind == CallerKind.Signer || !string.IsNullOrEmpty(request.RecipientId))
         {
-            (envelopeId, access) = Access(caller, request.EnvelopeId, request.RecipientId, request.AccessCode);
+            (envelopeId, access) = EnvelopeRequests.Access(caller, request.EnvelopeId, request.RecipientId, request.AccessCode);
         }
         else
         {
             envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
         }
         var tenantId = caller.RequireTenant();
-        var reference = await Envelope(envelopeId).DocumentAsync(tenantId, documentId, access, ActorOf(caller));
+        var reference = await Envelope(envelopeId).DocumentAsync(tenantId, documentId, access, EnvelopeRequests.ActorOf(caller));
         var bytes = await contents.GetAsync(tenantId, reference.ContentId, context.CancellationToken)
             ?? throw DomainException.NotFound("Document content", "文書の内容", "document_id");
         await StreamFileAsync(bytes, reference.FileName, responseStream, context.CancellationToken,
@@ -516,9 +368,9 @@ internal sealed class SigningGrpcService(
     private static async Task StreamFileAsync<T>(byte[] bytes, string fileName, IServerStreamWriter<T> responseStream, CancellationToken ct,
         Func<ByteString, string, long, T> message)
     {
-        for (var offset = 0; offset < bytes.Length || offset == 0; offset += ChunkSize)
+        for (var offset = 0; offset < bytes.Length || offset == 0; offset += DocumentIntake.ChunkSize)
         {
-            var chunk = ByteString.CopyFrom(bytes, offset, Math.Min(ChunkSize, bytes.Length - offset));
+            var chunk = ByteString.CopyFrom(bytes, offset, Math.Min(DocumentIntake.ChunkSize, bytes.Length - offset));
             await responseStream.WriteAsync(offset == 0 ? message(chunk, fileName, bytes.Length) : message(chunk, "", 0), ct);
             if (bytes.Length == 0)
             {
@@ -533,20 +385,7 @@ internal sealed class SigningGrpcService(
         await Envelope(envelopeId).GetAsync(context.GetCaller().RequireTenant());
         var trail = await store.AuditTrailAsync(envelopeId, context.CancellationToken);
         var response = new GetAuditTrailResponse();
-        response.Entries.AddRange(trail.Select(e => new AuditEntry
-        {
-            Sequence = e.Sequence,
-            At = Timestamp.FromDateTimeOffset(e.At),
-            Action = e.Action,
-            Actor = e.Actor,
-            Principal = e.Principal ?? "",
-            RecipientId = e.RecipientId?.ToString() ?? "",
-            IpAddress = e.IpAddress ?? "",
-            UserAgent = e.UserAgent ?? "",
-            Detail = e.Detail,
-            PreviousHash = ByteString.CopyFrom(e.PreviousHash),
-            Hash = ByteString.CopyFrom(e.Hash),
-        }));
+        response.Entries.AddRange(trail.Select(Mapping.ToProto));
         return response;
     }
 
@@ -570,7 +409,7 @@ internal sealed class SigningGrpcService(
         var bytes = await StreamedContent.ReadAsync(requestStream, m => m.PartCase == VerifyDocumentRequest.PartOneofCase.Chunk ? m.Chunk : null,
             _o.MaxDocumentBytes, null,
             () => DomainException.Invalid("file_name", "may be sent only once, first", "最初に1回だけ送信してください"),
-            () => TooLarge(fileName), ct);
+            () => intake.TooLarge(fileName), ct);
         if (bytes.Length == 0)
         {
             throw DocumentRefusal.Empty(fileName);
@@ -589,13 +428,13 @@ internal sealed class SigningGrpcService(
         var caller = context.GetCaller();
         var url = Check.Required(request.Url, "url", 2000);
         var (endpoint, secret) = await webhooks.CreateAsync(caller.RequireTenant(), url, request.Events, caller.DisplayName, context.CancellationToken);
-        return new CreateWebhookEndpointResponse { Endpoint = ToProto(endpoint), Secret = secret };
+        return new CreateWebhookEndpointResponse { Endpoint = Mapping.ToProto(endpoint), Secret = secret };
     }
 
     public override async Task<ListWebhookEndpointsResponse> ListWebhookEndpoints(ListWebhookEndpointsRequest request, ServerCallContext context)
     {
         var list = await webhooks.ListAsync(context.GetCaller().RequireTenant(), context.CancellationToken);
-        return new ListWebhookEndpointsResponse { Endpoints = { list.Select(ToProto) } };
+        return new ListWebhookEndpointsResponse { Endpoints = { list.Select(Mapping.ToProto) } };
     }
 
     public override async Task<DeleteWebhookEndpointResponse> DeleteWebhookEndpoint(DeleteWebhookEndpointRequest request, ServerCallContext context)
@@ -610,312 +449,8 @@ internal sealed class SigningGrpcService(
         Guid? envelopeId = string.IsNullOrEmpty(request.EnvelopeId) ? null : Check.Id(request.EnvelopeId, "envelope_id");
         var size = Paging.Size(request.PageSize, fallback: 50, max: 200);
         var list = await webhooks.DeliveriesAsync(context.GetCaller().RequireTenant(), endpointId, envelopeId, size, context.CancellationToken);
-        return new ListWebhookDeliveriesResponse
-        {
-            Deliveries =
-            {
-                list.Select(d => new WebhookDelivery
-                {
-                    DeliveryId = d.DeliveryId,
-                    EnvelopeId = d.EnvelopeId.ToString(),
-                    Sequence = d.Sequence,
-                    Event = d.Event,
-                    Attempts = d.Attempts,
-                    CreatedAt = Timestamp.FromDateTimeOffset(d.CreatedAt),
-                    DeliveredAt = d.DeliveredAt is { } delivered ? Timestamp.FromDateTimeOffset(delivered) : null,
-                    FailedAt = d.FailedAt is { } failed ? Timestamp.FromDateTimeOffset(failed) : null,
-                    LastStatus = d.LastStatus ?? 0,
-                    LastError = d.LastError ?? "",
-                    NextAttemptAt = Timestamp.FromDateTimeOffset(d.NextAttemptAt),
-                }),
-            },
-        };
+        return new ListWebhookDeliveriesResponse { Deliveries = { list.Select(Mapping.ToProto) } };
     }
-
-    private static WebhookEndpoint ToProto(WebhookEndpointRecord e) => new()
-    {
-        EndpointId = e.EndpointId.ToString(), Url = e.Url, Events = { e.Events }, CreatedAt = Timestamp.FromDateTimeOffset(e.CreatedAt),
-    };
-
-    // ------------------------------------------------------------------ mapping and validation
 
     private IEnvelopeGrain Envelope(Guid id) => grains.GetGrain<IEnvelopeGrain>(id);
-
-    private DomainException TooLarge(string fileName) => DocumentRefusal.TooLarge(fileName, _o.MaxDocumentBytes);
-
-    private static string? OptionalRequestId(string value) => string.IsNullOrEmpty(value) ? null : Check.RequestId(value);
-
-    /// <summary>An id derived from an idempotency key, so a retried create lands on the same grain.</summary>
-    private static Guid IdFor(Guid scope, string kind, string requestId)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{scope:N}/{kind}/{requestId}"));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8 (custom), RFC 9562
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
-
-    private static Actor ActorOf(Caller caller) => new(caller.UserId, caller.DisplayName, null, caller.IpAddress, caller.UserAgent,
-        ManagesAll: caller.Kind == CallerKind.Integration || (caller.Kind == CallerKind.TenantUser && caller.HasRole("admin")));
-
-    private async Task<Actor> SenderAsync(Caller caller, CancellationToken ct)
-    {
-        var actor = ActorOf(caller);
-        return caller.UserId is { } userId && await users.FindAsync(caller.RequireTenant(), userId, ct) is { } user
-            ? actor with { Name = user.DisplayName, Email = user.Email }
-            : actor;
-    }
-
-    private static (Guid EnvelopeId, RecipientAccess Access) Access(Caller caller, string envelopeField, string recipientField, string accessCode)
-    {
-        var code = string.IsNullOrEmpty(accessCode) ? null : accessCode;
-        if (caller.Kind == CallerKind.Signer)
-        {
-            var envelopeId = caller.EnvelopeId!.Value;
-            if ((!string.IsNullOrEmpty(envelopeField) && Check.Id(envelopeField, "envelope_id") != envelopeId)
-                || (!string.IsNullOrEmpty(recipientField) && Check.Id(recipientField, "recipient_id") != caller.RecipientId))
-            {
-                throw DomainException.Denied("The signing link is for another envelope or recipient.", "署名用リンクは別の封筒または受信者のものです。");
-            }
-            return (envelopeId, new RecipientAccess(caller.TenantId!.Value, caller.RecipientId!.Value, true, code, ActorOf(caller)));
-        }
-        return (Check.Id(envelopeField, "envelope_id"),
-            new RecipientAccess(caller.RequireTenant(), Check.Id(recipientField, "recipient_id"), false, code, ActorOf(caller)));
-    }
-
-    private async Task<List<RecipientSpec>> RecipientsAsync(Guid tenantId, CreateEnvelopeRequest request, CancellationToken ct)
-    {
-        if (request.Recipients.Count == 0)
-        {
-            throw DomainException.Required("recipients");
-        }
-        if (request.Recipients.Count > _o.MaxRecipients)
-        {
-            throw DomainException.Invalid("recipients", $"at most {_o.MaxRecipients} recipients", $"受信者は{_o.MaxRecipients}人までです");
-        }
-        var result = new List<RecipientSpec>();
-        for (var i = 0; i < request.Recipients.Count; i++)
-        {
-            var r = request.Recipients[i];
-            var field = $"recipients[{i}]";
-            var name = Check.Required(r.Name, $"{field}.name", 100);
-            var email = Check.Email(r.Email, $"{field}.email");
-            if (r.Step is < 1 or > MaxSteps)
-            {
-                throw DomainException.Invalid($"{field}.step", $"must be between 1 and {MaxSteps}", $"1〜{MaxSteps}の範囲で指定してください");
-            }
-            if (!System.Enum.IsDefined(r.Role))
-            {
-                throw DomainException.Invalid($"{field}.role", "is not a known role", "役割として正しくありません");
-            }
-            if (!System.Enum.IsDefined(r.SignatureType))
-            {
-                throw DomainException.Invalid($"{field}.signature_type", "is not a known signature type", "署名タイプとして正しくありません");
-            }
-            string? code = null;
-            if (!string.IsNullOrEmpty(r.AccessCode))
-            {
-                code = r.AccessCode;
-                if (code.Length is < 4 or > 64)
-                {
-                    throw DomainException.Invalid($"{field}.access_code", "must be 4..64 characters", "4〜64文字で指定してください");
-                }
-            }
-            Guid? userId = null;
-            if (!string.IsNullOrEmpty(r.UserId))
-            {
-                userId = Check.Id(r.UserId, $"{field}.user_id");
-                var user = await users.FindAsync(tenantId, userId.Value, ct);
-                if (user is not { Active: true })
-                {
-                    throw DomainException.NotFound("User", "ユーザー", $"{field}.user_id");
-                }
-            }
-            var carbonCopy = r.Role == RecipientRole.CarbonCopy;
-            if (result.Any(x => x.Step == r.Step && x.CarbonCopy == carbonCopy && string.Equals(x.Email, email, StringComparison.OrdinalIgnoreCase)))
-            {
-                throw DomainException.Invalid($"{field}.email", "appears twice in the same step", "同じ順番に重複して指定されています");
-            }
-            result.Add(new RecipientSpec(name, email, carbonCopy, r.Step, code, r.SignatureType == SignatureType.Certificate && !carbonCopy, userId));
-        }
-        if (result.All(r => r.CarbonCopy))
-        {
-            throw DomainException.Invalid("recipients", "need at least one signer", "署名者を1人以上指定してください");
-        }
-        return result;
-    }
-
-    private static List<int> Steps(CreateEnvelopeRequest request, List<RecipientSpec> recipients)
-    {
-        var anyOne = new List<int>();
-        for (var i = 0; i < request.Steps.Count; i++)
-        {
-            var rule = request.Steps[i];
-            if (!recipients.Any(r => !r.CarbonCopy && r.Step == rule.Step))
-            {
-                throw DomainException.Invalid($"steps[{i}].step", "has no signer", "この順番に署名者がいません");
-            }
-            if (!System.Enum.IsDefined(rule.Completion))
-            {
-                throw DomainException.Invalid($"steps[{i}].completion", "is not a known completion rule", "完了条件として正しくありません");
-            }
-            if (rule.Completion == StepCompletion.Any && !anyOne.Contains(rule.Step))
-            {
-                anyOne.Add(rule.Step);
-            }
-        }
-        return anyOne;
-    }
-
-    private async Task<List<Approver>> ApproversAsync(Guid tenantId, IList<string> ids, CancellationToken ct)
-    {
-        if (ids.Count > 10)
-        {
-            throw DomainException.Invalid("approver_user_ids", "at most 10 approvers", "承認者は10人までです");
-        }
-        var approvers = new List<Approver>();
-        for (var i = 0; i < ids.Count; i++)
-        {
-            var field = $"approver_user_ids[{i}]";
-            var id = Check.Id(ids[i], field);
-            var user = await users.FindAsync(tenantId, id, ct);
-            if (user is not { Active: true })
-            {
-                throw DomainException.NotFound("User", "ユーザー", field);
-            }
-            if (approvers.Any(a => a.UserId == id))
-            {
-                throw DomainException.Invalid(field, "appears twice", "重複しています");
-            }
-            approvers.Add(new Approver(id, user.DisplayName, user.Email));
-        }
-        return approvers;
-    }
-
-    private RetentionSpec Retention(RetentionMetadata? m)
-    {
-        m ??= new RetentionMetadata();
-        var type = string.IsNullOrEmpty(m.DocumentType) ? "contract" : m.DocumentType;
-        if (!retention.IsKnownDocumentType(type))
-        {
-            throw DomainException.Invalid("retention.document_type", "is not a known document type", "文書種別として正しくありません");
-        }
-        if (m.Amount is < 0 or > 1_000_000_000_000_000)
-        {
-            throw DomainException.Invalid("retention.amount", "must be between 0 and 10^15", "0〜10^15の範囲で指定してください");
-        }
-        var currency = string.IsNullOrEmpty(m.Currency) ? "JPY" : m.Currency;
-        if (currency.Length != 3 || !currency.All(char.IsAsciiLetterUpper))
-        {
-            throw DomainException.Invalid("retention.currency", "must be an ISO 4217 code such as JPY", "JPY のような ISO 4217 通貨コードを指定してください");
-        }
-        if (m.Tags.Count > 20)
-        {
-            throw DomainException.Invalid("retention.tags", "at most 20 tags", "タグは20個までです");
-        }
-        var tags = m.Tags.Select((t, i) => Check.Required(t, $"retention.tags[{i}]", 50)).Distinct().ToList();
-        return new RetentionSpec(type, Dates.Optional(m.TransactionDate, "retention.transaction_date"), m.Amount, currency,
-            Check.Optional(m.Counterparty, "retention.counterparty", 200), tags);
-    }
-
-    private (int ExpiryDays, List<int> ReminderDays, int EveryDays) Schedule(CreateEnvelopeRequest request)
-    {
-        var expiry = request.ExpiryDays == 0 ? _o.DefaultExpiryDays : request.ExpiryDays;
-        if (expiry < 1 || expiry > _o.MaxExpiryDays)
-        {
-            throw DomainException.Invalid("expiry_days", $"must be between 1 and {_o.MaxExpiryDays}", $"1〜{_o.MaxExpiryDays}の範囲で指定してください");
-        }
-        if (request.RemindersOff)
-        {
-            return (expiry, [], 0);
-        }
-        if (request.ReminderEveryDays is < 0 or > 30)
-        {
-            throw DomainException.Invalid("reminder_every_days", "must be between 1 and 30", "1〜30の範囲で指定してください");
-        }
-        if (request.ReminderEveryDays > 0 && request.ReminderDaysBeforeExpiry.Count > 0)
-        {
-            throw DomainException.Invalid("reminder_every_days", "cannot be combined with reminder_days_before_expiry", "reminder_days_before_expiry と同時には指定できません");
-        }
-        for (var i = 0; i < request.ReminderDaysBeforeExpiry.Count; i++)
-        {
-            if (request.ReminderDaysBeforeExpiry[i] < 1 || request.ReminderDaysBeforeExpiry[i] >= expiry)
-            {
-                throw DomainException.Invalid($"reminder_days_before_expiry[{i}]", $"must be between 1 and {expiry - 1}", $"1〜{expiry - 1}の範囲で指定してください");
-            }
-        }
-        var days = request.ReminderEveryDays > 0 ? []
-            : request.ReminderDaysBeforeExpiry.Count > 0 ? request.ReminderDaysBeforeExpiry.Distinct().ToList()
-            : _o.DefaultReminderDaysBeforeExpiry.Where(d => d < expiry).ToList();
-        return (expiry, days, request.ReminderEveryDays);
-    }
-
-    private static Envelope ToProto(EnvelopeView s, bool forRecipient = false)
-    {
-        var e = new Envelope
-        {
-            EnvelopeId = s.EnvelopeId.ToString(),
-            Title = s.Title,
-            Message = s.Message,
-            Status = (V1.EnvelopeStatus)s.Status,
-            AllowReassign = s.AllowReassign,
-            CreatedAt = Timestamp.FromDateTimeOffset(s.CreatedAt),
-            SentAt = s.SentAt is { } sent ? Timestamp.FromDateTimeOffset(sent) : null,
-            ExpiresAt = s.ExpiresAt is { } expires ? Timestamp.FromDateTimeOffset(expires) : null,
-            CompletedAt = s.CompletedAt is { } completed ? Timestamp.FromDateTimeOffset(completed) : null,
-            StatusReason = s.StatusReason ?? "",
-            Version = s.Version,
-            SenderUserId = s.SenderUserId?.ToString() ?? "",
-            SenderName = s.SenderName,
-            ExpiryDays = s.ExpiryDays,
-            ReminderDaysBeforeExpiry = { s.ReminderDaysBeforeExpiry },
-            ReminderEveryDays = s.ReminderEveryDays,
-            Retention = new RetentionMetadata
-            {
-                DocumentType = s.Retention.DocumentType,
-                TransactionDate = s.Retention.TransactionDate is { } date ? Dates.ToProto(date) : null,
-                Amount = s.Retention.Amount,
-                Currency = s.Retention.Currency,
-                Counterparty = s.Retention.Counterparty ?? "",
-                Tags = { s.Retention.Tags },
-            },
-        };
-        e.Steps.AddRange(s.AnyOneSteps.Select(step => new StepRule { Step = step, Completion = StepCompletion.Any }));
-        e.Documents.AddRange(s.Documents.Select(ToProto));
-        e.Recipients.AddRange(s.Recipients.Select(r => new Recipient
-        {
-            RecipientId = r.RecipientId.ToString(),
-            Name = r.Name,
-            Email = r.Email,
-            Role = r.CarbonCopy ? RecipientRole.CarbonCopy : RecipientRole.Signer,
-            Step = r.Step,
-            SignatureType = r.CertificateType ? SignatureType.Certificate : SignatureType.Witness,
-            Status = (V1.RecipientStatus)r.Status,
-            HasAccessCode = r.HasAccessCode,
-            UserId = r.UserId?.ToString() ?? "",
-            NotifiedAt = r.NotifiedAt is { } n ? Timestamp.FromDateTimeOffset(n) : null,
-            ViewedAt = r.ViewedAt is { } v ? Timestamp.FromDateTimeOffset(v) : null,
-            SignedAt = r.SignedAt is { } si ? Timestamp.FromDateTimeOffset(si) : null,
-            DeclineReason = r.DeclineReason ?? "",
-            ReassignedTo = r.ReassignedTo?.ToString() ?? "",
-            ReassignedFrom = r.ReassignedFrom?.ToString() ?? "",
-            SignedByDelegate = r.SignedByDelegate ?? "",
-        }));
-        if (!forRecipient)
-        {
-            e.ApproverUserIds.AddRange(s.ApproverUserIds.Select(a => a.ToString()));
-            e.ApprovedBy.AddRange(s.ApprovedBy.Select(a => a.ToString()));
-        }
-        return e;
-    }
-
-    private static Document ToProto(DocumentView d) => new()
-    {
-        DocumentId = d.DocumentId.ToString(),
-        FileName = d.FileName,
-        SizeBytes = d.SizeBytes,
-        OriginalSha256 = ByteString.CopyFrom(d.OriginalSha256),
-        CurrentSha256 = ByteString.CopyFrom(d.Sha256),
-        Signatures = d.Signatures,
-        ArchivedDocumentId = d.ArchivedDocumentId?.ToString() ?? "",
-    };
 }

@@ -2,9 +2,14 @@ using System.Security.Cryptography;
 using GmoSign.Errors;
 using GmoSign.Platform.Security;
 using GmoSign.Retention.Contracts;
-using GmoSign.Signing.Contracts;
 
 namespace GmoSign.Signing;
+
+/// <summary>Makes the signing-link token of one recipient (used when notifications are delivered).</summary>
+internal interface ISigningLinks
+{
+    string Create(Guid tenantId, Guid envelopeId, Guid recipientId);
+}
 
 /// <summary>
 /// Signing links: <c>gsl_</c> + base64url(tenant | envelope | recipient | HMAC-SHA256 of the three), keyed by a key

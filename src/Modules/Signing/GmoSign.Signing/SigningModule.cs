@@ -1,7 +1,7 @@
 using GmoSign.Grains;
 using GmoSign.Platform.Database;
 using GmoSign.Platform.Security;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 using GmoSign.Signing.V1;
 using GmoSign.Signing.Pdf;
 using Microsoft.AspNetCore.Builder;
@@ -75,12 +75,15 @@ public static class SigningModule
         services.AddSingleton<SigningLinks>();
         services.AddSingleton<ISigningLinks>(sp => sp.GetRequiredService<SigningLinks>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<SigningLinks>());
-        services.AddSingleton<GmoSign.Retention.Contracts.ITenantDataDeletion, SigningDataDeletion>();
+        services.AddSingleton<GmoSign.Grains.Ports.ITenantDataDeletion, SigningDataDeletion>();
         services.Configure<NotificationOptions>(configuration.GetSection(NotificationOptions.Section));
         services.AddHostedService<NotificationDispatcher>();
         services.Configure<WebhookOptions>(configuration.GetSection(WebhookOptions.Section));
         services.AddSingleton<WebhookEndpoints>();
         services.AddSingleton<UploadSessions>();
+        services.AddSingleton<EnvelopeRequests>();
+        services.AddSingleton<DocumentIntake>();
+        services.AddSingleton<EnvelopeQueries>();
         services.AddHostedService<WebhookDispatcher>();
         services.Configure<HandOverOptions>(configuration.GetSection(HandOverOptions.Section));
         services.AddHostedService<HandOverWorker>();

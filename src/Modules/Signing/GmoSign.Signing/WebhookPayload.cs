@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using GmoSign.Signing.Contracts;
+using GmoSign.Grains.Ports;
 
 namespace GmoSign.Signing;
 

@@ -3,7 +3,7 @@ using Google.Rpc;
 using GmoSign.Common.V1;
 using GmoSign.Errors;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
+using GmoSign.Platform.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace GmoSign.Platform.Errors;
@@ -14,74 +14,33 @@ namespace GmoSign.Platform.Errors;
 /// (reason, field), a BadRequest field violation when a field is named, and both language versions. Anything
 /// unexpected becomes INTERNAL with a correlation id that is also in the log — never a stack trace.
 /// </summary>
-public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : CallInterceptor
 {
     public const string Domain = "gmosign.jp";
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    protected override async Task<TResult> InterceptAsync<TRequest, TResult>(ServerCall<TRequest> call, Func<ServerCall<TRequest>, Task<TResult>> next)
     {
+        // Only a client-streaming call is drained after a refusal: its client sends everything before it reads the answer.
+        var drain = call.Kind == MethodType.ClientStreaming ? call.Requests : null;
         try
         {
-            return await continuation(request, context);
+            return await next(call);
         }
-        catch (Exception ex) when (ex is not RpcException)
+        catch (RpcException malformed) when (drain is not null && malformed.StatusCode == StatusCode.InvalidArgument)
         {
-            throw Translate(ex, context);
-        }
-    }
-
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        try
-        {
-            await continuation(request, responseStream, context);
-        }
-        catch (Exception ex) when (ex is not RpcException)
-        {
-            throw Translate(ex, context);
-        }
-    }
-
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
-        ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        try
-        {
-            return await continuation(requestStream, context);
-        }
-        catch (RpcException malformed) when (malformed.StatusCode == StatusCode.InvalidArgument)
-        {
-            await DrainAsync(requestStream, context.CancellationToken);
+            await DrainAsync(drain, call.Context.CancellationToken);
             throw;
         }
         catch (Exception ex) when (ex is not RpcException)
         {
-            var error = Translate(ex, context);
+            var error = Translate(ex, call.Context);
             // What the client sends is read on only for refusals of the content or its rate; an unauthenticated or
             // unauthorised caller gets its answer at once.
-            if (ex is DomainException { Kind: ErrorKind.InvalidArgument or ErrorKind.ResourceExhausted or ErrorKind.FailedPrecondition })
+            if (drain is not null && ex is DomainException { Kind: ErrorKind.InvalidArgument or ErrorKind.ResourceExhausted or ErrorKind.FailedPrecondition })
             {
-                await DrainAsync(requestStream, context.CancellationToken);
+                await DrainAsync(drain, call.Context.CancellationToken);
             }
             throw error;
-        }
-    }
-
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        try
-        {
-            await continuation(requestStream, responseStream, context);
-        }
-        catch (Exception ex) when (ex is not RpcException)
-        {
-            throw Translate(ex, context);
         }
     }
 

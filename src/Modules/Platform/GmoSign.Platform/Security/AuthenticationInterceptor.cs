@@ -1,6 +1,6 @@
 using GmoSign.Errors;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
+using GmoSign.Platform.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace GmoSign.Platform.Security;
@@ -13,40 +13,15 @@ public sealed class AuthenticationInterceptor(
     RpcAccessTable access,
     IEnumerable<ICredentialResolver> resolvers,
     IEnumerable<ICallerCheck> checks,
-    ILogger<AuthenticationInterceptor> logger) : Interceptor
+    ILogger<AuthenticationInterceptor> logger) : CallInterceptor
 {
     private readonly ICredentialResolver[] _resolvers = resolvers.ToArray();
     private readonly ICallerCheck[] _checks = checks.ToArray();
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    protected override async Task<TResult> InterceptAsync<TRequest, TResult>(ServerCall<TRequest> call, Func<ServerCall<TRequest>, Task<TResult>> next)
     {
-        await AuthenticateAsync(context);
-        return await continuation(request, context);
-    }
-
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        await continuation(request, responseStream, context);
-    }
-
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
-        ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        return await continuation(requestStream, context);
-    }
-
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream,
-        ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        await continuation(requestStream, responseStream, context);
+        await AuthenticateAsync(call.Context);
+        return await next(call);
     }
 
     private async Task AuthenticateAsync(ServerCallContext context)

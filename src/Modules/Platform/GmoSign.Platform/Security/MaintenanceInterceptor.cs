@@ -1,6 +1,6 @@
 using GmoSign.Errors;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
+using GmoSign.Platform.Pipeline;
 
 namespace GmoSign.Platform.Security;
 
@@ -19,37 +19,12 @@ public interface IMaintenanceGate
 /// sign-in and the grpc.* services go through, so the operator can end the window and health stays truthful.
 /// Runs after authentication: it needs to know who calls. Calls already running are not touched.
 /// </summary>
-public sealed class MaintenanceInterceptor(IMaintenanceGate gate, TimeProvider clock) : Interceptor
+public sealed class MaintenanceInterceptor(IMaintenanceGate gate, TimeProvider clock) : CallInterceptor
 {
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    protected override Task<TResult> InterceptAsync<TRequest, TResult>(ServerCall<TRequest> call, Func<ServerCall<TRequest>, Task<TResult>> next)
     {
-        Check(context);
-        return continuation(request, context);
-    }
-
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Check(context);
-        return continuation(request, responseStream, context);
-    }
-
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
-        ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Check(context);
-        return continuation(requestStream, context);
-    }
-
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Check(context);
-        return continuation(requestStream, responseStream, context);
+        Check(call.Context);
+        return next(call);
     }
 
     private void Check(ServerCallContext context)

@@ -3,7 +3,7 @@ using System.Globalization;
 using GmoSign.Errors;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
+using GmoSign.Platform.Pipeline;
 using Microsoft.Extensions.Options;
 
 namespace GmoSign.Platform.Security;
@@ -43,7 +43,7 @@ public sealed class RateLimitOptions
 /// link and per address for signer calls; per caller on VerifyDocument. Counted in memory per host, in windows
 /// opened by the first call — cheap on the hot path; operator calls are not limited.
 /// </summary>
-public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, TimeProvider clock) : Interceptor
+public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, TimeProvider clock) : CallInterceptor
 {
     /// <summary>Counters kept before stale ones (windows over, no wait running) are dropped.</summary>
     private const int MaxTrackedKeys = 50_000;
@@ -62,47 +62,23 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
     /// <param name="FailuresOnly">Counts only calls that fail authentication (wrong passwords), each overrun doubling the wait.</param>
     private readonly record struct Budget(string Key, int Limit, bool FailuresOnly = false);
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    protected override async Task<TResult> InterceptAsync<TRequest, TResult>(ServerCall<TRequest> call, Func<ServerCall<TRequest>, Task<TResult>> next)
     {
-        var failures = await AdmitAsync(context, request);
+        // A streamed request is admitted before its first message: its budgets cannot depend on what it says.
+        var failures = await AdmitAsync(call.Context, call.Request);
         if (failures is null)
         {
-            return await continuation(request, context);
+            return await next(call);
         }
         try
         {
-            return await continuation(request, context);
+            return await next(call);
         }
         catch (DomainException ex) when (ex.Kind == ErrorKind.Unauthenticated)
         {
             RecordFailure(failures.Value);
             throw;
         }
-    }
-
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AdmitAsync(context, request);
-        await continuation(request, responseStream, context);
-    }
-
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
-        ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AdmitAsync(context, null);
-        return await continuation(requestStream, context);
-    }
-
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AdmitAsync(context, null);
-        await continuation(requestStream, responseStream, context);
     }
 
     /// <summary>The client address as budgets count it: IPv4 as is, IPv6 by its /64 (one customer's network).</summary>

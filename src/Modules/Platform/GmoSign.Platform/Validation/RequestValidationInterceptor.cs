@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
+using GmoSign.Platform.Pipeline;
 
 namespace GmoSign.Platform.Validation;
 
@@ -9,32 +9,17 @@ namespace GmoSign.Platform.Validation;
 /// <see cref="MessageLimits"/> before the service sees it; a streamed request is checked message by message.
 /// Runs before authentication, so even unauthenticated calls (Login) never carry a NUL into PostgreSQL.
 /// </summary>
-public sealed class RequestValidationInterceptor : Interceptor
+public sealed class RequestValidationInterceptor : CallInterceptor
 {
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    protected override Task<TResult> InterceptAsync<TRequest, TResult>(ServerCall<TRequest> call, Func<ServerCall<TRequest>, Task<TResult>> next)
     {
-        Check(request);
-        return continuation(request, context);
+        if (call.Requests is { } stream)
+        {
+            return next(call with { Requests = new CheckedStream<TRequest>(stream) });
+        }
+        Check(call.Request);
+        return next(call);
     }
-
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        Check(request);
-        return continuation(request, responseStream, context);
-    }
-
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
-        ClientStreamingServerMethod<TRequest, TResponse> continuation) =>
-        continuation(new CheckedStream<TRequest>(requestStream), context);
-
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
-        continuation(new CheckedStream<TRequest>(requestStream), responseStream, context);
 
     private static void Check<T>(T message)
     {

@@ -1,4 +1,4 @@
-namespace GmoSign.Retention.Contracts;
+namespace GmoSign.Grains.Ports;
 
 /// <summary>
 /// Art. 21: destroys a terminated tenant's documents, search rows, logs and data key (crypto-shredding) and keeps a

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace GmoSign.Signing.Contracts;
+namespace GmoSign.Grains.Ports;
 
 /// <summary>
 /// The audit trail's hash chain: each entry's hash covers its own fields and the previous entry's hash, so changing,

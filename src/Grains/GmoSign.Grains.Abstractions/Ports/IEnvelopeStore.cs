@@ -1,4 +1,4 @@
-namespace GmoSign.Signing.Contracts;
+namespace GmoSign.Grains.Ports;
 
 /// <summary>An envelope as stored: the version of its last change and its state document.</summary>
 public sealed record StoredEnvelope(long Version, string StateJson);

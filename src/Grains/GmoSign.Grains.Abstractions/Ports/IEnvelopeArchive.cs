@@ -1,4 +1,4 @@
-namespace GmoSign.Retention.Contracts;
+namespace GmoSign.Grains.Ports;
 
 /// <summary>One signed document of a completed envelope; its content is already stored (see <see cref="IDocumentContent"/>).</summary>
 public sealed record ArchivedDocument(Guid DocumentId, Guid ContentId, string FileName, long SizeBytes, byte[] Sha256);
@@ -33,10 +33,4 @@ public sealed record ArchivedEnvelope(
 public interface IEnvelopeArchive
 {
     Task ArchiveAsync(ArchivedEnvelope envelope, CancellationToken cancellationToken);
-}
-
-/// <summary>Retention's document types, for modules that collect metadata (Signing's envelopes).</summary>
-public interface IRetentionPolicy
-{
-    bool IsKnownDocumentType(string code);
 }

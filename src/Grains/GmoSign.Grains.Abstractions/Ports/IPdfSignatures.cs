@@ -1,4 +1,4 @@
-namespace GmoSign.Signing.Contracts;
+namespace GmoSign.Grains.Ports;
 
 /// <summary>What an uploaded file turned out to be.</summary>
 public enum PdfCheck

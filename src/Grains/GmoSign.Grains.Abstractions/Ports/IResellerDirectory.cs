@@ -1,4 +1,4 @@
-namespace GmoSign.Reseller.Contracts;
+namespace GmoSign.Grains.Ports;
 
 /// <summary>A reseller row as the directory (queryable projection) keeps it.</summary>
 public sealed record ResellerEntry(Guid ResellerId, string Name, string ContactEmail, int Status, DateTimeOffset CreatedAt, byte[] ApiKeyHash, Guid RegisteredBy);

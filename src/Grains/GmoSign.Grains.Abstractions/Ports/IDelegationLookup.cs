@@ -1,4 +1,4 @@
-namespace GmoSign.Accounts.Contracts;
+namespace GmoSign.Grains.Ports;
 
 /// <summary>A delegation in force: the delegate may sign for the principal (Art. 8).</summary>
 public sealed record DelegationGrant(Guid DelegationId, Guid TenantId, Guid PrincipalUserId, Guid DelegateUserId, string? Tag, DateTimeOffset ValidUntil);

@@ -1,0 +1,144 @@
+using GmoSign.Grains;
+using GmoSign.Platform.Validation;
+using GmoSign.Grains.Ports;
+using GmoSign.Signing.V1;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using EnvelopeStatus = GmoSign.Grains.EnvelopeStatus;
+using RecipientStatus = GmoSign.Grains.RecipientStatus;
+
+namespace GmoSign.Signing;
+
+/// <summary>Envelope views, upload sessions, audit entries and webhooks ⇄ the Signing service's messages.</summary>
+internal static class Mapping
+{
+    /// <summary>
+    /// An envelope for its tenant, or for a recipient (<paramref name="forRecipient"/>): recipients do not see who
+    /// approves inside the sender's company.
+    /// </summary>
+    public static V1.Envelope ToProto(EnvelopeView s, bool forRecipient = false)
+    {
+        var e = new Envelope
+        {
+            EnvelopeId = s.EnvelopeId.ToString(),
+            Title = s.Title,
+            Message = s.Message,
+            Status = (V1.EnvelopeStatus)s.Status,
+            AllowReassign = s.AllowReassign,
+            CreatedAt = Timestamp.FromDateTimeOffset(s.CreatedAt),
+            SentAt = s.SentAt is { } sent ? Timestamp.FromDateTimeOffset(sent) : null,
+            ExpiresAt = s.ExpiresAt is { } expires ? Timestamp.FromDateTimeOffset(expires) : null,
+            CompletedAt = s.CompletedAt is { } completed ? Timestamp.FromDateTimeOffset(completed) : null,
+            StatusReason = s.StatusReason ?? "",
+            Version = s.Version,
+            SenderUserId = s.SenderUserId?.ToString() ?? "",
+            SenderName = s.SenderName,
+            ExpiryDays = s.ExpiryDays,
+            ReminderDaysBeforeExpiry = { s.ReminderDaysBeforeExpiry },
+            ReminderEveryDays = s.ReminderEveryDays,
+            Retention = new RetentionMetadata
+            {
+                DocumentType = s.Retention.DocumentType,
+                TransactionDate = s.Retention.TransactionDate is { } date ? Dates.ToProto(date) : null,
+                Amount = s.Retention.Amount,
+                Currency = s.Retention.Currency,
+                Counterparty = s.Retention.Counterparty ?? "",
+                Tags = { s.Retention.Tags },
+            },
+        };
+        e.Steps.AddRange(s.AnyOneSteps.Select(step => new StepRule { Step = step, Completion = StepCompletion.Any }));
+        e.Documents.AddRange(s.Documents.Select(ToProto));
+        e.Recipients.AddRange(s.Recipients.Select(r => new Recipient
+        {
+            RecipientId = r.RecipientId.ToString(),
+            Name = r.Name,
+            Email = r.Email,
+            Role = r.CarbonCopy ? RecipientRole.CarbonCopy : RecipientRole.Signer,
+            Step = r.Step,
+            SignatureType = r.CertificateType ? SignatureType.Certificate : SignatureType.Witness,
+            Status = (V1.RecipientStatus)r.Status,
+            HasAccessCode = r.HasAccessCode,
+            UserId = r.UserId?.ToString() ?? "",
+            NotifiedAt = r.NotifiedAt is { } n ? Timestamp.FromDateTimeOffset(n) : null,
+            ViewedAt = r.ViewedAt is { } v ? Timestamp.FromDateTimeOffset(v) : null,
+            SignedAt = r.SignedAt is { } si ? Timestamp.FromDateTimeOffset(si) : null,
+            DeclineReason = r.DeclineReason ?? "",
+            ReassignedTo = r.ReassignedTo?.ToString() ?? "",
+            ReassignedFrom = r.ReassignedFrom?.ToString() ?? "",
+            SignedByDelegate = r.SignedByDelegate ?? "",
+        }));
+        if (!forRecipient)
+        {
+            e.ApproverUserIds.AddRange(s.ApproverUserIds.Select(a => a.ToString()));
+            e.ApprovedBy.AddRange(s.ApprovedBy.Select(a => a.ToString()));
+        }
+        return e;
+    }
+
+    public static Document ToProto(DocumentView d) => new()
+    {
+        DocumentId = d.DocumentId.ToString(),
+        FileName = d.FileName,
+        SizeBytes = d.SizeBytes,
+        OriginalSha256 = ByteString.CopyFrom(d.OriginalSha256),
+        CurrentSha256 = ByteString.CopyFrom(d.Sha256),
+        Signatures = d.Signatures,
+        ArchivedDocumentId = d.ArchivedDocumentId?.ToString() ?? "",
+    };
+
+    public static Upload ToProto(UploadSession s) => new()
+    {
+        UploadId = s.UploadId.ToString(),
+        EnvelopeId = s.EnvelopeId.ToString(),
+        FileName = s.FileName,
+        SizeBytes = s.SizeBytes,
+        ReceivedBytes = s.ReceivedBytes,
+        MaxChunkBytes = DocumentIntake.ChunkSize,
+        DocumentId = s.DocumentId?.ToString() ?? "",
+        ExpiresAt = Timestamp.FromDateTimeOffset(s.ExpiresAt),
+    };
+
+    public static AuditEntry ToProto(AuditRecord e) => new()
+    {
+        Sequence = e.Sequence,
+        At = Timestamp.FromDateTimeOffset(e.At),
+        Action = e.Action,
+        Actor = e.Actor,
+        Principal = e.Principal ?? "",
+        RecipientId = e.RecipientId?.ToString() ?? "",
+        IpAddress = e.IpAddress ?? "",
+        UserAgent = e.UserAgent ?? "",
+        Detail = e.Detail,
+        PreviousHash = ByteString.CopyFrom(e.PreviousHash),
+        Hash = ByteString.CopyFrom(e.Hash),
+    };
+
+    public static WebhookEndpoint ToProto(WebhookEndpointRecord e) => new()
+    {
+        EndpointId = e.EndpointId.ToString(), Url = e.Url, Events = { e.Events }, CreatedAt = Timestamp.FromDateTimeOffset(e.CreatedAt),
+    };
+
+    public static WebhookDelivery ToProto(WebhookDeliveryRecord d) => new()
+    {
+        DeliveryId = d.DeliveryId,
+        EnvelopeId = d.EnvelopeId.ToString(),
+        Sequence = d.Sequence,
+        Event = d.Event,
+        Attempts = d.Attempts,
+        CreatedAt = Timestamp.FromDateTimeOffset(d.CreatedAt),
+        DeliveredAt = d.DeliveredAt is { } delivered ? Timestamp.FromDateTimeOffset(delivered) : null,
+        FailedAt = d.FailedAt is { } failed ? Timestamp.FromDateTimeOffset(failed) : null,
+        LastStatus = d.LastStatus ?? 0,
+        LastError = d.LastError ?? "",
+        NextAttemptAt = Timestamp.FromDateTimeOffset(d.NextAttemptAt),
+    };
+
+    public static EnvelopeSummary ToProto(EnvelopeListRow row) => new()
+    {
+        EnvelopeId = row.EnvelopeId.ToString(),
+        Title = row.Title,
+        Status = (V1.EnvelopeStatus)row.Status,
+        UpdatedAt = Timestamp.FromDateTimeOffset(row.UpdatedAt),
+        ExpiresAt = row.ExpiresAt is { } expires ? Timestamp.FromDateTimeOffset(expires) : null,
+    };
+}
