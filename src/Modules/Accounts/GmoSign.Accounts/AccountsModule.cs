@@ -47,6 +47,7 @@ public static class AccountsModule
 
     public static IServiceCollection AddAccountsModule(this IServiceCollection services, IConfiguration configuration)
     {
+        DapperConventions.Apply();
         services.Configure<AccountsOptions>(configuration.GetSection(AccountsOptions.Section));
         services.AddSingleton<AccountStore>();
         services.AddSingleton<Passwords>();

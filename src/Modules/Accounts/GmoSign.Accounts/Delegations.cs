@@ -1,9 +1,9 @@
+using Dapper;
 using GmoSign.Accounts.Contracts;
 using GmoSign.Errors;
 using GmoSign.Platform.Security;
 using GmoSign.Platform.Validation;
 using Npgsql;
-using NpgsqlTypes;
 
 using GmoSign.Grains.Ports;
 
@@ -58,31 +58,25 @@ internal sealed class Delegations(NpgsqlDataSource db, TimeProvider clock) : IDe
         var record = new DelegationRecord(Guid.CreateVersion7(), caller.RequireTenant(), caller.UserId!.Value, delegateId, scope, tag,
             validFrom, validUntil, now, null);
         // The delegate must be an active user of the same tenant; insert and audit together, or nothing.
-        await using var command = db.CreateCommand($"""
+        await using var connection = db.CreateConnection();
+        var granted = await connection.ExecuteScalarAsync<int>(new CommandDefinition($"""
             WITH granted AS (
                 INSERT INTO accounts.delegation ({Columns})
-                SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, NULL
+                SELECT @DelegationId, @TenantId, @PrincipalUserId, @DelegateUserId, @Scope, @Tag, @ValidFrom, @ValidUntil, @CreatedAt, NULL
                 FROM accounts.user_account d
-                WHERE d.user_id = $4 AND d.tenant_id = $2 AND d.status = 1
+                WHERE d.user_id = @DelegateUserId AND d.tenant_id = @TenantId AND d.status = 1
                 RETURNING delegation_id
             ), audited AS (
                 INSERT INTO accounts.delegation_event (event_id, tenant_id, delegation_id, action, actor_user_id, at, ip_address)
-                SELECT $10, $2, delegation_id, 'granted', $3, $9, $11 FROM granted
+                SELECT @EventId, @TenantId, delegation_id, 'granted', @PrincipalUserId, @CreatedAt, @IpAddress FROM granted
             )
             SELECT count(*)::int FROM granted
-            """);
-        command.Parameters.AddWithValue(record.DelegationId);
-        command.Parameters.AddWithValue(record.TenantId);
-        command.Parameters.AddWithValue(record.PrincipalUserId);
-        command.Parameters.AddWithValue(record.DelegateUserId);
-        command.Parameters.AddWithValue(record.Scope);
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)record.Tag ?? DBNull.Value);
-        command.Parameters.AddWithValue(record.ValidFrom);
-        command.Parameters.AddWithValue(record.ValidUntil);
-        command.Parameters.AddWithValue(record.CreatedAt);
-        command.Parameters.AddWithValue(Guid.CreateVersion7());
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)caller.IpAddress ?? DBNull.Value);
-        if ((int)(await command.ExecuteScalarAsync(cancellationToken))! == 0)
+            """, new
+        {
+            record.DelegationId, record.TenantId, record.PrincipalUserId, record.DelegateUserId, record.Scope, record.Tag,
+            record.ValidFrom, record.ValidUntil, record.CreatedAt, EventId = Guid.CreateVersion7(), caller.IpAddress,
+        }, cancellationToken: cancellationToken));
+        if (granted == 0)
         {
             throw DomainException.NotFound("User", "ユーザー", "delegate_user_id");
         }
@@ -92,45 +86,39 @@ internal sealed class Delegations(NpgsqlDataSource db, TimeProvider clock) : IDe
     public async Task<List<DelegationRecord>> ListAsync(Caller caller, bool includeInactive, CancellationToken cancellationToken)
     {
         var admin = caller.HasRole(TenantAdministration.AdminRole);
-        await using var command = db.CreateCommand($"""
+        await using var connection = db.CreateConnection();
+        return (await connection.QueryAsync<DelegationRecord>(new CommandDefinition($"""
             SELECT {Columns} FROM accounts.delegation
-            WHERE tenant_id = $1
-              AND ($2 OR principal_user_id = $3 OR delegate_user_id = $3)
-              AND ($4 OR (revoked_at IS NULL AND valid_until > $5))
+            WHERE tenant_id = @TenantId
+              AND (@Admin OR principal_user_id = @UserId OR delegate_user_id = @UserId)
+              AND (@IncludeInactive OR (revoked_at IS NULL AND valid_until > @Now))
             ORDER BY created_at DESC, delegation_id DESC
             LIMIT 500
-            """);
-        command.Parameters.AddWithValue(caller.RequireTenant());
-        command.Parameters.AddWithValue(admin);
-        command.Parameters.AddWithValue(caller.UserId!.Value);
-        command.Parameters.AddWithValue(includeInactive);
-        command.Parameters.AddWithValue(clock.GetUtcNow());
-        return await ReadAllAsync(command, cancellationToken);
+            """, new { TenantId = caller.RequireTenant(), Admin = admin, UserId = caller.UserId!.Value, IncludeInactive = includeInactive, Now = clock.GetUtcNow() },
+            cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task RevokeAsync(Caller caller, string? idText, CancellationToken cancellationToken)
     {
         var id = Check.Id(idText, "delegation_id");
         var now = clock.GetUtcNow();
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        var revoked = await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
             WITH revoked AS (
-                UPDATE accounts.delegation SET revoked_at = $4, revoked_by = $3
-                WHERE delegation_id = $1 AND tenant_id = $2 AND revoked_at IS NULL AND ($5 OR principal_user_id = $3)
+                UPDATE accounts.delegation SET revoked_at = @Now, revoked_by = @UserId
+                WHERE delegation_id = @DelegationId AND tenant_id = @TenantId AND revoked_at IS NULL AND (@Admin OR principal_user_id = @UserId)
                 RETURNING delegation_id
             ), audited AS (
                 INSERT INTO accounts.delegation_event (event_id, tenant_id, delegation_id, action, actor_user_id, at, ip_address)
-                SELECT $6, $2, delegation_id, 'revoked', $3, $4, $7 FROM revoked
+                SELECT @EventId, @TenantId, delegation_id, 'revoked', @UserId, @Now, @IpAddress FROM revoked
             )
             SELECT count(*)::int FROM revoked
-            """);
-        command.Parameters.AddWithValue(id);
-        command.Parameters.AddWithValue(caller.RequireTenant());
-        command.Parameters.AddWithValue(caller.UserId!.Value);
-        command.Parameters.AddWithValue(now);
-        command.Parameters.AddWithValue(caller.HasRole(TenantAdministration.AdminRole));
-        command.Parameters.AddWithValue(Guid.CreateVersion7());
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)caller.IpAddress ?? DBNull.Value);
-        if ((int)(await command.ExecuteScalarAsync(cancellationToken))! == 0)
+            """, new
+        {
+            DelegationId = id, TenantId = caller.RequireTenant(), UserId = caller.UserId!.Value, Now = now,
+            Admin = caller.HasRole(TenantAdministration.AdminRole), EventId = Guid.CreateVersion7(), caller.IpAddress,
+        }, cancellationToken: cancellationToken));
+        if (revoked == 0)
         {
             throw DomainException.NotFound("Delegation", "署名代行の委任", "delegation_id");
         }
@@ -138,53 +126,28 @@ internal sealed class Delegations(NpgsqlDataSource db, TimeProvider clock) : IDe
 
     public async Task<List<DelegationEventRecord>> EventsAsync(Guid tenantId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        return (await connection.QueryAsync<DelegationEventRecord>(new CommandDefinition("""
             SELECT delegation_id, action, actor_user_id, at, ip_address FROM accounts.delegation_event
-            WHERE tenant_id = $1 ORDER BY at DESC, event_id DESC LIMIT 500
-            """);
-        command.Parameters.AddWithValue(tenantId);
-        var events = new List<DelegationEventRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            events.Add(new DelegationEventRecord(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
-        }
-        return events;
+            WHERE tenant_id = @TenantId ORDER BY at DESC, event_id DESC LIMIT 500
+            """, new { TenantId = tenantId }, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task<DelegationGrant?> FindAsync(Guid tenantId, Guid delegateUserId, Guid principalUserId, IReadOnlyCollection<string> envelopeTags,
         DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"""
+        await using var connection = db.CreateConnection();
+        var found = await connection.QueryFirstOrDefaultAsync<DelegationRecord>(new CommandDefinition($"""
             SELECT {Columns} FROM accounts.delegation
-            WHERE tenant_id = $1 AND delegate_user_id = $2 AND principal_user_id = $3 AND revoked_at IS NULL
-              AND valid_from <= $4 AND valid_until > $4
-              AND (scope = 1 OR tag = ANY($5))
+            WHERE tenant_id = @TenantId AND delegate_user_id = @DelegateUserId AND principal_user_id = @PrincipalUserId AND revoked_at IS NULL
+              AND valid_from <= @At AND valid_until > @At
+              AND (scope = 1 OR tag = ANY(@Tags))
             ORDER BY scope, created_at
             LIMIT 1
-            """);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(delegateUserId);
-        command.Parameters.AddWithValue(principalUserId);
-        command.Parameters.AddWithValue(at);
-        command.Parameters.AddWithValue(envelopeTags.ToArray());
-        var found = await ReadAllAsync(command, cancellationToken);
-        return found.Count == 0
+            """, new { TenantId = tenantId, DelegateUserId = delegateUserId, PrincipalUserId = principalUserId, At = at, Tags = envelopeTags.ToArray() },
+            cancellationToken: cancellationToken));
+        return found is null
             ? null
-            : new DelegationGrant(found[0].DelegationId, tenantId, principalUserId, delegateUserId, found[0].Tag, found[0].ValidUntil);
-    }
-
-    private static async Task<List<DelegationRecord>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        var list = new List<DelegationRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new DelegationRecord(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetInt16(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7),
-                reader.GetFieldValue<DateTimeOffset>(8), reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9)));
-        }
-        return list;
+            : new DelegationGrant(found.DelegationId, tenantId, principalUserId, delegateUserId, found.Tag, found.ValidUntil);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Dapper;
 using GmoSign.Errors;
 using GmoSign.Platform.Security;
 using GmoSign.Reseller.Contracts;
@@ -50,16 +51,13 @@ internal sealed class IpAllowList(NpgsqlDataSource db, ITenantContracts tenants,
     public async Task SetAsync(Guid tenantId, IPNetwork[] networks, Guid by, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        await using var command = db.CreateCommand("""
-            INSERT INTO accounts.tenant_security (tenant_id, ip_allow_list, updated_at, updated_by) VALUES ($1, $2, $3, $4)
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO accounts.tenant_security (tenant_id, ip_allow_list, updated_at, updated_by) VALUES (@TenantId, @Networks, @Now, @By)
             ON CONFLICT (tenant_id) DO UPDATE SET ip_allow_list = excluded.ip_allow_list,
                 updated_at = excluded.updated_at, updated_by = excluded.updated_by
-            """);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(networks.Select(n => n.ToString()).ToArray());
-        command.Parameters.AddWithValue(now);
-        command.Parameters.AddWithValue(by);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """, new { TenantId = tenantId, Networks = networks.Select(n => n.ToString()).ToArray(), Now = now, By = by },
+            cancellationToken: cancellationToken));
         _cache[tenantId] = (networks, now);
     }
 
@@ -96,9 +94,10 @@ internal sealed class IpAllowList(NpgsqlDataSource db, ITenantContracts tenants,
         {
             return cached.Networks;
         }
-        await using var command = db.CreateCommand("SELECT ip_allow_list FROM accounts.tenant_security WHERE tenant_id = $1");
-        command.Parameters.AddWithValue(tenantId);
-        var stored = await command.ExecuteScalarAsync(cancellationToken) as string[] ?? [];
+        await using var connection = db.CreateConnection();
+        var stored = await connection.ExecuteScalarAsync<string[]?>(new CommandDefinition(
+            "SELECT ip_allow_list FROM accounts.tenant_security WHERE tenant_id = @TenantId",
+            new { TenantId = tenantId }, cancellationToken: cancellationToken)) ?? [];
         var networks = stored.Select(IPNetwork.Parse).ToArray();
         _cache[tenantId] = (networks, now);
         return networks;

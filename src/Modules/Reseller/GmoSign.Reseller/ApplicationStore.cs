@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Dapper;
 using GmoSign.Grains;
+using GmoSign.Platform.Database;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace GmoSign.Reseller;
 
@@ -48,64 +49,61 @@ internal sealed class ApplicationStore(NpgsqlDataSource db)
     private const string Columns =
         "application_id, reseller_id, request_id, status, data, findings, rejection_reasons, decision_note, decided_at, tenant_id, submitted_at";
 
+    /// <summary>A row as stored: the application data is JSON.</summary>
+    private sealed record Row(
+        Guid ApplicationId, Guid ResellerId, string RequestId, ApplicationState Status, string Data, string[] Findings, string[] RejectionReasons,
+        string? DecisionNote, DateTimeOffset? DecidedAt, Guid? TenantId, DateTimeOffset SubmittedAt)
+    {
+        public ApplicationRecord ToRecord() => new(ApplicationId, ResellerId, RequestId, Status,
+            JsonSerializer.Deserialize<ApplicationData>(Data, Json)!, Findings, RejectionReasons, DecisionNote, DecidedAt, TenantId, SubmittedAt);
+    }
+
     /// <summary>Inserts the application unless this reseller already used the request id; returns the stored one.</summary>
     public async Task<ApplicationRecord> InsertAsync(ApplicationRecord record, string? corporateNumber, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"""
+        await using var connection = db.CreateConnection();
+        var row = await connection.QueryFirstAsync<Row>(new CommandDefinition($"""
             WITH inserted AS (
                 INSERT INTO reseller.application (application_id, reseller_id, request_id, status, data, corporate_number, findings, submitted_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                VALUES (@ApplicationId, @ResellerId, @RequestId, @State, @Data, @CorporateNumber, @Findings, @SubmittedAt)
                 ON CONFLICT (reseller_id, request_id) DO NOTHING
                 RETURNING {Columns}
             )
             SELECT {Columns} FROM inserted
             UNION ALL
-            SELECT {Columns} FROM reseller.application WHERE reseller_id = $2 AND request_id = $3
+            SELECT {Columns} FROM reseller.application WHERE reseller_id = @ResellerId AND request_id = @RequestId
             LIMIT 1
-            """);
-        command.Parameters.AddWithValue(record.ApplicationId);
-        command.Parameters.AddWithValue(record.ResellerId);
-        command.Parameters.AddWithValue(record.RequestId);
-        command.Parameters.AddWithValue((short)record.State);
-        command.Parameters.AddWithValue(NpgsqlDbType.Jsonb, JsonSerializer.Serialize(record.Data, Json));
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)corporateNumber ?? DBNull.Value);
-        command.Parameters.AddWithValue(record.Findings);
-        command.Parameters.AddWithValue(record.SubmittedAt);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return Read(reader);
+            """, new
+        {
+            record.ApplicationId, record.ResellerId, record.RequestId, State = (short)record.State,
+            Data = new JsonbParameter(JsonSerializer.Serialize(record.Data, Json)), CorporateNumber = corporateNumber, record.Findings,
+            record.SubmittedAt,
+        }, cancellationToken: cancellationToken));
+        return row.ToRecord();
     }
 
     public async Task<ApplicationRecord?> GetAsync(Guid applicationId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM reseller.application WHERE application_id = $1");
-        command.Parameters.AddWithValue(applicationId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        await using var connection = db.CreateConnection();
+        var row = await connection.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM reseller.application WHERE application_id = @ApplicationId",
+            new { ApplicationId = applicationId }, cancellationToken: cancellationToken));
+        return row?.ToRecord();
     }
 
     public async Task<List<ApplicationRecord>> ListAsync(Guid? resellerId, ApplicationState? state, (DateTimeOffset At, Guid Id)? before, int limit, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"""
+        await using var connection = db.CreateConnection();
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT {Columns} FROM reseller.application
-            WHERE ($1::uuid IS NULL OR reseller_id = $1)
-              AND ($2::smallint IS NULL OR status = $2)
-              AND ($3::timestamptz IS NULL OR (submitted_at, application_id) < ($3, $4::uuid))
+            WHERE (@ResellerId::uuid IS NULL OR reseller_id = @ResellerId)
+              AND (@State::smallint IS NULL OR status = @State)
+              AND (@BeforeAt::timestamptz IS NULL OR (submitted_at, application_id) < (@BeforeAt, @BeforeId::uuid))
             ORDER BY submitted_at DESC, application_id DESC
-            LIMIT $5
-            """);
-        command.Parameters.AddWithValue(NpgsqlDbType.Uuid, (object?)resellerId ?? DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlDbType.Smallint, state is { } s ? (short)s : DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, (object?)before?.At ?? DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlDbType.Uuid, (object?)before?.Id ?? DBNull.Value);
-        command.Parameters.AddWithValue(limit);
-        var list = new List<ApplicationRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(Read(reader));
-        }
-        return list;
+            LIMIT @Limit
+            """, new { ResellerId = resellerId, State = (short?)state, BeforeAt = before?.At, BeforeId = before?.Id, Limit = limit },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
     }
 
     /// <summary>
@@ -115,69 +113,41 @@ internal sealed class ApplicationStore(NpgsqlDataSource db)
     public async Task<ApplicationRecord?> TransitionAsync(Guid applicationId, ApplicationState[] from, ApplicationState to,
         Guid decidedBy, DateTimeOffset at, string[]? reasons, string? note, Guid? tenantId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"""
+        await using var connection = db.CreateConnection();
+        var row = await connection.QueryFirstOrDefaultAsync<Row>(new CommandDefinition($"""
             UPDATE reseller.application
-            SET status = $3, decided_by = $4, decided_at = $5,
-                rejection_reasons = coalesce($6, rejection_reasons),
-                decision_note = coalesce($7, decision_note),
-                tenant_id = coalesce($8, tenant_id)
-            WHERE application_id = $1 AND status = ANY($2)
-              AND (status <> 4 OR decided_by = $4)   -- only the operator who claimed an approval may finish it
+            SET status = @To, decided_by = @DecidedBy, decided_at = @At,
+                rejection_reasons = coalesce(@Reasons::text[], rejection_reasons),
+                decision_note = coalesce(@Note, decision_note),
+                tenant_id = coalesce(@TenantId, tenant_id)
+            WHERE application_id = @ApplicationId AND status = ANY(@From)
+              AND (status <> 4 OR decided_by = @DecidedBy)   -- only the operator who claimed an approval may finish it
             RETURNING {Columns}
-            """);
-        command.Parameters.AddWithValue(applicationId);
-        command.Parameters.AddWithValue(from.Select(s => (short)s).ToArray());
-        command.Parameters.AddWithValue((short)to);
-        command.Parameters.AddWithValue(decidedBy);
-        command.Parameters.AddWithValue(at);
-        command.Parameters.AddWithValue(NpgsqlDbType.Array | NpgsqlDbType.Text, (object?)reasons ?? DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)note ?? DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlDbType.Uuid, (object?)tenantId ?? DBNull.Value);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+            """, new
+        {
+            ApplicationId = applicationId, From = from.Select(s => (short)s).ToArray(), To = (short)to, DecidedBy = decidedBy, At = at,
+            Reasons = reasons, Note = note, TenantId = tenantId,
+        }, cancellationToken: cancellationToken));
+        return row?.ToRecord();
     }
 
     /// <summary>Screening look-up: what is on record against this organization.</summary>
     public async Task<HashSet<string>> OrganizationRecordsAsync(string corporateNumber, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            SELECT DISTINCT kind FROM reseller.organization_record WHERE corporate_number = $1
-            """);
-        command.Parameters.AddWithValue(corporateNumber);
-        var kinds = new HashSet<string>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            kinds.Add(reader.GetString(0));
-        }
-        return kinds;
+        await using var connection = db.CreateConnection();
+        var kinds = await connection.QueryAsync<string>(new CommandDefinition("""
+            SELECT DISTINCT kind FROM reseller.organization_record WHERE corporate_number = @CorporateNumber
+            """, new { CorporateNumber = corporateNumber }, cancellationToken: cancellationToken));
+        return new HashSet<string>(kinds, StringComparer.Ordinal);
     }
 
     public async Task AddOrganizationRecordAsync(string corporateNumber, string kind, string note, Guid? recordedBy, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO reseller.organization_record (record_id, corporate_number, kind, note, recorded_by, recorded_at)
-            VALUES ($1, $2, $3, $4, $5, $6)
-            """);
-        command.Parameters.AddWithValue(Guid.CreateVersion7());
-        command.Parameters.AddWithValue(corporateNumber);
-        command.Parameters.AddWithValue(kind);
-        command.Parameters.AddWithValue(note);
-        command.Parameters.AddWithValue(NpgsqlDbType.Uuid, (object?)recordedBy ?? DBNull.Value);
-        command.Parameters.AddWithValue(at);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            VALUES (@RecordId, @CorporateNumber, @Kind, @Note, @RecordedBy, @At)
+            """, new { RecordId = Guid.CreateVersion7(), CorporateNumber = corporateNumber, Kind = kind, Note = note, RecordedBy = recordedBy, At = at },
+            cancellationToken: cancellationToken));
     }
-
-    private static ApplicationRecord Read(NpgsqlDataReader r) => new(
-        r.GetGuid(0),
-        r.GetGuid(1),
-        r.GetString(2),
-        (ApplicationState)r.GetInt16(3),
-        JsonSerializer.Deserialize<ApplicationData>(r.GetString(4), Json)!,
-        r.GetFieldValue<string[]>(5),
-        r.GetFieldValue<string[]>(6),
-        r.IsDBNull(7) ? null : r.GetString(7),
-        r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8),
-        r.IsDBNull(9) ? null : r.GetGuid(9),
-        r.GetFieldValue<DateTimeOffset>(10));
 }

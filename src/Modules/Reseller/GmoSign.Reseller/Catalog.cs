@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 
 namespace GmoSign.Reseller;
@@ -37,24 +38,13 @@ internal sealed class Catalog(NpgsqlDataSource db)
             {
                 return again;
             }
-            var plans = new Dictionary<string, Plan>(StringComparer.Ordinal);
-            await using (var command = db.CreateCommand("SELECT code, name_ja, name_en, seats FROM reseller.plan"))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    plans[reader.GetString(0)] = new Plan(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3));
-                }
-            }
-            var options = new Dictionary<string, OptionDefinition>(StringComparer.Ordinal);
-            await using (var command = db.CreateCommand("SELECT code, name_ja, name_en, max_quantity FROM reseller.option"))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    options[reader.GetString(0)] = new OptionDefinition(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3));
-                }
-            }
+            await using var connection = db.CreateConnection();
+            var plans = (await connection.QueryAsync<Plan>(new CommandDefinition(
+                    "SELECT code, name_ja, name_en, seats FROM reseller.plan", cancellationToken: cancellationToken)))
+                .ToDictionary(p => p.Code, StringComparer.Ordinal);
+            var options = (await connection.QueryAsync<OptionDefinition>(new CommandDefinition(
+                    "SELECT code, name_ja, name_en, max_quantity FROM reseller.option", cancellationToken: cancellationToken)))
+                .ToDictionary(o => o.Code, StringComparer.Ordinal);
             _loaded = (plans, options);
             return _loaded.Value;
         }

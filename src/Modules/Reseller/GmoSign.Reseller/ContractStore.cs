@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Dapper;
 using GmoSign.Grains;
+using GmoSign.Platform.Database;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace GmoSign.Reseller;
 
@@ -24,135 +25,99 @@ internal sealed class ContractStore(NpgsqlDataSource db)
     private const string ChangeColumns =
         "change_request_id, tenant_id, reseller_id, kind, proposed, current, reason, status, filed_by, filed_at, decided_at, decision_note";
 
+    /// <summary>A change request as stored: the customer profiles are JSON.</summary>
+    private sealed record ChangeRow(
+        Guid ChangeRequestId, Guid TenantId, Guid ResellerId, ChangeKind Kind, string Proposed, string Current, string Reason, ChangeState Status,
+        string FiledBy, DateTimeOffset FiledAt, DateTimeOffset? DecidedAt, string? DecisionNote)
+    {
+        public ChangeRequestRecord ToRecord() => new(ChangeRequestId, TenantId, ResellerId, Kind,
+            JsonSerializer.Deserialize<CustomerProfile>(Proposed, Json)!, JsonSerializer.Deserialize<CustomerProfile>(Current, Json)!,
+            Reason, Status, FiledBy, FiledAt, DecidedAt, DecisionNote);
+    }
+
     /// <summary>False when the tenant already has an open request.</summary>
     public async Task<bool> FileAsync(ChangeRequestRecord r, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        return await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO reseller.change_request (change_request_id, tenant_id, reseller_id, kind, proposed, current, reason, status, filed_by, filed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)
+            VALUES (@ChangeRequestId, @TenantId, @ResellerId, @Kind, @Proposed, @Current, @Reason, 1, @FiledBy, @FiledAt)
             ON CONFLICT (tenant_id) WHERE status IN (1, 4) DO NOTHING
-            """);
-        command.Parameters.AddWithValue(r.ChangeRequestId);
-        command.Parameters.AddWithValue(r.TenantId);
-        command.Parameters.AddWithValue(r.ResellerId);
-        command.Parameters.AddWithValue((short)r.Kind);
-        command.Parameters.AddWithValue(NpgsqlDbType.Jsonb, JsonSerializer.Serialize(r.Proposed, Json));
-        command.Parameters.AddWithValue(NpgsqlDbType.Jsonb, JsonSerializer.Serialize(r.Current, Json));
-        command.Parameters.AddWithValue(r.Reason);
-        command.Parameters.AddWithValue(r.FiledBy);
-        command.Parameters.AddWithValue(r.FiledAt);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            """, new
+        {
+            r.ChangeRequestId, r.TenantId, r.ResellerId, Kind = (short)r.Kind,
+            Proposed = new JsonbParameter(JsonSerializer.Serialize(r.Proposed, Json)), Current = new JsonbParameter(JsonSerializer.Serialize(r.Current, Json)),
+            r.Reason, r.FiledBy, r.FiledAt,
+        }, cancellationToken: cancellationToken)) == 1;
     }
 
     public async Task<ChangeRequestRecord?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {ChangeColumns} FROM reseller.change_request WHERE change_request_id = $1");
-        command.Parameters.AddWithValue(id);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadChange(reader) : null;
+        await using var connection = db.CreateConnection();
+        var row = await connection.QueryFirstOrDefaultAsync<ChangeRow>(new CommandDefinition(
+            $"SELECT {ChangeColumns} FROM reseller.change_request WHERE change_request_id = @Id",
+            new { Id = id }, cancellationToken: cancellationToken));
+        return row?.ToRecord();
     }
 
     public async Task<List<ChangeRequestRecord>> ListAsync(Guid? tenantId, Guid? resellerId, ChangeState? state, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"""
+        await using var connection = db.CreateConnection();
+        var rows = await connection.QueryAsync<ChangeRow>(new CommandDefinition($"""
             SELECT {ChangeColumns} FROM reseller.change_request
-            WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2::uuid IS NULL OR reseller_id = $2)
-              AND ($3::smallint IS NULL OR status = $3)
+            WHERE (@TenantId::uuid IS NULL OR tenant_id = @TenantId) AND (@ResellerId::uuid IS NULL OR reseller_id = @ResellerId)
+              AND (@State::smallint IS NULL OR status = @State)
             ORDER BY filed_at DESC, change_request_id DESC
             LIMIT 200
-            """);
-        command.Parameters.AddWithValue(NpgsqlDbType.Uuid, (object?)tenantId ?? DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlDbType.Uuid, (object?)resellerId ?? DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlDbType.Smallint, state is { } s ? (short)s : DBNull.Value);
-        var list = new List<ChangeRequestRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(ReadChange(reader));
-        }
-        return list;
+            """, new { TenantId = tenantId, ResellerId = resellerId, State = (short?)state }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
     }
 
     /// <summary>Moves a request between states; null when it was in none of <paramref name="from"/>.</summary>
     public async Task<ChangeRequestRecord?> TransitionAsync(Guid id, ChangeState[] from, ChangeState to, Guid by, DateTimeOffset at, string? note, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"""
+        await using var connection = db.CreateConnection();
+        var row = await connection.QueryFirstOrDefaultAsync<ChangeRow>(new CommandDefinition($"""
             UPDATE reseller.change_request
-            SET status = $3, decided_by = $4, decided_at = $5, decision_note = coalesce($6, decision_note)
-            WHERE change_request_id = $1 AND status = ANY($2)
-              AND (status <> 4 OR decided_by = $4)   -- only the operator who claimed a confirmation may finish it
+            SET status = @To, decided_by = @By, decided_at = @At, decision_note = coalesce(@Note, decision_note)
+            WHERE change_request_id = @Id AND status = ANY(@From)
+              AND (status <> 4 OR decided_by = @By)   -- only the operator who claimed a confirmation may finish it
             RETURNING {ChangeColumns}
-            """);
-        command.Parameters.AddWithValue(id);
-        command.Parameters.AddWithValue(from.Select(s => (short)s).ToArray());
-        command.Parameters.AddWithValue((short)to);
-        command.Parameters.AddWithValue(by);
-        command.Parameters.AddWithValue(at);
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)note ?? DBNull.Value);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadChange(reader) : null;
+            """, new { Id = id, From = from.Select(s => (short)s).ToArray(), To = (short)to, By = by, At = at, Note = note },
+            cancellationToken: cancellationToken));
+        return row?.ToRecord();
     }
 
     public async Task PublishNoticeAsync(NoticeRecord n, Guid by, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO reseller.notice (notice_id, kind, title_ja, title_en, body_ja, body_en, effective_at, option_code, published_at, published_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """);
-        command.Parameters.AddWithValue(n.NoticeId);
-        command.Parameters.AddWithValue(n.Kind);
-        command.Parameters.AddWithValue(n.TitleJa);
-        command.Parameters.AddWithValue(n.TitleEn);
-        command.Parameters.AddWithValue(n.BodyJa);
-        command.Parameters.AddWithValue(n.BodyEn);
-        command.Parameters.AddWithValue(n.EffectiveAt);
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)n.OptionCode ?? DBNull.Value);
-        command.Parameters.AddWithValue(n.PublishedAt);
-        command.Parameters.AddWithValue(by);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            VALUES (@NoticeId, @Kind, @TitleJa, @TitleEn, @BodyJa, @BodyEn, @EffectiveAt, @OptionCode, @PublishedAt, @By)
+            """, new { n.NoticeId, n.Kind, n.TitleJa, n.TitleEn, n.BodyJa, n.BodyEn, n.EffectiveAt, n.OptionCode, n.PublishedAt, By = by },
+            cancellationToken: cancellationToken));
     }
 
     /// <summary>Notices for everyone plus those about options in <paramref name="options"/> (null = all notices).</summary>
     public async Task<List<NoticeRecord>> NoticesAsync(string[]? options, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        return (await connection.QueryAsync<NoticeRecord>(new CommandDefinition("""
             SELECT notice_id, kind, title_ja, title_en, body_ja, body_en, effective_at, option_code, published_at
             FROM reseller.notice
-            WHERE $1::text[] IS NULL OR option_code IS NULL OR option_code = ANY($1)
+            WHERE @Options::text[] IS NULL OR option_code IS NULL OR option_code = ANY(@Options)
             ORDER BY published_at DESC, notice_id DESC
             LIMIT 200
-            """);
-        command.Parameters.AddWithValue(NpgsqlDbType.Array | NpgsqlDbType.Text, (object?)options ?? DBNull.Value);
-        var list = new List<NoticeRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new NoticeRecord(reader.GetGuid(0), reader.GetInt16(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.GetFieldValue<DateTimeOffset>(8)));
-        }
-        return list;
+            """, new { Options = options }, cancellationToken: cancellationToken))).AsList();
     }
 
     /// <summary>Records a consent unless one exists for that version; true when this call recorded it.</summary>
     public async Task<bool> RecordConsentAsync(Guid tenantId, string version, string kind, Guid? userId, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            INSERT INTO reseller.terms_consent (tenant_id, version, kind, user_id, consented_at) VALUES ($1, $2, $3, $4, $5)
+        await using var connection = db.CreateConnection();
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO reseller.terms_consent (tenant_id, version, kind, user_id, consented_at) VALUES (@TenantId, @Version, @Kind, @UserId, @At)
             ON CONFLICT (tenant_id, version) DO NOTHING
-            """);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(version);
-        command.Parameters.AddWithValue(kind);
-        command.Parameters.AddWithValue(NpgsqlDbType.Uuid, (object?)userId ?? DBNull.Value);
-        command.Parameters.AddWithValue(at);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            """, new { TenantId = tenantId, Version = version, Kind = kind, UserId = userId, At = at }, cancellationToken: cancellationToken)) == 1;
     }
-
-    private static ChangeRequestRecord ReadChange(NpgsqlDataReader r) => new(
-        r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), (ChangeKind)r.GetInt16(3),
-        JsonSerializer.Deserialize<CustomerProfile>(r.GetString(4), Json)!,
-        JsonSerializer.Deserialize<CustomerProfile>(r.GetString(5), Json)!,
-        r.GetString(6), (ChangeState)r.GetInt16(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9),
-        r.IsDBNull(10) ? null : r.GetFieldValue<DateTimeOffset>(10), r.IsDBNull(11) ? null : r.GetString(11));
 }

@@ -1,3 +1,4 @@
+using Dapper;
 using GmoSign.Platform.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,37 +21,28 @@ internal sealed class MaintenanceSchedule(NpgsqlDataSource db, ILogger<Maintenan
 
     public async Task SetAsync(MaintenanceNotice notice, Guid by, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO reseller.maintenance (id, notice_ja, notice_en, starts_at, ends_at, created_by)
-            VALUES (1, $1, $2, $3, $4, $5)
+            VALUES (1, @NoticeJa, @NoticeEn, @StartsAt, @EndsAt, @By)
             ON CONFLICT (id) DO UPDATE SET notice_ja = excluded.notice_ja, notice_en = excluded.notice_en,
                 starts_at = excluded.starts_at, ends_at = excluded.ends_at, created_by = excluded.created_by
-            """);
-        command.Parameters.AddWithValue(notice.NoticeJa);
-        command.Parameters.AddWithValue(notice.NoticeEn);
-        command.Parameters.AddWithValue(notice.StartsAt);
-        command.Parameters.AddWithValue(notice.EndsAt);
-        command.Parameters.AddWithValue(by);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """, new { notice.NoticeJa, notice.NoticeEn, notice.StartsAt, notice.EndsAt, By = by }, cancellationToken: cancellationToken));
         _current = notice;
     }
 
     public async Task ClearAsync(CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("DELETE FROM reseller.maintenance WHERE id = 1");
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM reseller.maintenance WHERE id = 1", cancellationToken: cancellationToken));
         _current = null;
     }
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(
-            "SELECT notice_ja, notice_en, starts_at, ends_at FROM reseller.maintenance WHERE id = 1");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        _current = await reader.ReadAsync(cancellationToken)
-            ? new MaintenanceNotice(reader.GetString(0), reader.GetString(1),
-                reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3))
-            : null;
+        await using var connection = db.CreateConnection();
+        _current = await connection.QueryFirstOrDefaultAsync<MaintenanceNotice>(new CommandDefinition(
+            "SELECT notice_ja, notice_en, starts_at, ends_at FROM reseller.maintenance WHERE id = 1", cancellationToken: cancellationToken));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -64,6 +64,7 @@ public static class ResellerModule
 
     public static IServiceCollection AddResellerModule(this IServiceCollection services, IConfiguration configuration)
     {
+        DapperConventions.Apply();
         services.AddSingleton<ResellerDirectory>();
         services.AddSingleton<IResellerDirectory>(sp => sp.GetRequiredService<ResellerDirectory>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<ResellerDirectory>());

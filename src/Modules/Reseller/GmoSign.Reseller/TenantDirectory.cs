@@ -1,3 +1,4 @@
+using Dapper;
 using GmoSign.Reseller.Contracts;
 using Npgsql;
 
@@ -10,46 +11,32 @@ internal sealed class TenantDirectory(NpgsqlDataSource db) : ITenantDirectory
 {
     public async Task UpsertAsync(TenantEntry entry, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO reseller.tenant (tenant_id, reseller_id, name, corporate_number, status, plan, term_end, termination_kind, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            VALUES (@TenantId, @ResellerId, @Name, @CorporateNumber, @Status, @Plan, @TermEnd, @TerminationKind, @CreatedAt)
             ON CONFLICT (tenant_id) DO UPDATE
             SET name = excluded.name, corporate_number = excluded.corporate_number, status = excluded.status,
                 plan = excluded.plan, term_end = excluded.term_end, termination_kind = excluded.termination_kind
-            """);
-        command.Parameters.AddWithValue(entry.TenantId);
-        command.Parameters.AddWithValue(entry.ResellerId);
-        command.Parameters.AddWithValue(entry.Name);
-        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)entry.CorporateNumber ?? DBNull.Value);
-        command.Parameters.AddWithValue((short)entry.Status);
-        command.Parameters.AddWithValue(entry.Plan);
-        command.Parameters.AddWithValue(entry.TermEnd);
-        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Smallint, entry.TerminationKind is { } k ? (short)k : DBNull.Value);
-        command.Parameters.AddWithValue(entry.CreatedAt);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """, new
+        {
+            entry.TenantId, entry.ResellerId, entry.Name, entry.CorporateNumber, Status = (short)entry.Status, entry.Plan, entry.TermEnd,
+            TerminationKind = (short?)entry.TerminationKind, entry.CreatedAt,
+        }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Tenant ids in creation order, after the cursor; optionally one reseller's.</summary>
     public async Task<List<Guid>> ListAsync(Guid? resellerId, (DateTimeOffset CreatedAt, Guid Id)? after, int limit, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        return (await connection.QueryAsync<Guid>(new CommandDefinition("""
             SELECT tenant_id FROM reseller.tenant
-            WHERE ($1::uuid IS NULL OR reseller_id = $1)
-              AND ($2::timestamptz IS NULL OR (created_at, tenant_id) > ($2, $3::uuid))
+            WHERE (@ResellerId::uuid IS NULL OR reseller_id = @ResellerId)
+              AND (@AfterCreatedAt::timestamptz IS NULL OR (created_at, tenant_id) > (@AfterCreatedAt, @AfterId::uuid))
             ORDER BY created_at, tenant_id
-            LIMIT $4
-            """);
-        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Uuid, (object?)resellerId ?? DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.TimestampTz, (object?)after?.CreatedAt ?? DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Uuid, (object?)after?.Id ?? DBNull.Value);
-        command.Parameters.AddWithValue(limit);
-        var ids = new List<Guid>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetGuid(0));
-        }
-        return ids;
+            LIMIT @Limit
+            """, new { ResellerId = resellerId, AfterCreatedAt = after?.CreatedAt, AfterId = after?.Id, Limit = limit },
+            cancellationToken: cancellationToken))).AsList();
     }
 }
 

@@ -1,6 +1,6 @@
+using Dapper;
 using GmoSign.Reseller.Contracts;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace GmoSign.Reseller;
 
@@ -22,9 +22,10 @@ internal sealed class UsageStore(NpgsqlDataSource db, TimeProvider clock) : IUsa
             return;
         }
         // One statement for the batch: keys seen before add nothing; the rest are summed per tenant and month.
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("""
             WITH input AS (
-                SELECT * FROM unnest($1::text[], $2::uuid[], $3::date[], $4::bigint[], $5::bigint[])
+                SELECT * FROM unnest(@Keys::text[], @TenantIds::uuid[], @Months::date[], @EnvelopesSent::bigint[], @Signatures::bigint[])
                     AS i(key, tenant_id, month, envelopes_sent, signatures)),
             first AS (
                 INSERT INTO reseller.usage_applied (key, tenant_id, applied_at)
@@ -41,101 +42,77 @@ internal sealed class UsageStore(NpgsqlDataSource db, TimeProvider clock) : IUsa
             FROM sums s ORDER BY s.tenant_id, s.month
             ON CONFLICT (tenant_id, month) DO UPDATE
             SET envelopes_sent = u.envelopes_sent + excluded.envelopes_sent, signatures = u.signatures + excluded.signatures
-            """);
-        command.Parameters.AddWithValue(additions.Select(a => a.Key).ToArray());
-        command.Parameters.AddWithValue(additions.Select(a => a.TenantId).ToArray());
-        command.Parameters.AddWithValue(additions.Select(a => MonthOf(a.At)).ToArray());
-        command.Parameters.AddWithValue(additions.Select(a => a.EnvelopesSent).ToArray());
-        command.Parameters.AddWithValue(additions.Select(a => a.Signatures).ToArray());
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """, new
+        {
+            Keys = additions.Select(a => a.Key).ToArray(),
+            TenantIds = additions.Select(a => a.TenantId).ToArray(),
+            Months = additions.Select(a => MonthOf(a.At)).ToArray(),
+            EnvelopesSent = additions.Select(a => a.EnvelopesSent).ToArray(),
+            Signatures = additions.Select(a => a.Signatures).ToArray(),
+        }, cancellationToken: cancellationToken));
     }
 
     public async Task AddAsync(Guid tenantId, DateTimeOffset at, long envelopesSent, long signatures, long storageBytesDelta, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(storageBytesDelta == 0
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition(storageBytesDelta == 0
             ? $"""
               INSERT INTO reseller.usage_month AS u (tenant_id, month, envelopes_sent, signatures, storage_bytes)
-              VALUES ($1, $2, $3, $4, {CurrentStorage})
+              VALUES (@TenantId, @Month, @EnvelopesSent, @Signatures, {CurrentStorage})
               ON CONFLICT (tenant_id, month) DO UPDATE
               SET envelopes_sent = u.envelopes_sent + excluded.envelopes_sent, signatures = u.signatures + excluded.signatures
               """
             : """
               WITH total AS (
-                  INSERT INTO reseller.storage_total AS t (tenant_id, bytes) VALUES ($1, greatest($5, 0))
-                  ON CONFLICT (tenant_id) DO UPDATE SET bytes = greatest(t.bytes + $5, 0)
+                  INSERT INTO reseller.storage_total AS t (tenant_id, bytes) VALUES (@TenantId, greatest(@StorageBytesDelta, 0))
+                  ON CONFLICT (tenant_id) DO UPDATE SET bytes = greatest(t.bytes + @StorageBytesDelta, 0)
                   RETURNING bytes)
               INSERT INTO reseller.usage_month AS u (tenant_id, month, envelopes_sent, signatures, storage_bytes)
-              VALUES ($1, $2, $3, $4, (SELECT bytes FROM total))
+              VALUES (@TenantId, @Month, @EnvelopesSent, @Signatures, (SELECT bytes FROM total))
               ON CONFLICT (tenant_id, month) DO UPDATE
               SET envelopes_sent = u.envelopes_sent + excluded.envelopes_sent, signatures = u.signatures + excluded.signatures,
                   storage_bytes = excluded.storage_bytes
-              """);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(MonthOf(at));
-        command.Parameters.AddWithValue(envelopesSent);
-        command.Parameters.AddWithValue(signatures);
-        if (storageBytesDelta != 0)
-        {
-            command.Parameters.AddWithValue(storageBytesDelta);
-        }
-        await command.ExecuteNonQueryAsync(cancellationToken);
+              """,
+            // Dapper sends only the parameters the statement names: no StorageBytesDelta when there is no storage change.
+            new { TenantId = tenantId, Month = MonthOf(at), EnvelopesSent = envelopesSent, Signatures = signatures, StorageBytesDelta = storageBytesDelta },
+            cancellationToken: cancellationToken));
     }
 
     /// <summary>The running total, for month rows that start without a storage change.</summary>
-    private const string CurrentStorage = "coalesce((SELECT bytes FROM reseller.storage_total WHERE tenant_id = $1), 0)";
+    private const string CurrentStorage = "coalesce((SELECT bytes FROM reseller.storage_total WHERE tenant_id = @TenantId), 0)";
 
     public async Task RecordActiveSeatsAsync(Guid tenantId, DateTimeOffset at, int activeSeats, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"""
-            INSERT INTO reseller.usage_month AS u (tenant_id, month, active_seats, storage_bytes) VALUES ($1, $2, $3, {CurrentStorage})
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            INSERT INTO reseller.usage_month AS u (tenant_id, month, active_seats, storage_bytes) VALUES (@TenantId, @Month, @ActiveSeats, {CurrentStorage})
             ON CONFLICT (tenant_id, month) DO UPDATE SET active_seats = greatest(u.active_seats, excluded.active_seats)
-            """);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(MonthOf(at));
-        command.Parameters.AddWithValue(activeSeats);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """, new { TenantId = tenantId, Month = MonthOf(at), ActiveSeats = activeSeats }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Every month from..to (inclusive), zeros where nothing was recorded.</summary>
     public async Task<List<UsageMonth>> GetAsync(Guid tenantId, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            SELECT m::date, coalesce(u.envelopes_sent, 0), coalesce(u.signatures, 0),
+        await using var connection = db.CreateConnection();
+        return (await connection.QueryAsync<UsageMonth>(new CommandDefinition("""
+            SELECT m::date AS month, coalesce(u.envelopes_sent, 0) AS envelopes_sent, coalesce(u.signatures, 0) AS signatures,
                    -- A month without a row stores what the last earlier month did (not in the future).
-                   coalesce(u.storage_bytes, CASE WHEN m::date <= $4 THEN (SELECT p.storage_bytes FROM reseller.usage_month p
-                       WHERE p.tenant_id = $1 AND p.month < m::date ORDER BY p.month DESC LIMIT 1) END, 0),
-                   coalesce(u.active_seats, 0), u.fee_paid_jpy
-            FROM generate_series($2::date, $3::date, interval '1 month') AS m
-            LEFT JOIN reseller.usage_month u ON u.tenant_id = $1 AND u.month = m::date
+                   coalesce(u.storage_bytes, CASE WHEN m::date <= @ThisMonth THEN (SELECT p.storage_bytes FROM reseller.usage_month p
+                       WHERE p.tenant_id = @TenantId AND p.month < m::date ORDER BY p.month DESC LIMIT 1) END, 0) AS storage_bytes,
+                   coalesce(u.active_seats, 0) AS active_seats, u.fee_paid_jpy
+            FROM generate_series(@From::date, @To::date, interval '1 month') AS m
+            LEFT JOIN reseller.usage_month u ON u.tenant_id = @TenantId AND u.month = m::date
             ORDER BY m
-            """);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(from);
-        command.Parameters.AddWithValue(to);
-        command.Parameters.AddWithValue(MonthOf(clock.GetUtcNow()));
-        var months = new List<UsageMonth>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            months.Add(new UsageMonth(reader.GetFieldValue<DateOnly>(0), reader.GetInt64(1), reader.GetInt64(2),
-                reader.GetInt64(3), reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)));
-        }
-        return months;
+            """, new { TenantId = tenantId, From = from, To = to, ThisMonth = MonthOf(clock.GetUtcNow()) }, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task<UsageMonth> ReportFeeAsync(Guid tenantId, DateOnly month, long feePaidJpy, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"""
-            INSERT INTO reseller.usage_month AS u (tenant_id, month, fee_paid_jpy, storage_bytes) VALUES ($1, $2, $3, {CurrentStorage})
+        await using var connection = db.CreateConnection();
+        return await connection.QueryFirstAsync<UsageMonth>(new CommandDefinition($"""
+            INSERT INTO reseller.usage_month AS u (tenant_id, month, fee_paid_jpy, storage_bytes) VALUES (@TenantId, @Month, @FeePaidJpy, {CurrentStorage})
             ON CONFLICT (tenant_id, month) DO UPDATE SET fee_paid_jpy = excluded.fee_paid_jpy
             RETURNING month, envelopes_sent, signatures, storage_bytes, active_seats, fee_paid_jpy
-            """);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(month);
-        command.Parameters.AddWithValue(NpgsqlDbType.Bigint, feePaidJpy);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return new UsageMonth(reader.GetFieldValue<DateOnly>(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
-            reader.GetInt32(4), reader.GetInt64(5));
+            """, new { TenantId = tenantId, Month = month, FeePaidJpy = feePaidJpy }, cancellationToken: cancellationToken));
     }
 }

@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 
 namespace GmoSign.Retention;
@@ -23,36 +24,33 @@ internal sealed class PostgresBlobStore(NpgsqlDataSource db) : IDocumentBlobStor
 {
     public async Task PutAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        await using var command = Command("INSERT INTO retention.blob (document_id, tenant_id, sealed) VALUES ($1, $2, $3)", transaction);
-        command.Parameters.AddWithValue(documentId);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(sealedBytes);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var owned = transaction is null ? db.CreateConnection() : null;
+        await (owned ?? transaction!.Connection!).ExecuteAsync(new CommandDefinition(
+            "INSERT INTO retention.blob (document_id, tenant_id, sealed) VALUES (@DocumentId, @TenantId, @Sealed)",
+            new { DocumentId = documentId, TenantId = tenantId, Sealed = sealedBytes }, transaction, cancellationToken: cancellationToken));
     }
 
     public async Task<byte[]?> GetAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT sealed FROM retention.blob WHERE document_id = $1 AND tenant_id = $2");
-        command.Parameters.AddWithValue(documentId);
-        command.Parameters.AddWithValue(tenantId);
-        return await command.ExecuteScalarAsync(cancellationToken) as byte[];
+        await using var connection = db.CreateConnection();
+        return await connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(
+            "SELECT sealed FROM retention.blob WHERE document_id = @DocumentId AND tenant_id = @TenantId",
+            new { DocumentId = documentId, TenantId = tenantId }, cancellationToken: cancellationToken));
     }
 
     public async Task<bool> DeleteAsync(Guid tenantId, Guid documentId, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        await using var command = Command("DELETE FROM retention.blob WHERE document_id = $1 AND tenant_id = $2", transaction);
-        command.Parameters.AddWithValue(documentId);
-        command.Parameters.AddWithValue(tenantId);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await using var owned = transaction is null ? db.CreateConnection() : null;
+        return await (owned ?? transaction!.Connection!).ExecuteAsync(new CommandDefinition(
+            "DELETE FROM retention.blob WHERE document_id = @DocumentId AND tenant_id = @TenantId",
+            new { DocumentId = documentId, TenantId = tenantId }, transaction, cancellationToken: cancellationToken)) == 1;
     }
 
     public async Task<int> DeleteTenantAsync(Guid tenantId, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        await using var command = Command("DELETE FROM retention.blob WHERE tenant_id = $1", transaction);
-        command.Parameters.AddWithValue(tenantId);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var owned = transaction is null ? db.CreateConnection() : null;
+        return await (owned ?? transaction!.Connection!).ExecuteAsync(new CommandDefinition(
+            "DELETE FROM retention.blob WHERE tenant_id = @TenantId",
+            new { TenantId = tenantId }, transaction, cancellationToken: cancellationToken));
     }
-
-    private NpgsqlCommand Command(string sql, NpgsqlTransaction? transaction) =>
-        transaction is null ? db.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
 }

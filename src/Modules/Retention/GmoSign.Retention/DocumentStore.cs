@@ -1,6 +1,6 @@
 using System.Text;
+using Dapper;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace GmoSign.Retention;
 
@@ -30,77 +30,114 @@ internal sealed record CorrectionRecord(string Field, string OldValue, string Ne
 
 internal sealed record AccessRecord(string Action, string Actor, string? IpAddress, DateTimeOffset At);
 
-/// <summary>Schema <c>retention</c>: metadata, search, corrections and the access log.</summary>
-internal sealed class DocumentStore(NpgsqlDataSource db)
+/// <summary>Schema <c>retention</c>: metadata, search, corrections and the access log; with the blob store, a document's whole storage.</summary>
+internal sealed class DocumentStore(NpgsqlDataSource db, IDocumentBlobStore blobs)
 {
     private const string Columns = "document_id, tenant_id, title, document_type, transaction_date, amount, currency, counterparty, parties, tags, " +
         "file_name, source, size_bytes, sha256, retention_until, legal_hold, stored_at, envelope_id, status";
 
+    /// <summary>A row of <c>retention.document</c> as selected by <see cref="Columns"/>.</summary>
+    private sealed record Row(
+        Guid DocumentId, Guid TenantId, string Title, string DocumentType, DateOnly TransactionDate, long Amount, string Currency, string Counterparty,
+        string[] Parties, string[] Tags, string FileName, short Source, long SizeBytes, byte[] Sha256, DateOnly RetentionUntil, bool LegalHold,
+        DateTimeOffset StoredAt, Guid? EnvelopeId, string Status)
+    {
+        public DocumentRecord ToRecord() => new(DocumentId, TenantId,
+            new DocumentMeta(Title, DocumentType, TransactionDate, Amount, Currency, Counterparty, Parties, Tags, FileName),
+            Source, SizeBytes, Sha256, RetentionUntil, LegalHold, StoredAt)
+        {
+            EnvelopeId = EnvelopeId,
+            Status = Status,
+        };
+    }
+
     public NpgsqlDataSource DataSource => db;
+
+    /// <summary>An uploaded document: row, sealed bytes and log entry commit together, so nothing is half-written.</summary>
+    public async Task StoreUploadAsync(DocumentRecord record, byte[] sealedBytes, string actor, string? ip, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await InsertAsync(record, actor, transaction, cancellationToken);
+        await blobs.PutAsync(record.TenantId, record.DocumentId, sealedBytes, transaction, cancellationToken);
+        await LogAsync(connection, transaction, record.TenantId, record.DocumentId, "store", actor, ip, record.StoredAt, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes a document — row, sealed bytes and a log entry in one transaction — only while it is still deletable
+    /// (period over on <paramref name="today"/>, no hold); false, with nothing changed, when it no longer is.
+    /// </summary>
+    public async Task<bool> DeleteAsync(DocumentRecord document, DateOnly today, string actor, string? ip, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var deleted = await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM retention.document
+            WHERE document_id = @DocumentId AND tenant_id = @TenantId AND retention_until < @Today AND NOT legal_hold
+            """, new { document.DocumentId, document.TenantId, Today = today }, transaction, cancellationToken: cancellationToken));
+        if (deleted != 1)
+        {
+            return false;
+        }
+        await blobs.DeleteAsync(document.TenantId, document.DocumentId, transaction, cancellationToken);
+        await LogAsync(connection, transaction, document.TenantId, document.DocumentId, "delete", actor, ip, at, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
 
     public async Task InsertAsync(DocumentRecord d, string storedBy, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"""
-            INSERT INTO retention.document ({Columns}, parties_text, stored_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-            """, transaction.Connection, transaction);
         var m = d.Meta;
-        foreach (var value in new object[] { d.DocumentId, d.TenantId, m.Title, m.DocumentType, m.TransactionDate, m.Amount, m.Currency, m.Counterparty,
-                     m.Parties, m.Tags, m.FileName, d.Source, d.SizeBytes, d.Sha256, d.RetentionUntil, d.LegalHold, d.StoredAt,
-                     d.EnvelopeId.HasValue ? d.EnvelopeId.Value : (object)DBNull.Value, d.Status, string.Join('\n', m.Parties), storedBy })
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition($"""
+            INSERT INTO retention.document ({Columns}, parties_text, stored_by)
+            VALUES (@DocumentId, @TenantId, @Title, @DocumentType, @TransactionDate, @Amount, @Currency, @Counterparty, @Parties, @Tags,
+                    @FileName, @Source, @SizeBytes, @Sha256, @RetentionUntil, @LegalHold, @StoredAt, @EnvelopeId, @Status, @PartiesText, @StoredBy)
+            """, new
         {
-            command.Parameters.AddWithValue(value);
-        }
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            d.DocumentId, d.TenantId, m.Title, m.DocumentType, m.TransactionDate, m.Amount, m.Currency, m.Counterparty, m.Parties, m.Tags,
+            m.FileName, d.Source, d.SizeBytes, d.Sha256, d.RetentionUntil, d.LegalHold, d.StoredAt, d.EnvelopeId, d.Status,
+            PartiesText = string.Join('\n', m.Parties), StoredBy = storedBy,
+        }, transaction, cancellationToken: cancellationToken));
     }
 
     public async Task<DocumentRecord?> GetAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM retention.document WHERE document_id = $1 AND tenant_id = $2");
-        command.Parameters.AddWithValue(documentId);
-        command.Parameters.AddWithValue(tenantId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        await using var connection = db.CreateConnection();
+        var row = await connection.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM retention.document WHERE document_id = @DocumentId AND tenant_id = @TenantId",
+            new { DocumentId = documentId, TenantId = tenantId }, cancellationToken: cancellationToken));
+        return row?.ToRecord();
     }
 
     /// <summary>One statement; every condition given narrows the result; keyset paging on (transaction_date, id).</summary>
     public async Task<List<DocumentRecord>> SearchAsync(Guid tenantId, SearchQuery q, CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder($"SELECT {Columns} FROM retention.document WHERE tenant_id = $1");
-        var parameters = new List<NpgsqlParameter> { new() { Value = tenantId } };
-        void Add(string condition, object value, NpgsqlDbType? type = null)
-        {
-            parameters.Add(type is { } t ? new NpgsqlParameter { Value = value, NpgsqlDbType = t } : new NpgsqlParameter { Value = value });
-            sql.Append(" AND ").Append(condition.Replace("{p}", "$" + parameters.Count));
-        }
-        if (q.From is { } from) Add("transaction_date >= {p}", from);
-        if (q.To is { } to) Add("transaction_date <= {p}", to);
-        if (q.MinAmount is { } min) Add("amount >= {p}", min);
-        if (q.MaxAmount is { } max) Add("amount <= {p}", max);
-        if (q.Counterparty is { } counterparty) Add("counterparty ILIKE {p}", Like(counterparty));
-        if (q.Title is { } title) Add("title ILIKE {p}", Like(title));
-        if (q.Party is { } party) Add("parties_text ILIKE {p}", Like(party));
-        if (q.DocumentType is { } type) Add("document_type = {p}", type);
-        if (q.Status is { } status) Add("status = {p}", status);
-        if (q.Tags.Length > 0) Add("tags @> {p}", q.Tags, NpgsqlDbType.Array | NpgsqlDbType.Text);
-        if (q.After is { } after)
-        {
-            parameters.Add(new NpgsqlParameter { Value = after.Date });
-            parameters.Add(new NpgsqlParameter { Value = after.Id });
-            sql.Append($" AND (transaction_date, document_id) < (${parameters.Count - 1}, ${parameters.Count})");
-        }
-        parameters.Add(new NpgsqlParameter { Value = q.Limit });
-        sql.Append($" ORDER BY transaction_date DESC, document_id DESC LIMIT ${parameters.Count}");
+        // Only the conditions given enter the statement; Dapper sends only the parameters the statement names.
+        var sql = new StringBuilder($"SELECT {Columns} FROM retention.document WHERE tenant_id = @TenantId");
+        if (q.From is not null) sql.Append(" AND transaction_date >= @From");
+        if (q.To is not null) sql.Append(" AND transaction_date <= @To");
+        if (q.MinAmount is not null) sql.Append(" AND amount >= @MinAmount");
+        if (q.MaxAmount is not null) sql.Append(" AND amount <= @MaxAmount");
+        if (q.Counterparty is not null) sql.Append(" AND counterparty ILIKE @Counterparty");
+        if (q.Title is not null) sql.Append(" AND title ILIKE @Title");
+        if (q.Party is not null) sql.Append(" AND parties_text ILIKE @Party");
+        if (q.DocumentType is not null) sql.Append(" AND document_type = @DocumentType");
+        if (q.Status is not null) sql.Append(" AND status = @Status");
+        if (q.Tags.Length > 0) sql.Append(" AND tags @> @Tags");
+        if (q.After is not null) sql.Append(" AND (transaction_date, document_id) < (@AfterDate, @AfterId)");
+        sql.Append(" ORDER BY transaction_date DESC, document_id DESC LIMIT @Limit");
 
-        await using var command = db.CreateCommand(sql.ToString());
-        command.Parameters.AddRange(parameters.ToArray());
-        var list = new List<DocumentRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using var connection = db.CreateConnection();
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), new
         {
-            list.Add(Read(reader));
-        }
-        return list;
+            TenantId = tenantId, q.From, q.To, q.MinAmount, q.MaxAmount,
+            Counterparty = q.Counterparty is { } counterparty ? Like(counterparty) : null,
+            Title = q.Title is { } title ? Like(title) : null,
+            Party = q.Party is { } party ? Like(party) : null,
+            q.DocumentType, q.Status, q.Tags, AfterDate = q.After?.Date, AfterId = q.After?.Id, q.Limit,
+        }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
     }
 
     /// <summary>Replaces the metadata and records one correction row per changed field, in one transaction.</summary>
@@ -109,31 +146,27 @@ internal sealed class DocumentStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var update = new NpgsqlCommand("""
+        await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE retention.document
-            SET title = $3, document_type = $4, transaction_date = $5, amount = $6, currency = $7, counterparty = $8,
-                parties = $9, parties_text = $10, tags = $11, file_name = $12, retention_until = $13
-            WHERE document_id = $1 AND tenant_id = $2
-            """, connection, transaction))
+            SET title = @Title, document_type = @DocumentType, transaction_date = @TransactionDate, amount = @Amount, currency = @Currency,
+                counterparty = @Counterparty, parties = @Parties, parties_text = @PartiesText, tags = @Tags, file_name = @FileName,
+                retention_until = @RetentionUntil
+            WHERE document_id = @DocumentId AND tenant_id = @TenantId
+            """, new
         {
-            foreach (var value in new object[] { current.DocumentId, current.TenantId, next.Title, next.DocumentType, next.TransactionDate, next.Amount,
-                         next.Currency, next.Counterparty, next.Parties, string.Join('\n', next.Parties), next.Tags, next.FileName, retentionUntil })
-            {
-                update.Parameters.AddWithValue(value);
-            }
-            await update.ExecuteNonQueryAsync(cancellationToken);
-        }
+            current.DocumentId, current.TenantId, next.Title, next.DocumentType, next.TransactionDate, next.Amount, next.Currency, next.Counterparty,
+            next.Parties, PartiesText = string.Join('\n', next.Parties), next.Tags, next.FileName, RetentionUntil = retentionUntil,
+        }, transaction, cancellationToken: cancellationToken));
         foreach (var (field, oldValue, newValue) in Differences(current.Meta, next))
         {
-            await using var insert = new NpgsqlCommand("""
+            await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO retention.correction (correction_id, tenant_id, document_id, field, old_value, new_value, user_id, reason, at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                """, connection, transaction);
-            foreach (var value in new object[] { Guid.CreateVersion7(), current.TenantId, current.DocumentId, field, oldValue, newValue, userId, reason, at })
+                VALUES (@CorrectionId, @TenantId, @DocumentId, @Field, @OldValue, @NewValue, @UserId, @Reason, @At)
+                """, new
             {
-                insert.Parameters.AddWithValue(value);
-            }
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+                CorrectionId = Guid.CreateVersion7(), current.TenantId, current.DocumentId, Field = field, OldValue = oldValue, NewValue = newValue,
+                UserId = userId, Reason = reason, At = at,
+            }, transaction, cancellationToken: cancellationToken));
         }
         await LogAsync(connection, transaction, current.TenantId, current.DocumentId, "correct", userId.ToString(), ip, at, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -154,24 +187,10 @@ internal sealed class DocumentStore(NpgsqlDataSource db)
 
     public async Task<bool> SetHoldAsync(Guid tenantId, Guid documentId, bool hold, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("UPDATE retention.document SET legal_hold = $3 WHERE document_id = $1 AND tenant_id = $2");
-        command.Parameters.AddWithValue(documentId);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(hold);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-
-    /// <summary>Deletes the row only while it is still deletable (period over, no hold) — checked in the statement.</summary>
-    public async Task<bool> DeleteIfAllowedAsync(Guid tenantId, Guid documentId, DateOnly today, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("""
-            DELETE FROM retention.document
-            WHERE document_id = $1 AND tenant_id = $2 AND retention_until < $3 AND NOT legal_hold
-            """, transaction.Connection, transaction);
-        command.Parameters.AddWithValue(documentId);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(today);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await using var connection = db.CreateConnection();
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE retention.document SET legal_hold = @Hold WHERE document_id = @DocumentId AND tenant_id = @TenantId",
+            new { DocumentId = documentId, TenantId = tenantId, Hold = hold }, cancellationToken: cancellationToken)) == 1;
     }
 
     public Task LogAsync(Guid tenantId, Guid? documentId, string action, string actor, string? ip, DateTimeOffset at, CancellationToken cancellationToken) =>
@@ -180,67 +199,28 @@ internal sealed class DocumentStore(NpgsqlDataSource db)
     public async Task LogAsync(NpgsqlConnection? connection, NpgsqlTransaction? transaction, Guid tenantId, Guid? documentId, string action, string actor,
         string? ip, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        const string sql = """
+        await using var owned = connection is null ? db.CreateConnection() : null;
+        await (connection ?? owned!).ExecuteAsync(new CommandDefinition("""
             INSERT INTO retention.access_log (entry_id, tenant_id, document_id, action, actor, ip_address, at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            """;
-        await using var command = connection is null ? db.CreateCommand(sql) : new NpgsqlCommand(sql, connection, transaction);
-        command.Parameters.AddWithValue(Guid.CreateVersion7());
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(NpgsqlDbType.Uuid, (object?)documentId ?? DBNull.Value);
-        command.Parameters.AddWithValue(action);
-        command.Parameters.AddWithValue(actor);
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)ip ?? DBNull.Value);
-        command.Parameters.AddWithValue(at);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            VALUES (@EntryId, @TenantId, @DocumentId, @Action, @Actor, @IpAddress, @At)
+            """, new { EntryId = Guid.CreateVersion7(), TenantId = tenantId, DocumentId = documentId, Action = action, Actor = actor, IpAddress = ip, At = at },
+            transaction, cancellationToken: cancellationToken));
     }
 
     public async Task<(List<CorrectionRecord> Corrections, List<AccessRecord> Accesses)> HistoryAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken)
     {
-        var corrections = new List<CorrectionRecord>();
-        await using (var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        var corrections = (await connection.QueryAsync<CorrectionRecord>(new CommandDefinition("""
             SELECT field, old_value, new_value, user_id, at, reason FROM retention.correction
-            WHERE document_id = $1 AND tenant_id = $2 ORDER BY at DESC, correction_id DESC
-            """))
-        {
-            command.Parameters.AddWithValue(documentId);
-            command.Parameters.AddWithValue(tenantId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                corrections.Add(new CorrectionRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3),
-                    reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5)));
-            }
-        }
-        var accesses = new List<AccessRecord>();
-        await using (var command = db.CreateCommand("""
+            WHERE document_id = @DocumentId AND tenant_id = @TenantId ORDER BY at DESC, correction_id DESC
+            """, new { DocumentId = documentId, TenantId = tenantId }, cancellationToken: cancellationToken))).AsList();
+        var accesses = (await connection.QueryAsync<AccessRecord>(new CommandDefinition("""
             SELECT action, actor, ip_address, at FROM retention.access_log
-            WHERE document_id = $1 AND tenant_id = $2 ORDER BY at DESC, entry_id DESC LIMIT 500
-            """))
-        {
-            command.Parameters.AddWithValue(documentId);
-            command.Parameters.AddWithValue(tenantId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                accesses.Add(new AccessRecord(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.GetFieldValue<DateTimeOffset>(3)));
-            }
-        }
+            WHERE document_id = @DocumentId AND tenant_id = @TenantId ORDER BY at DESC, entry_id DESC LIMIT 500
+            """, new { DocumentId = documentId, TenantId = tenantId }, cancellationToken: cancellationToken))).AsList();
         return (corrections, accesses);
     }
 
     private static string Like(string text) =>
         "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-
-    internal static DocumentRecord Read(NpgsqlDataReader r) => new(
-        r.GetGuid(0), r.GetGuid(1),
-        new DocumentMeta(r.GetString(2), r.GetString(3), r.GetFieldValue<DateOnly>(4), r.GetInt64(5), r.GetString(6), r.GetString(7),
-            r.GetFieldValue<string[]>(8), r.GetFieldValue<string[]>(9), r.GetString(10)),
-        r.GetInt16(11), r.GetInt64(12), r.GetFieldValue<byte[]>(13), r.GetFieldValue<DateOnly>(14), r.GetBoolean(15),
-        r.GetFieldValue<DateTimeOffset>(16))
-    {
-        EnvelopeId = r.IsDBNull(17) ? null : r.GetGuid(17),
-        Status = r.GetString(18),
-    };
 }

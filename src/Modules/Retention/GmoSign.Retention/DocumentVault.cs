@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Dapper;
 using GmoSign.Platform.Security;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -44,15 +45,12 @@ internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blob
     public async Task VerifyMasterKeyAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var master = Master;
-        await using (var insert = db.CreateCommand(
-            "INSERT INTO retention.master_key_check (id, sealed, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING"))
-        {
-            insert.Parameters.AddWithValue(SealedBox.Seal(master, CheckPlaintext, [1]));
-            insert.Parameters.AddWithValue(now);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await using var read = db.CreateCommand("SELECT sealed FROM retention.master_key_check WHERE id = 1");
-        var sealedCheck = (byte[])(await read.ExecuteScalarAsync(cancellationToken))!;
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO retention.master_key_check (id, sealed, created_at) VALUES (1, @Sealed, @Now) ON CONFLICT (id) DO NOTHING",
+            new { Sealed = SealedBox.Seal(master, CheckPlaintext, [1]), Now = now }, cancellationToken: cancellationToken));
+        var sealedCheck = (await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition(
+            "SELECT sealed FROM retention.master_key_check WHERE id = 1", cancellationToken: cancellationToken)))!;
         try
         {
             SealedBox.Open(master, sealedCheck, [1]);
@@ -89,18 +87,17 @@ internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blob
         {
             return cached;
         }
+        await using var connection = db.CreateConnection();
         if (create)
         {
             // Two hosts may race to create the key: the first insert wins and both read it back.
-            await using var insert = db.CreateCommand(
-                "INSERT INTO retention.tenant_key (tenant_id, wrapped_key, created_at) VALUES ($1, $2, now()) ON CONFLICT (tenant_id) DO NOTHING");
-            insert.Parameters.AddWithValue(tenantId);
-            insert.Parameters.AddWithValue(SealedBox.Seal(Master, RandomNumberGenerator.GetBytes(32), tenantId.ToByteArray()));
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO retention.tenant_key (tenant_id, wrapped_key, created_at) VALUES (@TenantId, @WrappedKey, now()) ON CONFLICT (tenant_id) DO NOTHING",
+                new { TenantId = tenantId, WrappedKey = SealedBox.Seal(Master, RandomNumberGenerator.GetBytes(32), tenantId.ToByteArray()) },
+                cancellationToken: cancellationToken));
         }
-        await using var read = db.CreateCommand("SELECT wrapped_key FROM retention.tenant_key WHERE tenant_id = $1");
-        read.Parameters.AddWithValue(tenantId);
-        var wrapped = await read.ExecuteScalarAsync(cancellationToken) as byte[]
+        var wrapped = await connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(
+            "SELECT wrapped_key FROM retention.tenant_key WHERE tenant_id = @TenantId", new { TenantId = tenantId }, cancellationToken: cancellationToken))
             ?? throw new CryptographicException("The tenant's data key does not exist (destroyed or never created).");
         var key = SealedBox.Open(Master, wrapped, tenantId.ToByteArray());
         _keys[tenantId] = key;

@@ -1,5 +1,5 @@
+using Dapper;
 using GmoSign.Retention.Contracts;
-using Npgsql;
 
 using GmoSign.Grains.Ports;
 
@@ -24,26 +24,20 @@ internal sealed class EnvelopeArchive(DocumentVault vault, IDocumentBlobStore bl
     public async Task<IReadOnlyList<LooseContent>> LooseContentAsync(TimeSpan olderThan, LooseContent? after, int limit,
         CancellationToken cancellationToken)
     {
-        await using var command = documents.DataSource.CreateCommand("""
-            SELECT b.tenant_id, b.document_id, b.created_at FROM retention.blob b
-            WHERE b.created_at < now() - $1 AND (b.created_at, b.document_id) > ($3, $4)
+        await using var connection = documents.DataSource.CreateConnection();
+        return (await connection.QueryAsync<LooseContent>(new CommandDefinition("""
+            SELECT b.tenant_id, b.document_id AS content_id, b.created_at AS written_at FROM retention.blob b
+            WHERE b.created_at < now() - @OlderThan AND (b.created_at, b.document_id) > (@AfterWrittenAt, @AfterContentId)
               AND NOT EXISTS (SELECT 1 FROM retention.document d WHERE d.document_id = b.document_id)
               AND NOT EXISTS (SELECT 1 FROM retention.envelope_record r
                               WHERE r.tenant_id = b.tenant_id
                                 AND (r.certificate_id = b.document_id OR r.audit_trail_id = b.document_id OR b.document_id = ANY (r.document_ids)))
-            ORDER BY b.created_at, b.document_id LIMIT $2
-            """);
-        command.Parameters.AddWithValue(olderThan);
-        command.Parameters.AddWithValue(limit);
-        command.Parameters.AddWithValue(after?.WrittenAt ?? DateTimeOffset.MinValue.AddYears(1));
-        command.Parameters.AddWithValue(after?.ContentId ?? Guid.Empty);
-        var loose = new List<LooseContent>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+            ORDER BY b.created_at, b.document_id LIMIT @Limit
+            """, new
         {
-            loose.Add(new LooseContent(reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2)));
-        }
-        return loose;
+            OlderThan = olderThan, Limit = limit, AfterWrittenAt = after?.WrittenAt ?? DateTimeOffset.MinValue.AddYears(1),
+            AfterContentId = after?.ContentId ?? Guid.Empty,
+        }, cancellationToken: cancellationToken))).AsList();
     }
 
     public Task DeleteAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken) =>
@@ -57,20 +51,19 @@ internal sealed class EnvelopeArchive(DocumentVault vault, IDocumentBlobStore bl
         var m = envelope.Metadata;
         await using var connection = await documents.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var record = new NpgsqlCommand("""
+        var recorded = await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO retention.envelope_record (envelope_id, tenant_id, status, completed_at, title, document_ids, certificate_id, audit_trail_id, archived_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (envelope_id) DO NOTHING
-            """, connection, transaction))
+            VALUES (@EnvelopeId, @TenantId, @Status, @CompletedAt, @Title, @DocumentIds, @CertificateId, @AuditTrailId, @ArchivedAt)
+            ON CONFLICT (envelope_id) DO NOTHING
+            """, new
         {
-            foreach (var value in new object[] { envelope.EnvelopeId, envelope.TenantId, envelope.Status, envelope.CompletedAt, m.Title,
-                         envelope.Documents.Select(d => d.ContentId).ToArray(), envelope.CertificateContentId, envelope.AuditTrailContentId, now })
-            {
-                record.Parameters.AddWithValue(value);
-            }
-            if (await record.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                return; // handed over before (a retried hand-over)
-            }
+            envelope.EnvelopeId, envelope.TenantId, envelope.Status, envelope.CompletedAt, m.Title,
+            DocumentIds = envelope.Documents.Select(d => d.ContentId).ToArray(), CertificateId = envelope.CertificateContentId,
+            AuditTrailId = envelope.AuditTrailContentId, ArchivedAt = now,
+        }, transaction, cancellationToken: cancellationToken));
+        if (recorded == 0)
+        {
+            return; // handed over before (a retried hand-over)
         }
         foreach (var d in envelope.Documents)
         {

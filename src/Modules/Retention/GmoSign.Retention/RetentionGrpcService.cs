@@ -12,7 +12,6 @@ namespace GmoSign.Retention;
 
 internal sealed class RetentionGrpcService(
     DocumentStore documents,
-    IDocumentBlobStore blobs,
     DocumentVault vault,
     TenantExport export,
     DeletionRecords deletions,
@@ -62,14 +61,7 @@ internal sealed class RetentionGrpcService(
         var documentId = Guid.CreateVersion7();
         var record = new DocumentRecord(documentId, tenantId, meta, 1, bytes.Length, SHA256.HashData(bytes), DocumentRules.RetentionUntil(meta), false, now);
         var sealedBytes = await vault.SealAsync(tenantId, documentId, bytes, ct);
-        var actor = Actor(caller);
-        // Row, blob and log entry commit together: nothing is half-written.
-        await using var connection = await documents.DataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await documents.InsertAsync(record, actor, transaction, ct);
-        await blobs.PutAsync(tenantId, documentId, sealedBytes, transaction, ct);
-        await documents.LogAsync(connection, transaction, tenantId, documentId, "store", actor, caller.IpAddress, now, ct);
-        await transaction.CommitAsync(ct);
+        await documents.StoreUploadAsync(record, sealedBytes, Actor(caller), caller.IpAddress, ct);
         await storage.ChangedAsync(tenantId, record.SizeBytes, CancellationToken.None);
         return new UploadDocumentResponse { Document = ToProto(record) };
     }
@@ -199,15 +191,10 @@ internal sealed class RetentionGrpcService(
                 Metadata = { ["retention_until"] = document.RetentionUntil.ToString("yyyy-MM-dd") },
             };
         }
-        await using var connection = await documents.DataSource.OpenConnectionAsync(context.CancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(context.CancellationToken);
-        if (!await documents.DeleteIfAllowedAsync(document.TenantId, document.DocumentId, today, transaction, context.CancellationToken))
+        if (!await documents.DeleteAsync(document, today, Actor(caller), caller.IpAddress, now, context.CancellationToken))
         {
             throw DomainException.Precondition("NOT_DELETABLE", "The document changed meanwhile and cannot be deleted now.", "文書が変更されたため、削除できません。");
         }
-        await blobs.DeleteAsync(document.TenantId, document.DocumentId, transaction, context.CancellationToken);
-        await documents.LogAsync(connection, transaction, document.TenantId, document.DocumentId, "delete", Actor(caller), caller.IpAddress, now, context.CancellationToken);
-        await transaction.CommitAsync(context.CancellationToken);
         await storage.ChangedAsync(document.TenantId, -document.SizeBytes, CancellationToken.None);
         return new DeleteDocumentResponse();
     }

@@ -47,6 +47,7 @@ public static class RetentionModule
 
     public static IServiceCollection AddRetentionModule(this IServiceCollection services, IConfiguration configuration)
     {
+        DapperConventions.Apply();
         services.Configure<RetentionOptions>(configuration.GetSection(RetentionOptions.Section));
         services.AddSingleton<DocumentVault>();
         services.AddSingleton<IDocumentBlobStore, PostgresBlobStore>();

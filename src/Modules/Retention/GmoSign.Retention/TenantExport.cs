@@ -2,12 +2,12 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using Dapper;
 using GmoSign.Errors;
 using GmoSign.Platform.Security;
 using GmoSign.Retention.V1;
 using Google.Protobuf;
 using Grpc.Core;
-using Npgsql;
 
 namespace GmoSign.Retention;
 
@@ -116,21 +116,22 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
         d.EnvelopeId,
     };
 
+    private sealed record EnvelopeRow(Guid EnvelopeId, Guid CertificateId, Guid AuditTrailId);
+
+    private sealed record CorrectionRow(Guid DocumentId, string Field, string OldValue, string NewValue, Guid UserId, DateTimeOffset At, string Reason);
+
+    private sealed record ExportRow(Guid[] DocumentIds, DateTimeOffset CreatedAt);
+
+    private sealed record AccessRow(Guid? DocumentId, string Action, string Actor, string? IpAddress, DateTimeOffset At);
+
     private async Task<List<(Guid EnvelopeId, Guid CertificateId, Guid AuditTrailId)>> EnvelopesAsync(Guid tenantId, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        await using var command = documents.DataSource.CreateCommand("""
+        await using var connection = documents.DataSource.CreateConnection();
+        var rows = await connection.QueryAsync<EnvelopeRow>(new CommandDefinition("""
             SELECT envelope_id, certificate_id, audit_trail_id FROM retention.envelope_record
-            WHERE tenant_id = $1 AND archived_at <= $2 ORDER BY envelope_id
-            """);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(until);
-        var result = new List<(Guid, Guid, Guid)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2)));
-        }
-        return result;
+            WHERE tenant_id = @TenantId AND archived_at <= @Until ORDER BY envelope_id
+            """, new { TenantId = tenantId, Until = until }, cancellationToken: cancellationToken));
+        return rows.Select(r => (r.EnvelopeId, r.CertificateId, r.AuditTrailId)).ToList();
     }
 
     private static byte[] MetadataCsv(List<DocumentRecord> records)
@@ -154,35 +155,24 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
 
     private async Task<(byte[] Corrections, byte[] Accesses)> LogsAsync(Guid tenantId, DateTimeOffset until, CancellationToken cancellationToken)
     {
+        await using var connection = documents.DataSource.CreateConnection();
+        // The logs can be long: rows are read one at a time (unbuffered) straight into the CSV.
         var corrections = new StringBuilder("document_id,field,old_value,new_value,user_id,at,reason\r\n");
-        await using (var command = documents.DataSource.CreateCommand("""
+        await foreach (var c in connection.QueryUnbufferedAsync<CorrectionRow>("""
             SELECT document_id, field, old_value, new_value, user_id, at, reason FROM retention.correction
-            WHERE tenant_id = $1 AND at <= $2 ORDER BY at, correction_id
-            """))
+            WHERE tenant_id = @TenantId AND at <= @Until ORDER BY at, correction_id
+            """, new { TenantId = tenantId, Until = until }).WithCancellation(cancellationToken))
         {
-            command.Parameters.AddWithValue(tenantId);
-            command.Parameters.AddWithValue(until);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                CsvRow(corrections, reader.GetGuid(0).ToString(), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                    reader.GetGuid(4).ToString(), reader.GetFieldValue<DateTimeOffset>(5).ToString("O", CultureInfo.InvariantCulture), reader.GetString(6));
-            }
+            CsvRow(corrections, c.DocumentId.ToString(), c.Field, c.OldValue, c.NewValue, c.UserId.ToString(),
+                c.At.ToString("O", CultureInfo.InvariantCulture), c.Reason);
         }
         var accesses = new StringBuilder("document_id,action,actor,ip_address,at\r\n");
-        await using (var command = documents.DataSource.CreateCommand("""
+        await foreach (var a in connection.QueryUnbufferedAsync<AccessRow>("""
             SELECT document_id, action, actor, ip_address, at FROM retention.access_log
-            WHERE tenant_id = $1 AND at <= $2 ORDER BY at, entry_id
-            """))
+            WHERE tenant_id = @TenantId AND at <= @Until ORDER BY at, entry_id
+            """, new { TenantId = tenantId, Until = until }).WithCancellation(cancellationToken))
         {
-            command.Parameters.AddWithValue(tenantId);
-            command.Parameters.AddWithValue(until);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                CsvRow(accesses, reader.IsDBNull(0) ? "" : reader.GetGuid(0).ToString(), reader.GetString(1), reader.GetString(2),
-                    reader.IsDBNull(3) ? "" : reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4).ToString("O", CultureInfo.InvariantCulture));
-            }
+            CsvRow(accesses, a.DocumentId?.ToString() ?? "", a.Action, a.Actor, a.IpAddress ?? "", a.At.ToString("O", CultureInfo.InvariantCulture));
         }
         return ([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(corrections.ToString())],
             [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(accesses.ToString())]);
@@ -192,28 +182,24 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
     {
         var now = clock.GetUtcNow();
         var snapshot = new Snapshot(Guid.CreateVersion7(), tenantId, [], now);
-        await using var command = documents.DataSource.CreateCommand("""
+        await using var connection = documents.DataSource.CreateConnection();
+        var ids = (await connection.ExecuteScalarAsync<Guid[]>(new CommandDefinition("""
             INSERT INTO retention.export (export_id, tenant_id, document_ids, created_at)
-            SELECT $1, $2, coalesce(array_agg(document_id ORDER BY stored_at, document_id), '{}'), $3
-            FROM retention.document WHERE tenant_id = $2
+            SELECT @ExportId, @TenantId, coalesce(array_agg(document_id ORDER BY stored_at, document_id), '{}'), @CreatedAt
+            FROM retention.document WHERE tenant_id = @TenantId
             RETURNING document_ids
-            """);
-        command.Parameters.AddWithValue(snapshot.ExportId);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(now);
-        var ids = (Guid[])(await command.ExecuteScalarAsync(cancellationToken))!;
+            """, new { snapshot.ExportId, TenantId = tenantId, CreatedAt = now }, cancellationToken: cancellationToken)))!;
         return snapshot with { DocumentIds = ids };
     }
 
     private async Task<Snapshot> FindAsync(Guid tenantId, Guid exportId, CancellationToken cancellationToken)
     {
-        await using var command = documents.DataSource.CreateCommand(
-            "SELECT document_ids, created_at FROM retention.export WHERE export_id = $1 AND tenant_id = $2");
-        command.Parameters.AddWithValue(exportId);
-        command.Parameters.AddWithValue(tenantId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new Snapshot(exportId, tenantId, reader.GetFieldValue<Guid[]>(0), reader.GetFieldValue<DateTimeOffset>(1))
+        await using var connection = documents.DataSource.CreateConnection();
+        var found = await connection.QueryFirstOrDefaultAsync<ExportRow>(new CommandDefinition(
+            "SELECT document_ids, created_at FROM retention.export WHERE export_id = @ExportId AND tenant_id = @TenantId",
+            new { ExportId = exportId, TenantId = tenantId }, cancellationToken: cancellationToken));
+        return found is not null
+            ? new Snapshot(exportId, tenantId, found.DocumentIds, found.CreatedAt)
             : throw DomainException.NotFound("Export", "エクスポート", "export_id");
     }
 

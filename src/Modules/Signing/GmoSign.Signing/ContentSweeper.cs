@@ -1,3 +1,4 @@
+using Dapper;
 using GmoSign.Retention.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -72,23 +73,17 @@ internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent conte
     /// <summary>Which of the contents some envelope's state still names (any status: drafts, open, ended).</summary>
     private async Task<HashSet<Guid>> ReferencedAsync(IReadOnlyList<LooseContent> loose, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            SELECT r.content_id FROM unnest($1::uuid[], $2::uuid[]) AS r(tenant_id, content_id)
+        await using var connection = db.CreateConnection();
+        var referenced = await connection.QueryAsync<Guid>(new CommandDefinition("""
+            SELECT r.content_id FROM unnest(@TenantIds::uuid[], @ContentIds::uuid[]) AS r(tenant_id, content_id)
             WHERE EXISTS (
                 SELECT 1 FROM signing.envelope e
                 WHERE e.tenant_id = r.tenant_id
                   AND (e.state->>'CertificateContentId' = r.content_id::text OR e.state->>'AuditTrailContentId' = r.content_id::text
                        OR EXISTS (SELECT 1 FROM jsonb_array_elements(e.state->'Documents') d
                                   WHERE d->>'ContentId' = r.content_id::text OR d->>'OriginalContentId' = r.content_id::text)))
-            """);
-        command.Parameters.AddWithValue(loose.Select(x => x.TenantId).ToArray());
-        command.Parameters.AddWithValue(loose.Select(x => x.ContentId).ToArray());
-        var referenced = new HashSet<Guid>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            referenced.Add(reader.GetGuid(0));
-        }
-        return referenced;
+            """, new { TenantIds = loose.Select(x => x.TenantId).ToArray(), ContentIds = loose.Select(x => x.ContentId).ToArray() },
+            cancellationToken: cancellationToken));
+        return [.. referenced];
     }
 }

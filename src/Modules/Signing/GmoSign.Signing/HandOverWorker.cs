@@ -1,3 +1,4 @@
+using Dapper;
 using GmoSign.Grains;
 using GmoSign.Reseller.Contracts;
 using GmoSign.Grains.Ports;
@@ -68,14 +69,14 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
                 await FailAsync([item], ex, cancellationToken);
             }
         }
-        await using var delete = db.CreateCommand("""
-            DELETE FROM signing.handover h USING unnest($1::uuid[], $2::bigint[], $3::text[]) AS d(envelope_id, version, kind)
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM signing.handover h USING unnest(@EnvelopeIds::uuid[], @Versions::bigint[], @Kinds::text[]) AS d(envelope_id, version, kind)
             WHERE h.envelope_id = d.envelope_id AND h.version = d.version AND h.kind = d.kind
-            """);
-        delete.Parameters.AddWithValue(done.Select(d => d.EnvelopeId).ToArray());
-        delete.Parameters.AddWithValue(done.Select(d => d.Version).ToArray());
-        delete.Parameters.AddWithValue(done.Select(d => d.Kind).ToArray());
-        await delete.ExecuteNonQueryAsync(CancellationToken.None);
+            """, new
+        {
+            EnvelopeIds = done.Select(d => d.EnvelopeId).ToArray(), Versions = done.Select(d => d.Version).ToArray(), Kinds = done.Select(d => d.Kind).ToArray(),
+        }, cancellationToken: CancellationToken.None));
         return due.Count;
     }
 
@@ -86,34 +87,26 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
             Logger.LogWarning(ex, "Hand-over {Kind} of envelope {EnvelopeId} (version {Version}, attempt {Attempt}) failed; will retry",
                 item.Kind, item.EnvelopeId, item.Version, item.Attempts);
             var error = ex.GetType().Name + ": " + ex.Message;
-            await using var command = db.CreateCommand(
-                "UPDATE signing.handover SET last_error = $4, next_attempt_at = now() + $5 WHERE envelope_id = $1 AND version = $2 AND kind = $3");
-            command.Parameters.AddWithValue(item.EnvelopeId);
-            command.Parameters.AddWithValue(item.Version);
-            command.Parameters.AddWithValue(item.Kind);
-            command.Parameters.AddWithValue(error.Length > 500 ? error[..500] : error);
-            command.Parameters.AddWithValue(Backoff.After(item.Attempts, _settings.RetryBase, _settings.MaxRetryDelay));
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
+            await using var connection = db.CreateConnection();
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE signing.handover SET last_error = @Error, next_attempt_at = now() + @Delay WHERE envelope_id = @EnvelopeId AND version = @Version AND kind = @Kind",
+                new
+                {
+                    item.EnvelopeId, item.Version, item.Kind, Error = error.Length > 500 ? error[..500] : error,
+                    Delay = Backoff.After(item.Attempts, _settings.RetryBase, _settings.MaxRetryDelay),
+                }, cancellationToken: CancellationToken.None));
         }
     }
 
     private async Task<List<Due>> ClaimAsync(CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            UPDATE signing.handover h SET next_attempt_at = now() + $1, attempts = h.attempts + 1
+        await using var connection = db.CreateConnection();
+        return (await connection.QueryAsync<Due>(new CommandDefinition("""
+            UPDATE signing.handover h SET next_attempt_at = now() + @Lease, attempts = h.attempts + 1
             FROM (SELECT envelope_id, version, kind FROM signing.handover WHERE next_attempt_at <= now()
                   ORDER BY next_attempt_at LIMIT 200 FOR UPDATE SKIP LOCKED) d
             WHERE h.envelope_id = d.envelope_id AND h.version = d.version AND h.kind = d.kind
             RETURNING h.envelope_id, h.version, h.kind, h.tenant_id, h.envelopes_sent, h.signatures, h.at, h.attempts
-            """);
-        command.Parameters.AddWithValue(Lease);
-        var due = new List<Due>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            due.Add(new Due(reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetGuid(3), reader.GetInt64(4), reader.GetInt64(5),
-                reader.GetFieldValue<DateTimeOffset>(6), reader.GetInt32(7)));
-        }
-        return due;
+            """, new { Lease }, cancellationToken: cancellationToken))).AsList();
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dapper;
 using GmoSign.Grains.Ports;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -135,38 +136,30 @@ internal sealed class NotificationDispatcher(
 
     private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            UPDATE signing.outbox o SET next_attempt_at = now() + $1, attempts = o.attempts + 1
+        await using var connection = db.CreateConnection();
+        var claimed = await connection.QueryAsync<Claimed>(new CommandDefinition("""
+            UPDATE signing.outbox o SET next_attempt_at = now() + @Lease, attempts = o.attempts + 1
             FROM signing.envelope e
             WHERE e.envelope_id = o.envelope_id AND o.message_id IN (
                 SELECT message_id FROM signing.outbox
                 WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
-                ORDER BY message_id LIMIT $2 FOR UPDATE SKIP LOCKED)
-            RETURNING o.message_id, o.tenant_id, o.envelope_id, o.kind, o.recipient_id, o.email, o.name, o.detail, o.attempts,
-                      e.title, coalesce(e.state->>'Message', ''), coalesce(e.state->'Sender'->>'Name', ''), e.expires_at,
+                ORDER BY message_id LIMIT @Batch FOR UPDATE SKIP LOCKED)
+            RETURNING o.message_id AS id, o.tenant_id, o.envelope_id, o.kind, o.recipient_id, o.email, o.name, o.detail, o.attempts,
+                      e.title, coalesce(e.state->>'Message', '') AS message, coalesce(e.state->'Sender'->>'Name', '') AS sender_name, e.expires_at,
                       CASE
-                        WHEN o.kind IN ('signing_request', 'reminder') AND e.status <> $3 THEN 'the envelope is no longer out for signature'
+                        WHEN o.kind IN ('signing_request', 'reminder') AND e.status <> @Sent THEN 'the envelope is no longer out for signature'
                         WHEN o.kind IN ('signing_request', 'reminder') AND NOT EXISTS (
                                SELECT 1 FROM jsonb_array_elements(e.state->'Recipients') r
-                               WHERE r->>'RecipientId' = o.recipient_id::text AND (r->>'Status')::int = ANY($4))
+                               WHERE r->>'RecipientId' = o.recipient_id::text AND (r->>'Status')::int = ANY(@StillToSign))
                           THEN 'the recipient no longer has to sign'
-                        WHEN o.kind = 'approval_request' AND e.status <> $5 THEN 'the envelope is no longer awaiting approval'
-                      END
-            """);
-        command.Parameters.AddWithValue(Lease);
-        command.Parameters.AddWithValue(Batch);
-        command.Parameters.AddWithValue((short)EnvelopeStatus.Sent);
-        command.Parameters.AddWithValue(new[] { (int)RecipientStatus.Pending, (int)RecipientStatus.Notified, (int)RecipientStatus.Viewed });
-        command.Parameters.AddWithValue((short)EnvelopeStatus.Approval);
-        var claimed = new List<Claimed>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+                        WHEN o.kind = 'approval_request' AND e.status <> @Approval THEN 'the envelope is no longer awaiting approval'
+                      END AS no_longer_applies
+            """, new
         {
-            claimed.Add(new Claimed(reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetInt32(8),
-                reader.GetString(9), reader.GetString(10), reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
-                reader.IsDBNull(13) ? null : reader.GetString(13)));
-        }
+            Lease, Batch, Sent = (short)EnvelopeStatus.Sent,
+            StillToSign = new[] { (int)RecipientStatus.Pending, (int)RecipientStatus.Notified, (int)RecipientStatus.Viewed },
+            Approval = (short)EnvelopeStatus.Approval,
+        }, cancellationToken: cancellationToken));
         return claimed.OrderBy(c => c.Id).ToList();
     }
 
@@ -174,26 +167,19 @@ internal sealed class NotificationDispatcher(
     private async Task DropAsync(Claimed m, string reason, CancellationToken cancellationToken)
     {
         Logger.LogInformation("Notification {MessageId} ({Kind}) dropped: {Reason}", m.Id, m.Kind, reason);
-        await using var command = db.CreateCommand(
-            "UPDATE signing.outbox SET dropped_at = now(), failed_at = now(), last_error = $2 WHERE message_id = $1");
-        command.Parameters.AddWithValue(m.Id);
-        command.Parameters.AddWithValue("dropped: " + reason);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE signing.outbox SET dropped_at = now(), failed_at = now(), last_error = @Error WHERE message_id = @Id",
+            new { m.Id, Error = "dropped: " + reason }, cancellationToken: cancellationToken));
     }
 
     private async Task MarkAsync(Claimed m, string? error, CancellationToken cancellationToken)
     {
         var delay = Backoff.After(m.Attempts, _o.RetryBase, _o.MaxRetryDelay);
-        await using var command = db.CreateCommand(error is null
-            ? "UPDATE signing.outbox SET delivered_at = now(), last_error = NULL WHERE message_id = $1"
-            : "UPDATE signing.outbox SET last_error = $2, next_attempt_at = now() + $3, failed_at = CASE WHEN attempts >= $4 THEN now() END WHERE message_id = $1");
-        command.Parameters.AddWithValue(m.Id);
-        if (error is not null)
-        {
-            command.Parameters.AddWithValue(error.Length > 500 ? error[..500] : error);
-            command.Parameters.AddWithValue(delay);
-            command.Parameters.AddWithValue(_o.MaxAttempts);
-        }
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition(error is null
+            ? "UPDATE signing.outbox SET delivered_at = now(), last_error = NULL WHERE message_id = @Id"
+            : "UPDATE signing.outbox SET last_error = @Error, next_attempt_at = now() + @Delay, failed_at = CASE WHEN attempts >= @MaxAttempts THEN now() END WHERE message_id = @Id",
+            new { m.Id, Error = error is { Length: > 500 } ? error[..500] : error, Delay = delay, _o.MaxAttempts }, cancellationToken: cancellationToken));
     }
 }

@@ -1,3 +1,4 @@
+using Dapper;
 using GmoSign.Retention.Contracts;
 using Npgsql;
 
@@ -13,16 +14,15 @@ internal sealed class SigningDataDeletion(NpgsqlDataSource db) : ITenantDataDele
 {
     public async Task DeleteTenantDataAsync(Guid tenantId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            WITH a AS (DELETE FROM signing.audit_event WHERE tenant_id = $1),
-                 o AS (DELETE FROM signing.outbox WHERE tenant_id = $1),
-                 h AS (DELETE FROM signing.handover WHERE tenant_id = $1),
-                 d AS (DELETE FROM signing.webhook_delivery WHERE tenant_id = $1),
-                 w AS (DELETE FROM signing.webhook_endpoint WHERE tenant_id = $1),
-                 u AS (DELETE FROM signing.upload WHERE tenant_id = $1)
-            DELETE FROM signing.envelope WHERE tenant_id = $1
-            """);
-        command.Parameters.AddWithValue(tenantId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            WITH a AS (DELETE FROM signing.audit_event WHERE tenant_id = @TenantId),
+                 o AS (DELETE FROM signing.outbox WHERE tenant_id = @TenantId),
+                 h AS (DELETE FROM signing.handover WHERE tenant_id = @TenantId),
+                 d AS (DELETE FROM signing.webhook_delivery WHERE tenant_id = @TenantId),
+                 w AS (DELETE FROM signing.webhook_endpoint WHERE tenant_id = @TenantId),
+                 u AS (DELETE FROM signing.upload WHERE tenant_id = @TenantId)
+            DELETE FROM signing.envelope WHERE tenant_id = @TenantId
+            """, new { TenantId = tenantId }, cancellationToken: cancellationToken));
     }
 }

@@ -65,6 +65,7 @@ public static class SigningModule
 
     public static IServiceCollection AddSigningModule(this IServiceCollection services, IConfiguration configuration)
     {
+        DapperConventions.Apply();
         services.Configure<EnvelopeOptions>(configuration.GetSection(EnvelopeOptions.Section));
         services.Configure<SigningKeysOptions>(configuration.GetSection(SigningKeysOptions.Section));
         services.AddSingleton<EnvelopeStore>();

@@ -1,3 +1,4 @@
+using Dapper;
 using GmoSign.Errors;
 using Npgsql;
 
@@ -24,6 +25,10 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
     /// <summary>Unfinished sessions one envelope may hold at once (a bound on what a client can park on the server).</summary>
     public const int MaxOpenPerEnvelope = 10;
 
+    private sealed record OpenUploads(long EnvelopeOpen, long EnvelopeBytes, long TenantBytes);
+
+    private sealed record Chunk(long Offset, byte[] Data);
+
     private const string Columns = "upload_id, tenant_id, envelope_id, file_name, size_bytes, received_bytes, request_id, document_id, created_at";
 
     /// <summary>The announced bytes of one tenant's unfinished sessions, all envelopes together.</summary>
@@ -39,11 +44,8 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var lockTenant = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 17))", connection, transaction))
-        {
-            lockTenant.Parameters.AddWithValue(tenantId);
-            await lockTenant.ExecuteNonQueryAsync(ct);
-        }
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@TenantId::text, 17))",
+            new { TenantId = tenantId }, transaction, cancellationToken: ct));
         if (requestId is not null)
         {
             if (await FindByRequestAsync(connection, transaction, tenantId, envelopeId, requestId, ct) is { } earlier)
@@ -54,28 +56,16 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
                         "request_id: 別のアップロードに使用済みです", "request_id");
             }
             // An expired session the sweep has not reached yet gives its request id back.
-            await using var expired = new NpgsqlCommand(
-                "DELETE FROM signing.upload WHERE tenant_id = $1 AND envelope_id = $2 AND request_id = $3 AND created_at <= now() - $4", connection, transaction);
-            expired.Parameters.AddWithValue(tenantId);
-            expired.Parameters.AddWithValue(envelopeId);
-            expired.Parameters.AddWithValue(requestId);
-            expired.Parameters.AddWithValue(Lifetime);
-            await expired.ExecuteNonQueryAsync(ct);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM signing.upload WHERE tenant_id = @TenantId AND envelope_id = @EnvelopeId AND request_id = @RequestId AND created_at <= now() - @Lifetime",
+                new { TenantId = tenantId, EnvelopeId = envelopeId, RequestId = requestId, Lifetime }, transaction, cancellationToken: ct));
         }
-        long envelopeOpen, envelopeBytes, tenantBytes;
-        await using (var open = new NpgsqlCommand("""
-            SELECT count(*) FILTER (WHERE envelope_id = $2), coalesce(sum(size_bytes) FILTER (WHERE envelope_id = $2), 0)::bigint,
-                   coalesce(sum(size_bytes), 0)::bigint
-            FROM signing.upload WHERE tenant_id = $1 AND document_id IS NULL AND created_at > now() - $3
-            """, connection, transaction))
-        {
-            open.Parameters.AddWithValue(tenantId);
-            open.Parameters.AddWithValue(envelopeId);
-            open.Parameters.AddWithValue(Lifetime);
-            await using var reader = await open.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            (envelopeOpen, envelopeBytes, tenantBytes) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
-        }
+        var (envelopeOpen, envelopeBytes, tenantBytes) = await connection.QuerySingleAsync<OpenUploads>(new CommandDefinition("""
+            SELECT count(*) FILTER (WHERE envelope_id = @EnvelopeId) AS envelope_open,
+                   coalesce(sum(size_bytes) FILTER (WHERE envelope_id = @EnvelopeId), 0)::bigint AS envelope_bytes,
+                   coalesce(sum(size_bytes), 0)::bigint AS tenant_bytes
+            FROM signing.upload WHERE tenant_id = @TenantId AND document_id IS NULL AND created_at > now() - @Lifetime
+            """, new { TenantId = tenantId, EnvelopeId = envelopeId, Lifetime }, transaction, cancellationToken: ct));
         if (envelopeOpen >= MaxOpenPerEnvelope || tenantBytes + size > MaxOpenBytesPerTenant)
         {
             throw new DomainException(ErrorKind.ResourceExhausted, "TOO_MANY_UPLOADS",
@@ -98,23 +88,12 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
                 Metadata = { ["limit"] = bytesLeft.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             };
         }
-        await using var insert = new NpgsqlCommand($"""
+        var session = await connection.QuerySingleAsync<UploadSession>(new CommandDefinition($"""
             INSERT INTO signing.upload (upload_id, tenant_id, envelope_id, file_name, size_bytes, request_id)
-            VALUES ($1, $2, $3, $4, $5, $6)
+            VALUES (@UploadId, @TenantId, @EnvelopeId, @FileName, @Size, @RequestId)
             RETURNING {Columns}
-            """, connection, transaction);
-        insert.Parameters.AddWithValue(Guid.CreateVersion7());
-        insert.Parameters.AddWithValue(tenantId);
-        insert.Parameters.AddWithValue(envelopeId);
-        insert.Parameters.AddWithValue(fileName);
-        insert.Parameters.AddWithValue(size);
-        insert.Parameters.AddWithValue((object?)requestId ?? DBNull.Value);
-        UploadSession session;
-        await using (var reader = await insert.ExecuteReaderAsync(ct))
-        {
-            await reader.ReadAsync(ct);
-            session = Read(reader);
-        }
+            """, new { UploadId = Guid.CreateVersion7(), TenantId = tenantId, EnvelopeId = envelopeId, FileName = fileName, Size = size, RequestId = requestId },
+            transaction, cancellationToken: ct));
         await transaction.CommitAsync(ct);
         return session;
     }
@@ -125,38 +104,36 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
     /// </summary>
     public async Task<bool> ClaimFinishAsync(UploadSession session, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        return await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE signing.upload SET finishing_at = now()
-            WHERE upload_id = $1 AND document_id IS NULL AND (finishing_at IS NULL OR finishing_at < now() - interval '5 minutes')
-            """);
-        command.Parameters.AddWithValue(session.UploadId);
-        return await command.ExecuteNonQueryAsync(ct) == 1;
+            WHERE upload_id = @UploadId AND document_id IS NULL AND (finishing_at IS NULL OR finishing_at < now() - interval '5 minutes')
+            """, new { session.UploadId }, cancellationToken: ct)) == 1;
     }
 
     /// <summary>A session whose bytes were refused is deleted: finishing it again could only be refused again.</summary>
     public async Task DiscardAsync(UploadSession session, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("DELETE FROM signing.upload WHERE upload_id = $1 AND document_id IS NULL");
-        command.Parameters.AddWithValue(session.UploadId);
-        await command.ExecuteNonQueryAsync(ct);
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM signing.upload WHERE upload_id = @UploadId AND document_id IS NULL",
+            new { session.UploadId }, cancellationToken: ct));
     }
 
     /// <summary>Sessions of an envelope that left draft can never finish: they go at once.</summary>
     public async Task DiscardForEnvelopeAsync(Guid envelopeId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("DELETE FROM signing.upload WHERE envelope_id = $1 AND document_id IS NULL");
-        command.Parameters.AddWithValue(envelopeId);
-        await command.ExecuteNonQueryAsync(ct);
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM signing.upload WHERE envelope_id = @EnvelopeId AND document_id IS NULL",
+            new { EnvelopeId = envelopeId }, cancellationToken: ct));
     }
 
     public async Task<UploadSession> GetAsync(Guid tenantId, Guid uploadId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM signing.upload WHERE upload_id = $1 AND tenant_id = $2 AND created_at > now() - $3");
-        command.Parameters.AddWithValue(uploadId);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(Lifetime);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? Read(reader) : throw DomainException.NotFound("Upload", "アップロード", "upload_id");
+        await using var connection = db.CreateConnection();
+        return await connection.QueryFirstOrDefaultAsync<UploadSession>(new CommandDefinition(
+                $"SELECT {Columns} FROM signing.upload WHERE upload_id = @UploadId AND tenant_id = @TenantId AND created_at > now() - @Lifetime",
+                new { UploadId = uploadId, TenantId = tenantId, Lifetime }, cancellationToken: ct))
+            ?? throw DomainException.NotFound("Upload", "アップロード", "upload_id");
     }
 
     /// <summary>Appends a chunk at <paramref name="offset"/> (= the bytes received so far); a resent earlier chunk changes nothing.</summary>
@@ -188,20 +165,18 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
             };
         }
         // The chunk and the new length in one statement, conditional on the length it was appended to.
-        await using var command = db.CreateCommand($"""
-            WITH moved AS (
-                UPDATE signing.upload SET received_bytes = $3 + length($4)
-                WHERE upload_id = $1 AND tenant_id = $2 AND received_bytes = $3 AND document_id IS NULL
-                RETURNING upload_id),
-            chunk AS (
-                INSERT INTO signing.upload_chunk (upload_id, "offset", data) SELECT upload_id, $3, $4 FROM moved)
-            SELECT count(*) FROM moved
-            """);
-        command.Parameters.AddWithValue(uploadId);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(offset);
-        command.Parameters.AddWithValue(chunk.ToArray());
-        await command.ExecuteScalarAsync(ct);
+        await using (var connection = db.CreateConnection())
+        {
+            await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+                WITH moved AS (
+                    UPDATE signing.upload SET received_bytes = @Offset + length(@Data)
+                    WHERE upload_id = @UploadId AND tenant_id = @TenantId AND received_bytes = @Offset AND document_id IS NULL
+                    RETURNING upload_id),
+                chunk AS (
+                    INSERT INTO signing.upload_chunk (upload_id, "offset", data) SELECT upload_id, @Offset, @Data FROM moved)
+                SELECT count(*) FROM moved
+                """, new { UploadId = uploadId, TenantId = tenantId, Offset = offset, Data = chunk.ToArray() }, cancellationToken: ct));
+        }
         // Either this call or a concurrent identical one moved it; read what is there now.
         return await GetAsync(tenantId, uploadId, ct);
     }
@@ -209,14 +184,13 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
     public async Task<byte[]> ContentAsync(UploadSession session, CancellationToken ct)
     {
         var bytes = new byte[session.ReceivedBytes];
-        await using var command = db.CreateCommand("""SELECT "offset", data FROM signing.upload_chunk WHERE upload_id = $1 ORDER BY "offset" """);
-        command.Parameters.AddWithValue(session.UploadId);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        await using var connection = db.CreateConnection();
+        // Unbuffered: one chunk at a time is held besides the file being assembled.
+        await foreach (var chunk in connection.QueryUnbufferedAsync<Chunk>(
+            """SELECT "offset", data FROM signing.upload_chunk WHERE upload_id = @UploadId ORDER BY "offset" """,
+            new { session.UploadId }).WithCancellation(ct))
         {
-            var offset = reader.GetInt64(0);
-            var data = reader.GetFieldValue<byte[]>(1);
-            data.CopyTo(bytes, offset);
+            chunk.Data.CopyTo(bytes, chunk.Offset);
         }
         return bytes;
     }
@@ -224,37 +198,24 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
     /// <summary>Marks the session finished (it became <paramref name="documentId"/>) and drops its chunks.</summary>
     public async Task FinishAsync(UploadSession session, Guid documentId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
-            WITH done AS (UPDATE signing.upload SET document_id = $2 WHERE upload_id = $1 RETURNING upload_id)
-            DELETE FROM signing.upload_chunk WHERE upload_id = $1
-            """);
-        command.Parameters.AddWithValue(session.UploadId);
-        command.Parameters.AddWithValue(documentId);
-        await command.ExecuteNonQueryAsync(ct);
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            WITH done AS (UPDATE signing.upload SET document_id = @DocumentId WHERE upload_id = @UploadId RETURNING upload_id)
+            DELETE FROM signing.upload_chunk WHERE upload_id = @UploadId
+            """, new { session.UploadId, DocumentId = documentId }, cancellationToken: ct));
     }
 
     public static async Task<int> DeleteExpiredAsync(NpgsqlDataSource db, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("DELETE FROM signing.upload WHERE created_at < now() - $1");
-        command.Parameters.AddWithValue(Lifetime);
-        return await command.ExecuteNonQueryAsync(ct);
+        await using var connection = db.CreateConnection();
+        return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM signing.upload WHERE created_at < now() - @Lifetime",
+            new { Lifetime }, cancellationToken: ct));
     }
 
-    private static async Task<UploadSession?> FindByRequestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid envelopeId,
-        string requestId, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand($"""
-            SELECT {Columns} FROM signing.upload WHERE tenant_id = $1 AND envelope_id = $2 AND request_id = $3 AND created_at > now() - $4
-            """, connection, transaction);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(envelopeId);
-        command.Parameters.AddWithValue(requestId);
-        command.Parameters.AddWithValue(Lifetime);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? Read(reader) : null;
-    }
-
-    private static UploadSession Read(NpgsqlDataReader r) => new(
-        r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5),
-        r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetGuid(7), r.GetFieldValue<DateTimeOffset>(8));
+    private static Task<UploadSession?> FindByRequestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid envelopeId,
+        string requestId, CancellationToken ct) =>
+        connection.QueryFirstOrDefaultAsync<UploadSession>(new CommandDefinition($"""
+            SELECT {Columns} FROM signing.upload
+            WHERE tenant_id = @TenantId AND envelope_id = @EnvelopeId AND request_id = @RequestId AND created_at > now() - @Lifetime
+            """, new { TenantId = tenantId, EnvelopeId = envelopeId, RequestId = requestId, Lifetime }, transaction, cancellationToken: ct));
 }

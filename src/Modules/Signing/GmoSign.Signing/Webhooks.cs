@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Dapper;
 using GmoSign.Errors;
 using GmoSign.Platform.Security;
 using GmoSign.Retention.Contracts;
@@ -77,20 +78,17 @@ internal sealed class WebhookEndpoints(NpgsqlDataSource db, IKeyDerivation keys,
         var secretBytes = RandomNumberGenerator.GetBytes(32);
         var secret = "whsec_" + SecretTokens.Base64Url(secretBytes);
         var endpoint = new WebhookEndpointRecord(Guid.CreateVersion7(), url, [.. events.Distinct()], clock.GetUtcNow());
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        var created = await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO signing.webhook_endpoint (endpoint_id, tenant_id, url, events, sealed_secret, active, created_at, created_by)
-            SELECT $1, $2, $3, $4, $5, true, $6, $7
-            WHERE (SELECT count(*) FROM signing.webhook_endpoint WHERE tenant_id = $2 AND active) < $8
-            """);
-        command.Parameters.AddWithValue(endpoint.EndpointId);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(url);
-        command.Parameters.AddWithValue(endpoint.Events);
-        command.Parameters.AddWithValue(Seal(endpoint.EndpointId, Encoding.UTF8.GetBytes(secret)));
-        command.Parameters.AddWithValue(endpoint.CreatedAt);
-        command.Parameters.AddWithValue(by);
-        command.Parameters.AddWithValue((long)options.Value.MaxEndpointsPerTenant);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            SELECT @EndpointId, @TenantId, @Url, @Events, @SealedSecret, true, @CreatedAt, @By
+            WHERE (SELECT count(*) FROM signing.webhook_endpoint WHERE tenant_id = @TenantId AND active) < @MaxEndpoints
+            """, new
+        {
+            endpoint.EndpointId, TenantId = tenantId, Url = url, endpoint.Events, SealedSecret = Seal(endpoint.EndpointId, Encoding.UTF8.GetBytes(secret)),
+            endpoint.CreatedAt, By = by, MaxEndpoints = (long)options.Value.MaxEndpointsPerTenant,
+        }, cancellationToken: cancellationToken));
+        if (created == 0)
         {
             throw new DomainException(ErrorKind.ResourceExhausted, "WEBHOOK_LIMIT",
                 $"A tenant may register at most {options.Value.MaxEndpointsPerTenant} webhook endpoints.",
@@ -101,29 +99,22 @@ internal sealed class WebhookEndpoints(NpgsqlDataSource db, IKeyDerivation keys,
 
     public async Task<List<WebhookEndpointRecord>> ListAsync(Guid tenantId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(
-            "SELECT endpoint_id, url, events, created_at FROM signing.webhook_endpoint WHERE tenant_id = $1 AND active ORDER BY created_at");
-        command.Parameters.AddWithValue(tenantId);
-        var result = new List<WebhookEndpointRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new WebhookEndpointRecord(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetFieldValue<DateTimeOffset>(3)));
-        }
-        return result;
+        await using var connection = db.CreateConnection();
+        return (await connection.QueryAsync<WebhookEndpointRecord>(new CommandDefinition(
+            "SELECT endpoint_id, url, events, created_at FROM signing.webhook_endpoint WHERE tenant_id = @TenantId AND active ORDER BY created_at",
+            new { TenantId = tenantId }, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task DeleteAsync(Guid tenantId, Guid endpointId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            WITH e AS (UPDATE signing.webhook_endpoint SET active = false WHERE endpoint_id = $1 AND tenant_id = $2 AND active RETURNING endpoint_id),
+        await using var connection = db.CreateConnection();
+        var deleted = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            WITH e AS (UPDATE signing.webhook_endpoint SET active = false WHERE endpoint_id = @EndpointId AND tenant_id = @TenantId AND active RETURNING endpoint_id),
                  f AS (UPDATE signing.webhook_delivery SET failed_at = now(), last_error = 'endpoint deleted'
                        WHERE endpoint_id IN (SELECT endpoint_id FROM e) AND delivered_at IS NULL AND failed_at IS NULL)
             SELECT count(*) FROM e
-            """);
-        command.Parameters.AddWithValue(endpointId);
-        command.Parameters.AddWithValue(tenantId);
-        if ((long)(await command.ExecuteScalarAsync(cancellationToken))! == 0)
+            """, new { EndpointId = endpointId, TenantId = tenantId }, cancellationToken: cancellationToken));
+        if (deleted == 0)
         {
             throw DomainException.NotFound("Webhook endpoint", "Webhook エンドポイント", "endpoint_id");
         }
@@ -131,35 +122,18 @@ internal sealed class WebhookEndpoints(NpgsqlDataSource db, IKeyDerivation keys,
 
     public async Task<List<WebhookDeliveryRecord>> DeliveriesAsync(Guid tenantId, Guid endpointId, Guid? envelopeId, int limit, CancellationToken cancellationToken)
     {
-        await using var exists = db.CreateCommand("SELECT 1 FROM signing.webhook_endpoint WHERE endpoint_id = $1 AND tenant_id = $2");
-        exists.Parameters.AddWithValue(endpointId);
-        exists.Parameters.AddWithValue(tenantId);
-        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        await using var connection = db.CreateConnection();
+        if (await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+                "SELECT 1 FROM signing.webhook_endpoint WHERE endpoint_id = @EndpointId AND tenant_id = @TenantId",
+                new { EndpointId = endpointId, TenantId = tenantId }, cancellationToken: cancellationToken)) is null)
         {
             throw DomainException.NotFound("Webhook endpoint", "Webhook エンドポイント", "endpoint_id");
         }
-        await using var command = db.CreateCommand($"""
+        return (await connection.QueryAsync<WebhookDeliveryRecord>(new CommandDefinition($"""
             SELECT delivery_id, envelope_id, sequence, event, attempts, created_at, delivered_at, failed_at, last_status, last_error, next_attempt_at
-            FROM signing.webhook_delivery WHERE tenant_id = $1 AND endpoint_id = $2 {(envelopeId is null ? "" : "AND envelope_id = $4")}
-            ORDER BY delivery_id DESC LIMIT $3
-            """);
-        command.Parameters.AddWithValue(tenantId);
-        command.Parameters.AddWithValue(endpointId);
-        command.Parameters.AddWithValue(limit);
-        if (envelopeId is { } id)
-        {
-            command.Parameters.AddWithValue(id);
-        }
-        var result = new List<WebhookDeliveryRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new WebhookDeliveryRecord(reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4),
-                reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-                reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetInt32(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9), reader.GetFieldValue<DateTimeOffset>(10)));
-        }
-        return result;
+            FROM signing.webhook_delivery WHERE tenant_id = @TenantId AND endpoint_id = @EndpointId {(envelopeId is null ? "" : "AND envelope_id = @EnvelopeId")}
+            ORDER BY delivery_id DESC LIMIT @Limit
+            """, new { TenantId = tenantId, EndpointId = endpointId, Limit = limit, EnvelopeId = envelopeId }, cancellationToken: cancellationToken))).AsList();
     }
 
     /// <summary>The endpoint's HMAC key (the secret's UTF-8 bytes), cached per host.</summary>
@@ -225,18 +199,12 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
         }
         Logger.LogDebug("Webhook {DeliveryId} → {Status} in {Elapsed} ms", c.Id, status, watch.ElapsedMilliseconds);
         var delay = Backoff.After(c.Attempts, _o.RetryBase, _o.MaxRetryDelay);
-        await using var command = db.CreateCommand(error is null
-            ? "UPDATE signing.webhook_delivery SET delivered_at = now(), last_status = $2, last_error = NULL WHERE delivery_id = $1"
-            : "UPDATE signing.webhook_delivery SET last_status = $2, last_error = $3, next_attempt_at = now() + $4, failed_at = CASE WHEN attempts >= $5 THEN now() END WHERE delivery_id = $1");
-        command.Parameters.AddWithValue(c.Id);
-        command.Parameters.Add(new NpgsqlParameter<int?> { TypedValue = status, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
-        if (error is not null)
-        {
-            command.Parameters.AddWithValue(error.Length > 500 ? error[..500] : error);
-            command.Parameters.AddWithValue(delay);
-            command.Parameters.AddWithValue(_o.MaxAttempts);
-        }
-        await command.ExecuteNonQueryAsync(CancellationToken.None);
+        await using var connection = db.CreateConnection();
+        await connection.ExecuteAsync(new CommandDefinition(error is null
+            ? "UPDATE signing.webhook_delivery SET delivered_at = now(), last_status = @Status, last_error = NULL WHERE delivery_id = @Id"
+            : "UPDATE signing.webhook_delivery SET last_status = @Status, last_error = @Error, next_attempt_at = now() + @Delay, failed_at = CASE WHEN attempts >= @MaxAttempts THEN now() END WHERE delivery_id = @Id",
+            new { c.Id, Status = status, Error = error is { Length: > 500 } ? error[..500] : error, Delay = delay, _o.MaxAttempts },
+            cancellationToken: CancellationToken.None));
     }
 
     /// <summary>What the delivery log shows for a failed attempt: never addresses, ports or the network's own words.</summary>
@@ -261,8 +229,9 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
 
     private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
-            UPDATE signing.webhook_delivery d SET next_attempt_at = now() + $1, attempts = d.attempts + 1
+        await using var connection = db.CreateConnection();
+        return (await connection.QueryAsync<Claimed>(new CommandDefinition("""
+            UPDATE signing.webhook_delivery d SET next_attempt_at = now() + @Lease, attempts = d.attempts + 1
             FROM signing.webhook_endpoint w
             WHERE w.endpoint_id = d.endpoint_id AND d.delivery_id IN (
                 SELECT x.delivery_id FROM signing.webhook_delivery x
@@ -271,17 +240,8 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
                                   WHERE p.endpoint_id = x.endpoint_id AND p.envelope_id = x.envelope_id AND p.sequence < x.sequence
                                     AND p.delivered_at IS NULL AND p.failed_at IS NULL)
                 ORDER BY x.delivery_id LIMIT 20 FOR UPDATE SKIP LOCKED)
-            RETURNING d.delivery_id, d.endpoint_id, w.url, w.sealed_secret, d.event, d.payload, d.attempts
-            """);
-        command.Parameters.AddWithValue(Lease);
-        var claimed = new List<Claimed>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            claimed.Add(new Claimed(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3), reader.GetString(4),
-                reader.GetString(5), reader.GetInt32(6)));
-        }
-        return claimed;
+            RETURNING d.delivery_id AS id, d.endpoint_id, w.url, w.sealed_secret, d.event, d.payload, d.attempts
+            """, new { Lease }, cancellationToken: cancellationToken))).AsList();
     }
 
     public override void Dispose()

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -34,6 +35,8 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMi
 {
     private const long LockKey = 0x676D6F7369676E; // "gmosign"
 
+    private sealed record Applied(string Id, string Checksum);
+
     public async Task<int> ApplyAsync(IEnumerable<Migration> migrations, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -47,15 +50,9 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMi
                     applied_at timestamptz NOT NULL DEFAULT now())
                 """, cancellationToken);
 
-            var applied = new Dictionary<string, string>(StringComparer.Ordinal);
-            await using (var read = new NpgsqlCommand("SELECT id, checksum FROM public.schema_migration", connection))
-            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    applied[reader.GetString(0)] = reader.GetString(1);
-                }
-            }
+            var applied = (await connection.QueryAsync<Applied>(new CommandDefinition(
+                    "SELECT id, checksum FROM public.schema_migration", cancellationToken: cancellationToken)))
+                .ToDictionary(a => a.Id, a => a.Checksum, StringComparer.Ordinal);
 
             var count = 0;
             foreach (var migration in migrations)
@@ -71,17 +68,10 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMi
                 }
 
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await using (var apply = new NpgsqlCommand(migration.Sql, connection, transaction))
-                {
-                    await apply.ExecuteNonQueryAsync(cancellationToken);
-                }
-                await using (var record = new NpgsqlCommand(
-                    "INSERT INTO public.schema_migration (id, checksum) VALUES ($1, $2)", connection, transaction))
-                {
-                    record.Parameters.AddWithValue(migration.Id);
-                    record.Parameters.AddWithValue(migration.Checksum);
-                    await record.ExecuteNonQueryAsync(cancellationToken);
-                }
+                await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO public.schema_migration (id, checksum) VALUES (@Id, @Checksum)",
+                    new { migration.Id, migration.Checksum }, transaction, cancellationToken: cancellationToken));
                 await transaction.CommitAsync(cancellationToken);
                 logger.LogInformation("Applied migration {MigrationId}", migration.Id);
                 count++;
@@ -94,9 +84,6 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMi
         }
     }
 
-    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private static Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: cancellationToken));
 }
