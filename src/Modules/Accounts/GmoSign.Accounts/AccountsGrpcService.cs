@@ -5,6 +5,8 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
+using GmoSign.Platform.Validation;
+
 namespace GmoSign.Accounts;
 
 internal sealed class AccountsGrpcService(
@@ -25,7 +27,7 @@ internal sealed class AccountsGrpcService(
         return new LoginResponse
         {
             SessionToken = signedIn.Token,
-            ExpiresAt = Timestamp.FromDateTimeOffset(signedIn.ExpiresAt),
+            ExpiresAt = signedIn.ExpiresAt.ToTimestamp(),
             Identity = Describe(signedIn.Caller),
             TotpEnrollmentRequired = signedIn.Caller.EnrollmentOnly,
         };
@@ -186,7 +188,7 @@ internal sealed class AccountsGrpcService(
             _ => (short)0,
         };
         var granted = await delegations.GrantAsync(context.GetCaller(), request.DelegateUserId, scope, request.Tag,
-            request.ValidFrom?.ToDateTimeOffset(), request.ValidUntil?.ToDateTimeOffset(), context.CancellationToken);
+            WireTime.Optional(request.ValidFrom), WireTime.Optional(request.ValidUntil), context.CancellationToken);
         return new GrantDelegationResponse { Delegation = ToProto(granted) };
     }
 
@@ -209,7 +211,7 @@ internal sealed class AccountsGrpcService(
                     DelegationId = e.DelegationId.ToString(),
                     Action = e.Action,
                     ActorUserId = e.ActorUserId.ToString(),
-                    At = Timestamp.FromDateTimeOffset(e.At),
+                    At = e.At.ToTimestamp(),
                     IpAddress = e.IpAddress ?? "",
                 }),
             },
@@ -224,13 +226,13 @@ internal sealed class AccountsGrpcService(
             DelegateUserId = d.DelegateUserId.ToString(),
             Scope = d.Scope == Delegations.ScopeTag ? DelegationScope.Tag : DelegationScope.All,
             Tag = d.Tag ?? "",
-            ValidFrom = Timestamp.FromDateTimeOffset(d.ValidFrom),
-            ValidUntil = Timestamp.FromDateTimeOffset(d.ValidUntil),
-            CreatedAt = Timestamp.FromDateTimeOffset(d.CreatedAt),
+            ValidFrom = d.ValidFrom.ToTimestamp(),
+            ValidUntil = d.ValidUntil.ToTimestamp(),
+            CreatedAt = d.CreatedAt.ToTimestamp(),
         };
         if (d.RevokedAt is { } revoked)
         {
-            proto.RevokedAt = Timestamp.FromDateTimeOffset(revoked);
+            proto.RevokedAt = revoked.ToTimestamp();
         }
         return proto;
     }
@@ -260,7 +262,7 @@ internal sealed class AccountsGrpcService(
         Role = u.IsAdmin ? UserRole.Admin : UserRole.Member,
         Active = u.Active,
         TotpEnrolled = u.TotpSecret is not null,
-        CreatedAt = Timestamp.FromDateTimeOffset(u.CreatedAt),
+        CreatedAt = u.CreatedAt.ToTimestamp(),
     };
 
     private static ApiKey ToProto(ApiKeyRecord k)
@@ -270,15 +272,15 @@ internal sealed class AccountsGrpcService(
             KeyId = k.KeyId.ToString(),
             Name = k.Name,
             Prefix = k.Prefix,
-            CreatedAt = Timestamp.FromDateTimeOffset(k.CreatedAt),
+            CreatedAt = k.CreatedAt.ToTimestamp(),
         };
         if (k.LastUsedAt is { } used)
         {
-            proto.LastUsedAt = Timestamp.FromDateTimeOffset(used);
+            proto.LastUsedAt = used.ToTimestamp();
         }
         if (k.RevokedAt is { } revoked)
         {
-            proto.RevokedAt = Timestamp.FromDateTimeOffset(revoked);
+            proto.RevokedAt = revoked.ToTimestamp();
         }
         return proto;
     }

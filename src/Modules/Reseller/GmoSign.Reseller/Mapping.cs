@@ -19,7 +19,7 @@ internal static class Mapping
             Grains.ResellerStatus.Suspended => V1.ResellerStatus.Suspended,
             _ => V1.ResellerStatus.Unspecified,
         },
-        CreatedAt = Timestamp.FromDateTimeOffset(r.CreatedAt),
+        CreatedAt = r.CreatedAt.ToTimestamp(),
     };
 
     private static readonly Dictionary<string, V1.ScreeningFinding> FindingCodes = new(StringComparer.Ordinal)
@@ -71,22 +71,22 @@ internal static class Mapping
             RejectionReasons = { a.RejectionReasons.Select(Reason) },
             DecisionNote = a.DecisionNote ?? "",
             TenantId = a.TenantId?.ToString() ?? "",
-            SubmittedAt = Timestamp.FromDateTimeOffset(a.SubmittedAt),
+            SubmittedAt = a.SubmittedAt.ToTimestamp(),
         };
         if (a.Data.Identity is { } identity)
         {
             proto.IdentityVerification = new V1.IdentityVerification
             {
-                Method = identity.Method, Reference = identity.Reference, VerifiedOn = Dates.ToProto(identity.VerifiedOn),
+                Method = identity.Method, Reference = identity.Reference, VerifiedOn = identity.VerifiedOn.ToCalendarDate(),
             };
         }
         if (a.Data.DateOfBirth is { } born)
         {
-            proto.DateOfBirth = Dates.ToProto(born);
+            proto.DateOfBirth = born.ToCalendarDate();
         }
         if (a.DecidedAt is { } decided && a.State is ApplicationState.Approved or ApplicationState.Rejected)
         {
-            proto.DecidedAt = Timestamp.FromDateTimeOffset(decided);
+            proto.DecidedAt = decided.ToTimestamp();
         }
         return proto;
     }
@@ -110,8 +110,8 @@ internal static class Mapping
                 _ => V1.TenantStatus.Unspecified,
             },
             StatusReason = t.StatusReason ?? "",
-            TermStart = Timestamp.FromDateTimeOffset(t.TermStart),
-            TermEnd = Timestamp.FromDateTimeOffset(t.TermEnd),
+            TermStart = t.TermStart.ToTimestamp(),
+            TermEnd = t.TermEnd.ToTimestamp(),
             TermMonths = t.TermMonths,
             NonRenewal = t.NonRenewal,
             Renewals = t.Renewals,
@@ -124,19 +124,19 @@ internal static class Mapping
                 _ => V1.TerminationKind.Unspecified,
             },
             AcceptedTermsVersion = t.AcceptedTermsVersion,
-            CreatedAt = Timestamp.FromDateTimeOffset(t.CreatedAt),
+            CreatedAt = t.CreatedAt.ToTimestamp(),
         };
         if (t.TerminatedAt is { } terminated)
         {
-            proto.TerminatedAt = Timestamp.FromDateTimeOffset(terminated);
+            proto.TerminatedAt = terminated.ToTimestamp();
         }
         if (t.ExportUntil is { } exportUntil)
         {
-            proto.ExportUntil = Timestamp.FromDateTimeOffset(exportUntil);
+            proto.ExportUntil = exportUntil.ToTimestamp();
         }
         if (t.ScheduledTerminationAt is { } scheduled)
         {
-            proto.ScheduledTerminationAt = Timestamp.FromDateTimeOffset(scheduled);
+            proto.ScheduledTerminationAt = scheduled.ToTimestamp();
         }
         return proto;
     }
@@ -158,12 +158,12 @@ internal static class Mapping
                 _ => V1.ChangeRequestStatus.Pending,
             },
             FiledBy = r.FiledBy,
-            FiledAt = Timestamp.FromDateTimeOffset(r.FiledAt),
+            FiledAt = r.FiledAt.ToTimestamp(),
             DecisionNote = r.DecisionNote ?? "",
         };
         if (r.DecidedAt is { } decided && r.State is ChangeState.Confirmed or ChangeState.Rejected)
         {
-            proto.DecidedAt = Timestamp.FromDateTimeOffset(decided);
+            proto.DecidedAt = decided.ToTimestamp();
         }
         return proto;
     }
@@ -176,16 +176,16 @@ internal static class Mapping
         TitleEn = n.TitleEn,
         BodyJa = n.BodyJa,
         BodyEn = n.BodyEn,
-        EffectiveAt = Timestamp.FromDateTimeOffset(n.EffectiveAt),
+        EffectiveAt = n.EffectiveAt.ToTimestamp(),
         OptionCode = n.OptionCode ?? "",
-        PublishedAt = Timestamp.FromDateTimeOffset(n.PublishedAt),
+        PublishedAt = n.PublishedAt.ToTimestamp(),
     };
 
     public static V1.MonthlyUsage ToProto(UsageMonth m)
     {
         var proto = new V1.MonthlyUsage
         {
-            Month = Dates.ToProto(m.Month),
+            Month = m.Month.ToCalendarDate(),
             EnvelopesSent = m.EnvelopesSent,
             Signatures = m.Signatures,
             StorageBytes = m.StorageBytes,

@@ -164,8 +164,8 @@ internal sealed class OperatorGrpcService(
         var now = clock.GetUtcNow();
         var ja = Check.Required(request.NoticeJa, "notice_ja", 1000);
         var en = Check.Required(request.NoticeEn, "notice_en", 1000);
-        var startsAt = request.StartsAt?.ToDateTimeOffset() ?? now;
-        var endsAt = request.EndsAt?.ToDateTimeOffset() ?? throw DomainException.Required("ends_at");
+        var startsAt = WireTime.Optional(request.StartsAt) ?? now;
+        var endsAt = WireTime.Required(request.EndsAt, "ends_at");
         if (endsAt <= startsAt || endsAt <= now)
         {
             throw DomainException.Invalid("ends_at", "must be after starts_at and in the future", "starts_at より後の未来の日時を指定してください");
@@ -203,7 +203,7 @@ internal sealed class OperatorGrpcService(
         {
             throw DomainException.Invalid("terms.version", "may contain only letters, digits, '.', '-' and '_'", "英数字・.・-・_ のみ使用できます");
         }
-        var effectiveAt = t.EffectiveAt?.ToDateTimeOffset() ?? throw DomainException.Required("terms.effective_at");
+        var effectiveAt = WireTime.Required(t.EffectiveAt, "terms.effective_at");
         if (effectiveAt < now.AddMinutes(-1))
         {
             throw DomainException.Invalid("terms.effective_at", "must not be in the past (terms are published ahead, Art. 28)",
@@ -276,7 +276,7 @@ internal sealed class OperatorGrpcService(
         {
             throw DomainException.Invalid("kind", "is required", "必須項目です");
         }
-        var effectiveAt = request.EffectiveAt?.ToDateTimeOffset() ?? throw DomainException.Required("effective_at");
+        var effectiveAt = WireTime.Required(request.EffectiveAt, "effective_at");
         if (request.Kind == NoticeKind.Discontinuation && effectiveAt <= now)
         {
             throw DomainException.Invalid("effective_at", "a discontinuation is announced ahead: the date must be in the future",
@@ -322,18 +322,18 @@ internal sealed class OperatorGrpcService(
     {
         NoticeJa = n.NoticeJa,
         NoticeEn = n.NoticeEn,
-        StartsAt = Timestamp.FromDateTimeOffset(n.StartsAt),
-        EndsAt = Timestamp.FromDateTimeOffset(n.EndsAt),
+        StartsAt = n.StartsAt.ToTimestamp(),
+        EndsAt = n.EndsAt.ToTimestamp(),
         Active = n.StartsAt <= now && now < n.EndsAt,
     };
 
     private static TermsVersion ToProto(TermsVersionRecord t) => new()
     {
         Version = t.Version,
-        EffectiveAt = Timestamp.FromDateTimeOffset(t.EffectiveAt),
+        EffectiveAt = t.EffectiveAt.ToTimestamp(),
         SummaryJa = t.SummaryJa,
         SummaryEn = t.SummaryEn,
         Url = t.Url,
-        PublishedAt = Timestamp.FromDateTimeOffset(t.PublishedAt),
+        PublishedAt = t.PublishedAt.ToTimestamp(),
     };
 }

@@ -162,7 +162,7 @@ internal sealed class ResellerGrpcService(
     {
         var (grain, _) = await lookup.FindAsync(context.GetCaller(), request.TenantId);
         var notice = Check.Required(request.Notice, "notice", 1000);
-        var effectiveAt = request.EffectiveAt?.ToDateTimeOffset() ?? clock.GetUtcNow();
+        var effectiveAt = WireTime.Optional(request.EffectiveAt) ?? clock.GetUtcNow();
         return new TerminateTenantResponse { Tenant = Mapping.ToProto(await grain.TerminateByNoticeAsync(effectiveAt, notice)) };
     }
 
@@ -210,7 +210,7 @@ internal sealed class ResellerGrpcService(
         return new GetLiabilityCapResponse
         {
             CapJpy = month.FeePaidJpy ?? 0,
-            BasisMonth = Dates.ToProto(basis),
+            BasisMonth = basis.ToCalendarDate(),
             FeeReported = month.FeePaidJpy is not null,
         };
     }

@@ -7,6 +7,8 @@ using Npgsql;
 
 using GmoSign.Grains.Ports;
 
+using GmoSign.Platform.Validation;
+
 namespace GmoSign.Retention;
 
 /// <summary>Deletes a tenant's retained data in one transaction and keeps the record of it (Art. 21).</summary>
@@ -71,7 +73,7 @@ internal sealed class DeletionRecords(NpgsqlDataSource db, IDocumentBlobStore bl
         return rows.Select(r => new DeletionRecord
         {
             TenantId = r.TenantId.ToString(),
-            DeletedAt = Timestamp.FromDateTimeOffset(r.DeletedAt),
+            DeletedAt = r.DeletedAt.ToTimestamp(),
             Documents = r.Documents,
             Bytes = r.Bytes,
             ContentDigest = Convert.ToHexString(r.ContentDigest).ToLowerInvariant(),

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Dapper;
 using GmoSign.Platform.Security;
+using GmoSign.Retention.Contracts;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -16,7 +17,7 @@ public sealed class MasterKeyException(string message) : Exception(message);
 /// data so a sealed blob cannot be moved to another document). Deleting the wrapped key makes every copy of the
 /// tenant's documents unreadable (crypto-shredding). Unwrapped keys are cached in memory for the hot path.
 /// </summary>
-internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blobs, IOptions<RetentionOptions> options)
+internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blobs, IOptions<RetentionOptions> options) : IKeyDerivation
 {
     private static readonly byte[] CheckPlaintext = "GmoSign master key check v1"u8.ToArray();
     private readonly ConcurrentDictionary<Guid, byte[]> _keys = new();

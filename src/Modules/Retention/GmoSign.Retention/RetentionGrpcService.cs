@@ -154,12 +154,12 @@ internal sealed class RetentionGrpcService(
                 corrections.Select(c => new Correction
                 {
                     Field = c.Field, OldValue = c.OldValue, NewValue = c.NewValue, UserId = c.UserId.ToString(),
-                    At = Timestamp.FromDateTimeOffset(c.At), Reason = c.Reason,
+                    At = c.At.ToTimestamp(), Reason = c.Reason,
                 }),
             },
             Accesses =
             {
-                accesses.Select(a => new AccessEntry { Action = a.Action, Actor = a.Actor, IpAddress = a.IpAddress ?? "", At = Timestamp.FromDateTimeOffset(a.At) }),
+                accesses.Select(a => new AccessEntry { Action = a.Action, Actor = a.Actor, IpAddress = a.IpAddress ?? "", At = a.At.ToTimestamp() }),
             },
         };
     }
@@ -227,7 +227,7 @@ internal sealed class RetentionGrpcService(
         DocumentId = d.DocumentId.ToString(),
         Metadata = new DocumentMetadata
         {
-            Title = d.Meta.Title, DocumentType = d.Meta.DocumentType, TransactionDate = Dates.ToProto(d.Meta.TransactionDate), Amount = d.Meta.Amount,
+            Title = d.Meta.Title, DocumentType = d.Meta.DocumentType, TransactionDate = d.Meta.TransactionDate.ToCalendarDate(), Amount = d.Meta.Amount,
             Currency = d.Meta.Currency, Counterparty = d.Meta.Counterparty, Parties = { d.Meta.Parties }, Tags = { d.Meta.Tags }, FileName = d.Meta.FileName,
         },
         Source = d.Source == 2 ? DocumentSource.Envelope : DocumentSource.Upload,
@@ -235,8 +235,8 @@ internal sealed class RetentionGrpcService(
         EnvelopeId = d.EnvelopeId?.ToString() ?? "",
         SizeBytes = d.SizeBytes,
         Sha256 = Convert.ToHexString(d.Sha256).ToLowerInvariant(),
-        RetentionUntil = Dates.ToProto(d.RetentionUntil),
+        RetentionUntil = d.RetentionUntil.ToCalendarDate(),
         LegalHold = d.LegalHold,
-        StoredAt = Timestamp.FromDateTimeOffset(d.StoredAt),
+        StoredAt = d.StoredAt.ToTimestamp(),
     };
 }

@@ -56,11 +56,10 @@ public static class RetentionModule
         services.AddSingleton<DeletionRecords>();
         services.AddSingleton<ITenantDataDeletion>(sp => sp.GetRequiredService<DeletionRecords>());
         services.AddSingleton<StorageUsage>();
-        services.AddSingleton<EnvelopeArchive>();
-        services.AddSingleton<IDocumentContent>(sp => sp.GetRequiredService<EnvelopeArchive>());
-        services.AddSingleton<IEnvelopeArchive>(sp => sp.GetRequiredService<EnvelopeArchive>());
-        services.AddSingleton<IKeyDerivation>(sp => sp.GetRequiredService<EnvelopeArchive>());
-        services.AddSingleton<IRetentionPolicy>(sp => sp.GetRequiredService<EnvelopeArchive>());
+        services.AddSingleton<IDocumentContent, ContentStore>();
+        services.AddSingleton<IEnvelopeArchive, EnvelopeIntake>();
+        services.AddSingleton<IKeyDerivation>(sp => sp.GetRequiredService<DocumentVault>());
+        services.AddSingleton<IRetentionPolicy, DocumentTypePolicy>();
         return services.AddRpcAccessRules(AccessRules);
     }
 

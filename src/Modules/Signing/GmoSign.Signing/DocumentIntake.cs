@@ -21,13 +21,13 @@ internal sealed class DocumentIntake(IGrainFactory grains, IDocumentContent cont
     /// <summary>A finished upload session's document carries this prefix and the session id as its request id.</summary>
     public const string UploadRequestPrefix = "upload:";
 
-    private readonly EnvelopeOptions _o = options.Value;
+    private readonly EnvelopeOptions _limits = options.Value;
 
-    public DomainException TooLarge(string fileName) => DocumentRefusal.TooLarge(fileName, _o.MaxDocumentBytes);
+    public DomainException TooLarge(string fileName) => DocumentRefusal.TooLarge(fileName, _limits.MaxDocumentBytes);
 
     /// <summary>How many more documents and bytes the draft takes.</summary>
     public (int Documents, long Bytes) Room(EnvelopeView envelope) =>
-        (_o.MaxDocumentsPerEnvelope - envelope.Documents.Count, _o.MaxEnvelopeBytes - envelope.Documents.Sum(d => d.SizeBytes));
+        (_limits.MaxDocumentsPerEnvelope - envelope.Documents.Count, _limits.MaxEnvelopeBytes - envelope.Documents.Sum(d => d.SizeBytes));
 
     /// <summary>The checks before any byte is read: the caller manages the envelope and it is a draft; or the document a request id added before.</summary>
     public async Task<(EnvelopeView Envelope, DocumentView? Earlier)> PrepareAsync(Caller caller, Guid tenantId, Guid envelopeId, string? requestId)

@@ -1,4 +1,5 @@
 using System.Text;
+using Dapper;
 using Npgsql;
 
 namespace GmoSign.Signing;
@@ -19,39 +20,28 @@ internal sealed class EnvelopeQueries(NpgsqlDataSource db)
     public async Task<List<EnvelopeListRow>> ListAsync(Guid tenantId, short? status, string? titleContains, (DateTimeOffset At, Guid Id)? after, int limit,
         CancellationToken ct)
     {
-        var sql = new StringBuilder("SELECT envelope_id, title, status, updated_at, expires_at FROM signing.envelope WHERE tenant_id = $1");
-        var parameters = new List<object> { tenantId };
-        if (status is { } s)
+        var sql = new StringBuilder("SELECT envelope_id, title, status, updated_at, expires_at FROM signing.envelope WHERE tenant_id = @TenantId");
+        if (status is not null)
         {
-            parameters.Add(s);
-            sql.Append($" AND status = ${parameters.Count}");
+            sql.Append(" AND status = @Status");
         }
+        string? pattern = null;
         if (!string.IsNullOrEmpty(titleContains))
         {
             // LIKE's wildcards and its escape character are escaped.
-            parameters.Add("%" + titleContains.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%");
-            sql.Append($" AND title ILIKE ${parameters.Count} ESCAPE '\\'");
+            pattern = "%" + titleContains.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
+            sql.Append(@" AND title ILIKE @Pattern ESCAPE '\'");
         }
-        if (after is { } cursor)
+        if (after is not null)
         {
-            parameters.Add(cursor.At);
-            parameters.Add(cursor.Id);
-            sql.Append($" AND (updated_at, envelope_id) < (${parameters.Count - 1}, ${parameters.Count})");
+            sql.Append(" AND (updated_at, envelope_id) < (@AfterAt, @AfterId)");
         }
-        parameters.Add(limit);
-        sql.Append($" ORDER BY updated_at DESC, envelope_id DESC LIMIT ${parameters.Count}");
-        await using var command = db.CreateCommand(sql.ToString());
-        foreach (var p in parameters)
+        sql.Append(" ORDER BY updated_at DESC, envelope_id DESC LIMIT @Limit");
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<EnvelopeListRow>(new CommandDefinition(sql.ToString(), new
         {
-            command.Parameters.AddWithValue(p);
-        }
-        var rows = new List<EnvelopeListRow>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new EnvelopeListRow(reader.GetGuid(0), reader.GetString(1), reader.GetInt16(2), reader.GetFieldValue<DateTimeOffset>(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
-        }
-        return rows;
+            TenantId = tenantId, Status = status, Pattern = pattern, AfterAt = after?.At, AfterId = after?.Id, Limit = limit,
+        }, cancellationToken: ct));
+        return rows.AsList();
     }
 }

@@ -28,7 +28,7 @@ internal sealed class EnvelopeRequests(
     public const int MaxSteps = 20;
     public const int MaxApprovers = 10;
 
-    private readonly EnvelopeOptions _o = options.Value;
+    private readonly EnvelopeOptions _limits = options.Value;
 
     /// <summary>The new envelope's id and draft. A request id makes the id derived from it, so a retried create lands on the same envelope.</summary>
     public async Task<(Guid EnvelopeId, EnvelopeDraft Draft)> DraftAsync(Caller caller, CreateEnvelopeRequest request, CancellationToken ct)
@@ -129,9 +129,9 @@ internal sealed class EnvelopeRequests(
         {
             throw DomainException.Required("recipients");
         }
-        if (request.Recipients.Count > _o.MaxRecipients)
+        if (request.Recipients.Count > _limits.MaxRecipients)
         {
-            throw DomainException.Invalid("recipients", $"at most {_o.MaxRecipients} recipients", $"受信者は{_o.MaxRecipients}人までです");
+            throw DomainException.Invalid("recipients", $"at most {_limits.MaxRecipients} recipients", $"受信者は{_limits.MaxRecipients}人までです");
         }
         var result = new List<RecipientSpec>();
         for (var i = 0; i < request.Recipients.Count; i++)
@@ -260,10 +260,10 @@ internal sealed class EnvelopeRequests(
 
     private (int ExpiryDays, List<int> ReminderDays, int EveryDays) Schedule(CreateEnvelopeRequest request)
     {
-        var expiry = request.ExpiryDays == 0 ? _o.DefaultExpiryDays : request.ExpiryDays;
-        if (expiry < 1 || expiry > _o.MaxExpiryDays)
+        var expiry = request.ExpiryDays == 0 ? _limits.DefaultExpiryDays : request.ExpiryDays;
+        if (expiry < 1 || expiry > _limits.MaxExpiryDays)
         {
-            throw DomainException.Invalid("expiry_days", $"must be between 1 and {_o.MaxExpiryDays}", $"1〜{_o.MaxExpiryDays}の範囲で指定してください");
+            throw DomainException.Invalid("expiry_days", $"must be between 1 and {_limits.MaxExpiryDays}", $"1〜{_limits.MaxExpiryDays}の範囲で指定してください");
         }
         if (request.RemindersOff)
         {
@@ -286,7 +286,7 @@ internal sealed class EnvelopeRequests(
         }
         var days = request.ReminderEveryDays > 0 ? []
             : request.ReminderDaysBeforeExpiry.Count > 0 ? request.ReminderDaysBeforeExpiry.Distinct().ToList()
-            : _o.DefaultReminderDaysBeforeExpiry.Where(d => d < expiry).ToList();
+            : _limits.DefaultReminderDaysBeforeExpiry.Where(d => d < expiry).ToList();
         return (expiry, days, request.ReminderEveryDays);
     }
 }

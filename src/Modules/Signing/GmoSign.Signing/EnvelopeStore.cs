@@ -1,3 +1,4 @@
+using Dapper;
 using GmoSign.Grains.Ports;
 using Npgsql;
 using NpgsqlTypes;
@@ -52,12 +53,16 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
 
     public async Task<StoredEnvelope?> LoadAsync(Guid envelopeId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT version, state::text FROM signing.envelope WHERE envelope_id = $1");
-        command.Parameters.AddWithValue(envelopeId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new StoredEnvelope(reader.GetInt64(0), reader.GetString(1)) : null;
+        await using var connection = db.CreateConnection();
+        return await connection.QueryFirstOrDefaultAsync<StoredEnvelope>(new CommandDefinition(
+            "SELECT version, state::text AS state_json FROM signing.envelope WHERE envelope_id = @EnvelopeId",
+            new { EnvelopeId = envelopeId }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// The one statement of a change. It stays with Npgsql's own parameters: 32 positional values, eleven of them typed
+    /// arrays (some with null elements) that <c>unnest</c> turns into rows, on the path every signature takes.
+    /// </summary>
     public async Task CommitAsync(EnvelopeCommit commit, CancellationToken cancellationToken)
     {
         var row = commit.Row;
@@ -108,21 +113,11 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
 
     public async Task<IReadOnlyList<AuditRecord>> AuditTrailAsync(Guid envelopeId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        await using var connection = db.CreateConnection();
+        return (await connection.QueryAsync<AuditRecord>(new CommandDefinition("""
             SELECT sequence, at, action, actor, principal, recipient_id, ip_address, user_agent, detail, previous_hash, hash
-            FROM signing.audit_event WHERE envelope_id = $1 ORDER BY sequence
-            """);
-        command.Parameters.AddWithValue(envelopeId);
-        var entries = new List<AuditRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            entries.Add(new AuditRecord(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetGuid(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetString(8),
-                reader.GetFieldValue<byte[]>(9), reader.GetFieldValue<byte[]>(10)));
-        }
-        return entries;
+            FROM signing.audit_event WHERE envelope_id = @EnvelopeId ORDER BY sequence
+            """, new { EnvelopeId = envelopeId }, cancellationToken: cancellationToken))).AsList();
     }
 
     private static void AddText(NpgsqlParameterCollection p, IEnumerable<string?> values) =>

@@ -25,10 +25,10 @@ internal static class Mapping
             Message = s.Message,
             Status = (V1.EnvelopeStatus)s.Status,
             AllowReassign = s.AllowReassign,
-            CreatedAt = Timestamp.FromDateTimeOffset(s.CreatedAt),
-            SentAt = s.SentAt is { } sent ? Timestamp.FromDateTimeOffset(sent) : null,
-            ExpiresAt = s.ExpiresAt is { } expires ? Timestamp.FromDateTimeOffset(expires) : null,
-            CompletedAt = s.CompletedAt is { } completed ? Timestamp.FromDateTimeOffset(completed) : null,
+            CreatedAt = s.CreatedAt.ToTimestamp(),
+            SentAt = s.SentAt.ToTimestamp(),
+            ExpiresAt = s.ExpiresAt.ToTimestamp(),
+            CompletedAt = s.CompletedAt.ToTimestamp(),
             StatusReason = s.StatusReason ?? "",
             Version = s.Version,
             SenderUserId = s.SenderUserId?.ToString() ?? "",
@@ -39,7 +39,7 @@ internal static class Mapping
             Retention = new RetentionMetadata
             {
                 DocumentType = s.Retention.DocumentType,
-                TransactionDate = s.Retention.TransactionDate is { } date ? Dates.ToProto(date) : null,
+                TransactionDate = s.Retention.TransactionDate.ToCalendarDate(),
                 Amount = s.Retention.Amount,
                 Currency = s.Retention.Currency,
                 Counterparty = s.Retention.Counterparty ?? "",
@@ -59,9 +59,9 @@ internal static class Mapping
             Status = (V1.RecipientStatus)r.Status,
             HasAccessCode = r.HasAccessCode,
             UserId = r.UserId?.ToString() ?? "",
-            NotifiedAt = r.NotifiedAt is { } n ? Timestamp.FromDateTimeOffset(n) : null,
-            ViewedAt = r.ViewedAt is { } v ? Timestamp.FromDateTimeOffset(v) : null,
-            SignedAt = r.SignedAt is { } si ? Timestamp.FromDateTimeOffset(si) : null,
+            NotifiedAt = r.NotifiedAt.ToTimestamp(),
+            ViewedAt = r.ViewedAt.ToTimestamp(),
+            SignedAt = r.SignedAt.ToTimestamp(),
             DeclineReason = r.DeclineReason ?? "",
             ReassignedTo = r.ReassignedTo?.ToString() ?? "",
             ReassignedFrom = r.ReassignedFrom?.ToString() ?? "",
@@ -95,13 +95,13 @@ internal static class Mapping
         ReceivedBytes = s.ReceivedBytes,
         MaxChunkBytes = DocumentIntake.ChunkSize,
         DocumentId = s.DocumentId?.ToString() ?? "",
-        ExpiresAt = Timestamp.FromDateTimeOffset(s.ExpiresAt),
+        ExpiresAt = s.ExpiresAt.ToTimestamp(),
     };
 
     public static AuditEntry ToProto(AuditRecord e) => new()
     {
         Sequence = e.Sequence,
-        At = Timestamp.FromDateTimeOffset(e.At),
+        At = e.At.ToTimestamp(),
         Action = e.Action,
         Actor = e.Actor,
         Principal = e.Principal ?? "",
@@ -115,7 +115,7 @@ internal static class Mapping
 
     public static WebhookEndpoint ToProto(WebhookEndpointRecord e) => new()
     {
-        EndpointId = e.EndpointId.ToString(), Url = e.Url, Events = { e.Events }, CreatedAt = Timestamp.FromDateTimeOffset(e.CreatedAt),
+        EndpointId = e.EndpointId.ToString(), Url = e.Url, Events = { e.Events }, CreatedAt = e.CreatedAt.ToTimestamp(),
     };
 
     public static WebhookDelivery ToProto(WebhookDeliveryRecord d) => new()
@@ -125,12 +125,12 @@ internal static class Mapping
         Sequence = d.Sequence,
         Event = d.Event,
         Attempts = d.Attempts,
-        CreatedAt = Timestamp.FromDateTimeOffset(d.CreatedAt),
-        DeliveredAt = d.DeliveredAt is { } delivered ? Timestamp.FromDateTimeOffset(delivered) : null,
-        FailedAt = d.FailedAt is { } failed ? Timestamp.FromDateTimeOffset(failed) : null,
+        CreatedAt = d.CreatedAt.ToTimestamp(),
+        DeliveredAt = d.DeliveredAt.ToTimestamp(),
+        FailedAt = d.FailedAt.ToTimestamp(),
         LastStatus = d.LastStatus ?? 0,
         LastError = d.LastError ?? "",
-        NextAttemptAt = Timestamp.FromDateTimeOffset(d.NextAttemptAt),
+        NextAttemptAt = d.NextAttemptAt.ToTimestamp(),
     };
 
     public static EnvelopeSummary ToProto(EnvelopeListRow row) => new()
@@ -138,7 +138,7 @@ internal static class Mapping
         EnvelopeId = row.EnvelopeId.ToString(),
         Title = row.Title,
         Status = (V1.EnvelopeStatus)row.Status,
-        UpdatedAt = Timestamp.FromDateTimeOffset(row.UpdatedAt),
-        ExpiresAt = row.ExpiresAt is { } expires ? Timestamp.FromDateTimeOffset(expires) : null,
+        UpdatedAt = row.UpdatedAt.ToTimestamp(),
+        ExpiresAt = row.ExpiresAt.ToTimestamp(),
     };
 }

@@ -50,14 +50,14 @@ internal sealed class NotificationDispatcher(
 {
     private const int Batch = 20;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
-    private readonly NotificationOptions _o = options.Value;
+    private readonly NotificationOptions _options = options.Value;
 
     private sealed record Claimed(long Id, Guid TenantId, Guid EnvelopeId, string Kind, Guid? RecipientId, string Email, string Name, string Detail,
         int Attempts, string Title, string Message, string SenderName, DateTimeOffset? ExpiresAt, string? NoLongerApplies);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (string.IsNullOrWhiteSpace(_o.SmtpHost))
+        if (string.IsNullOrWhiteSpace(_options.SmtpHost))
         {
             Logger.LogWarning("{Setting} is not set: notifications stay in the outbox undelivered", $"{NotificationOptions.Section}:SmtpHost");
             return Task.CompletedTask;
@@ -76,10 +76,10 @@ internal sealed class NotificationDispatcher(
         Exception? connectError = null;
         try
         {
-            await smtp.ConnectAsync(_o.SmtpHost!, _o.SmtpPort, Enum.Parse<SecureSocketOptions>(_o.SmtpSecurity), cancellationToken);
-            if (!string.IsNullOrEmpty(_o.SmtpUserName))
+            await smtp.ConnectAsync(_options.SmtpHost!, _options.SmtpPort, Enum.Parse<SecureSocketOptions>(_options.SmtpSecurity), cancellationToken);
+            if (!string.IsNullOrEmpty(_options.SmtpUserName))
             {
-                await smtp.AuthenticateAsync(_o.SmtpUserName, _o.SmtpPassword ?? "", cancellationToken);
+                await smtp.AuthenticateAsync(_options.SmtpUserName, _options.SmtpPassword ?? "", cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -118,13 +118,13 @@ internal sealed class NotificationDispatcher(
     private MimeMessage Compose(Claimed m)
     {
         var link = NotificationTexts.CarriesLink(m.Kind) && m.RecipientId is { } recipientId
-            ? _o.SigningLinkBase + links.Create(m.TenantId, m.EnvelopeId, recipientId)
+            ? _options.SigningLinkBase + links.Create(m.TenantId, m.EnvelopeId, recipientId)
             : null;
         using var detail = JsonDocument.Parse(m.Detail);
         var (subject, body) = NotificationTexts.Compose(new NotificationContext(m.Kind, m.Name, m.Title, m.Message, m.SenderName, m.ExpiresAt, link,
             detail.RootElement.Clone()));
         var message = new MimeMessage();
-        message.From.Add(new MailboxAddress(_o.FromName, _o.FromAddress));
+        message.From.Add(new MailboxAddress(_options.FromName, _options.FromAddress));
         message.To.Add(new MailboxAddress(m.Name, m.Email));
         message.Subject = subject;
         message.MessageId = $"{m.EnvelopeId:N}.{m.Id}@gmosign";
@@ -175,11 +175,11 @@ internal sealed class NotificationDispatcher(
 
     private async Task MarkAsync(Claimed m, string? error, CancellationToken cancellationToken)
     {
-        var delay = Backoff.After(m.Attempts, _o.RetryBase, _o.MaxRetryDelay);
+        var delay = Backoff.After(m.Attempts, _options.RetryBase, _options.MaxRetryDelay);
         await using var connection = db.CreateConnection();
         await connection.ExecuteAsync(new CommandDefinition(error is null
             ? "UPDATE signing.outbox SET delivered_at = now(), last_error = NULL WHERE message_id = @Id"
             : "UPDATE signing.outbox SET last_error = @Error, next_attempt_at = now() + @Delay, failed_at = CASE WHEN attempts >= @MaxAttempts THEN now() END WHERE message_id = @Id",
-            new { m.Id, Error = error is { Length: > 500 } ? error[..500] : error, Delay = delay, _o.MaxAttempts }, cancellationToken: cancellationToken));
+            new { m.Id, Error = error is { Length: > 500 } ? error[..500] : error, Delay = delay, _options.MaxAttempts }, cancellationToken: cancellationToken));
     }
 }

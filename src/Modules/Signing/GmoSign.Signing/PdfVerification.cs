@@ -3,6 +3,8 @@ using GmoSign.Signing.Pdf;
 using GmoSign.Signing.V1;
 using Google.Protobuf.WellKnownTypes;
 
+using GmoSign.Platform.Validation;
+
 namespace GmoSign.Signing;
 
 /// <summary>VerifyDocument: the platform's roots are the trust anchors (production adds the external CA's).</summary>
@@ -19,13 +21,13 @@ internal sealed class PdfVerification(PdfSignatures signatures)
         {
             FieldName = r.FieldName,
             Signer = r.Signer,
-            SigningTime = r.SigningTime is { } t ? Timestamp.FromDateTimeOffset(t) : null,
+            SigningTime = r.SigningTime.ToTimestamp(),
             SignatureValid = r.SignatureValid,
             CertificateTrusted = r.CertificateTrusted,
             CertificateStatus = r.CertificateStatus,
             HasTimestamp = r.HasTimestamp,
             TimestampValid = r.TimestampValid,
-            TimestampTime = r.TimestampTime is { } ts ? Timestamp.FromDateTimeOffset(ts) : null,
+            TimestampTime = r.TimestampTime.ToTimestamp(),
             CoversWholeDocument = r.CoversWholeDocument,
             LaterRevisions = !r.CoversWholeDocument,
             ModifiedAfterSigning = !r.DigestMatches,

@@ -35,19 +35,19 @@ internal sealed class SigningGrpcService(
     ITenantContracts tenants,
     WebhookEndpoints webhooks) : SigningService.SigningServiceBase
 {
-    private readonly EnvelopeOptions _o = options.Value;
+    private readonly EnvelopeOptions _limits = options.Value;
 
     public override async Task<GetSigningLimitsResponse> GetSigningLimits(GetSigningLimitsRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
         var response = new GetSigningLimitsResponse
         {
-            MaxDocumentsPerEnvelope = _o.MaxDocumentsPerEnvelope,
-            MaxDocumentBytes = _o.MaxDocumentBytes,
-            MaxEnvelopeBytes = _o.MaxEnvelopeBytes,
-            DefaultExpiryDays = _o.DefaultExpiryDays,
-            MaxExpiryDays = _o.MaxExpiryDays,
-            DefaultReminderDaysBeforeExpiry = { _o.DefaultReminderDaysBeforeExpiry },
+            MaxDocumentsPerEnvelope = _limits.MaxDocumentsPerEnvelope,
+            MaxDocumentBytes = _limits.MaxDocumentBytes,
+            MaxEnvelopeBytes = _limits.MaxEnvelopeBytes,
+            DefaultExpiryDays = _limits.DefaultExpiryDays,
+            MaxExpiryDays = _limits.MaxExpiryDays,
+            DefaultReminderDaysBeforeExpiry = { _limits.DefaultReminderDaysBeforeExpiry },
             SignatureTypes = { SignatureType.Witness },
         };
         if (pdf.SupportsCertificateType && caller.TenantId is { } tenantId && await tenants.GetAsync(tenantId, context.CancellationToken) is { } view
@@ -91,7 +91,7 @@ internal sealed class SigningGrpcService(
             return new UploadDocumentResponse { Document = Mapping.ToProto(earlier), Envelope = Mapping.ToProto(envelope) };
         }
         var bytes = await StreamedContent.ReadAsync(requestStream, m => m.PartCase == UploadDocumentRequest.PartOneofCase.Chunk ? m.Chunk : null,
-            _o.MaxDocumentBytes, DocumentIntake.ChunkSize,
+            _limits.MaxDocumentBytes, DocumentIntake.ChunkSize,
             () => DomainException.Invalid("header", "may be sent only once, first", "最初に1回だけ送信してください"),
             () => intake.TooLarge(fileName), ct);
         var (document, stored) = await intake.StoreAsync(caller, tenantId, envelopeId, fileName, requestId, bytes, ct);
@@ -108,7 +108,7 @@ internal sealed class SigningGrpcService(
         {
             throw DocumentRefusal.Empty(fileName);
         }
-        if (request.SizeBytes > _o.MaxDocumentBytes)
+        if (request.SizeBytes > _limits.MaxDocumentBytes)
         {
             throw intake.TooLarge(fileName);
         }
@@ -283,7 +283,7 @@ internal sealed class SigningGrpcService(
         return new CreateSigningLinkResponse
         {
             Token = links.Create(tenantId, envelopeId, recipientId),
-            ExpiresAt = Timestamp.FromDateTimeOffset(expires),
+            ExpiresAt = expires.ToTimestamp(),
         };
     }
 
@@ -407,7 +407,7 @@ internal sealed class SigningGrpcService(
         }
         var fileName = Check.Required(requestStream.Current.FileName, "file_name", 200);
         var bytes = await StreamedContent.ReadAsync(requestStream, m => m.PartCase == VerifyDocumentRequest.PartOneofCase.Chunk ? m.Chunk : null,
-            _o.MaxDocumentBytes, null,
+            _limits.MaxDocumentBytes, null,
             () => DomainException.Invalid("file_name", "may be sent only once, first", "最初に1回だけ送信してください"),
             () => intake.TooLarge(fileName), ct);
         if (bytes.Length == 0)

@@ -157,7 +157,7 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
     ILogger<WebhookDispatcher> logger) : DeliveryLoop(options.Value.PollInterval, clock, logger)
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
-    private readonly WebhookOptions _o = options.Value;
+    private readonly WebhookOptions _options = options.Value;
     private readonly HttpClient _http = new(GuardedHttp.Handler(options.Value.AllowLoopbackForDevelopment))
     {
         Timeout = options.Value.Timeout,
@@ -198,12 +198,12 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
             Logger.LogWarning("Webhook delivery {DeliveryId} failed: {Outcome}: {Detail}", c.Id, error, ex.InnerException?.Message ?? ex.Message);
         }
         Logger.LogDebug("Webhook {DeliveryId} → {Status} in {Elapsed} ms", c.Id, status, watch.ElapsedMilliseconds);
-        var delay = Backoff.After(c.Attempts, _o.RetryBase, _o.MaxRetryDelay);
+        var delay = Backoff.After(c.Attempts, _options.RetryBase, _options.MaxRetryDelay);
         await using var connection = db.CreateConnection();
         await connection.ExecuteAsync(new CommandDefinition(error is null
             ? "UPDATE signing.webhook_delivery SET delivered_at = now(), last_status = @Status, last_error = NULL WHERE delivery_id = @Id"
             : "UPDATE signing.webhook_delivery SET last_status = @Status, last_error = @Error, next_attempt_at = now() + @Delay, failed_at = CASE WHEN attempts >= @MaxAttempts THEN now() END WHERE delivery_id = @Id",
-            new { c.Id, Status = status, Error = error is { Length: > 500 } ? error[..500] : error, Delay = delay, _o.MaxAttempts },
+            new { c.Id, Status = status, Error = error is { Length: > 500 } ? error[..500] : error, Delay = delay, _options.MaxAttempts },
             cancellationToken: CancellationToken.None));
     }
 

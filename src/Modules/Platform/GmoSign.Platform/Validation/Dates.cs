@@ -3,7 +3,7 @@ using GmoSign.Errors;
 
 namespace GmoSign.Platform.Validation;
 
-/// <summary>Calendar dates on the wire (JST).</summary>
+/// <summary>Calendar dates read from requests (JST), named by their field when invalid; written with <see cref="WireTime"/>.</summary>
 public static class Dates
 {
     public static DateOnly Required(CalendarDate? date, string field) =>
@@ -31,7 +31,4 @@ public static class Dates
         }
         return Required(new CalendarDate { Year = date.Year, Month = date.Month, Day = 1 }, field);
     }
-
-    public static CalendarDate ToProto(DateOnly date) => new() { Year = date.Year, Month = date.Month, Day = date.Day };
-
 }
