@@ -38,4 +38,5 @@ echo "==> PostgreSQL: 127.0.0.1:${GMOSIGN_PG_PORT:-55432} (data in .data/postgre
 echo "==> operator login: $GmoSign__Accounts__BootstrapOperatorLoginId (password in .data/secrets/operator-password)"
 echo "==> starting GmoSign: gRPC $listen:${GmoSign__Http__GrpcPort:-5080}, gRPC-Web and web pages $listen:${GmoSign__Http__GrpcWebPort:-5081}"
 echo "==> sender console: http://$listen:${GmoSign__Http__GrpcWebPort:-5081}/app/  operator console: http://$listen:${GmoSign__Http__GrpcWebPort:-5081}/ops/"
+echo "==> management (metrics, health): http://${GmoSign__Management__ListenAddress:-127.0.0.1}:${GmoSign__Management__Port:-5082}/metrics"
 exec dotnet run --project src/Host/GmoSign.Host -c Release -- "$@"

@@ -37,6 +37,7 @@ public sealed class CloneAnywhereTests
                     ["GmoSign__Http__GrpcWebPort"] = ports.GrpcWeb.ToString(),
                     ["GmoSign__Orleans__SiloPort"] = ports.Silo.ToString(),
                     ["GmoSign__Orleans__GatewayPort"] = ports.Gateway.ToString(),
+                    ["GmoSign__Management__Port"] = ports.Management.ToString(),
                     ["GmoSign__Orleans__ClusterId"] = "clone-" + Guid.NewGuid().ToString("N")[..8],
                 },
             };

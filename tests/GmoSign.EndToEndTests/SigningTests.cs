@@ -730,5 +730,7 @@ public sealed class SigningTests(PlatformFixture platform)
         var listed = await Signing.ListEnvelopesAsync(new ListEnvelopesRequest(), other);
         Assert.Empty(listed.Envelopes);
         Assert.Single((await Signing.ListEnvelopesAsync(new ListEnvelopesRequest(), admin)).Envelopes);
+        // A title search of spaces only is no search (it once ended in INTERNAL).
+        Assert.Single((await Signing.ListEnvelopesAsync(new ListEnvelopesRequest { TitleContains = "   " }, admin)).Envelopes);
     }
 }

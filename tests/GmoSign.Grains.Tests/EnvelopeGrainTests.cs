@@ -109,6 +109,25 @@ public sealed class EnvelopeGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_unknown_document_is_not_found_before_the_access_code_is_checked()
+    {
+        var id = Guid.NewGuid();
+        var grain = Grain(id);
+        await grain.CreateAsync(new EnvelopeDraft(Tenant, null, "コード付き", "", [new RecipientSpec("Aoki", "aoki@example.jp", false, 1, "right-code", false, null)],
+            [], [], new RetentionSpec("contract", null, 0, "JPY", null, []), false, 30, [], 0, Sender));
+        var contentId = Guid.NewGuid();
+        MemoryContent.Items[(Tenant, contentId)] = [1];
+        await grain.AddDocumentAsync(Tenant, new NewDocument(Guid.NewGuid(), contentId, "a.pdf", 1, new byte[32], null), Sender);
+        var sent = await grain.SendAsync(Tenant, Sender, null);
+        var access = new RecipientAccess(Tenant, sent.Recipients[0].RecipientId, true, "wrong-code", new Actor(null, "", null, null, null));
+
+        var missing = await Assert.ThrowsAsync<DomainException>(() => grain.DocumentAsync(Tenant, Guid.NewGuid(), access, access.Actor));
+
+        Assert.Equal(("NOT_FOUND", "document_id"), (missing.Reason, missing.Field));
+        Assert.DoesNotContain(MemoryEnvelopeStore.Of(id), c => c.Audit.Any(a => a.Action == "access_code_failed"));
+    }
+
+    [Fact]
     public async Task Another_tenant_finds_no_envelope()
     {
         var (id, _) = await SentAsync("Aoki");

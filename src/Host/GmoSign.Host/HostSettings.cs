@@ -17,7 +17,9 @@ internal sealed record HostSettings(
     IPAddress AdvertisedIp,
     int SiloPort,
     int GatewayPort,
-    bool JsonLogs)
+    bool JsonLogs,
+    IPAddress ManagementAddress,
+    int ManagementPort)
 {
     public const string ConnectionStringKey = "ConnectionStrings:Postgres";
 
@@ -39,7 +41,10 @@ internal sealed record HostSettings(
             Address(configuration, "GmoSign:Orleans:AdvertisedIp", "127.0.0.1"),
             Port(configuration, "GmoSign:Orleans:SiloPort", 11111),
             Port(configuration, "GmoSign:Orleans:GatewayPort", 30000),
-            bool.TryParse(configuration["GmoSign:Logging:Json"], out var json) && json);
+            bool.TryParse(configuration["GmoSign:Logging:Json"], out var json) && json,
+            // Metrics, health and the dashboard: loopback unless the operator opens it to the management network.
+            Address(configuration, "GmoSign:Management:ListenAddress", "127.0.0.1"),
+            Port(configuration, "GmoSign:Management:Port", 5082));
     }
 
     private static int Port(IConfiguration configuration, string key, int fallback)

@@ -10,6 +10,7 @@ using GmoSign.Retention;
 using GmoSign.Signing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Npgsql;
+using Orleans.Dashboard;
 using Serilog;
 using Serilog.Formatting.Compact;
 
@@ -72,7 +73,9 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     // Plain-text HTTP/2 (native gRPC, gRPC-Web over h2c) and HTTP/1.1 (gRPC-Web from browsers) need separate ports.
     kestrel.Listen(settings.ListenAddress, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
     kestrel.Listen(settings.ListenAddress, settings.GrpcWebPort, o => o.Protocols = HttpProtocols.Http1);
+    kestrel.Listen(settings.ManagementAddress, settings.ManagementPort, o => o.Protocols = HttpProtocols.Http1);
 });
+builder.AddTelemetry(settings);
 
 var lifecycle = builder.Configuration.GetSection(LifecycleOptions.Section).Get<LifecycleOptions>() ?? new LifecycleOptions();
 builder.Services.Configure<LifecycleOptions>(builder.Configuration.GetSection(LifecycleOptions.Section));
@@ -122,6 +125,10 @@ builder.UseOrleans(silo =>
         o.Invariant = invariant;
         o.ConnectionString = settings.ConnectionString;
     });
+    if (Management.DashboardEnabled(builder.Configuration))
+    {
+        silo.AddDashboard();
+    }
 });
 
 builder.Services.AddGrpc(o =>
@@ -172,6 +179,7 @@ catch (SigningKeysException ex)
 }
 
 app.UseRouting();
+app.UseManagement(settings);
 app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
 app.MapGrpcHealthChecksService();
 app.MapGrpcReflectionService();
@@ -182,9 +190,9 @@ app.MapRetentionModule();
 app.MapWebApp(webRoot);
 
 app.Lifetime.ApplicationStarted.Register(() => Log.Information(
-    "Serving gRPC on {GrpcAddress} (HTTP/2) and gRPC-Web on {GrpcWebAddress} (HTTP/1.1); cluster {ClusterId}, silo {SiloAddress}:{SiloPort}, gateway {GatewayPort}",
-    $"http://{settings.ListenAddress}:{settings.GrpcPort}", $"http://{settings.ListenAddress}:{settings.GrpcWebPort}", settings.ClusterId,
-    settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort));
+    "Serving gRPC on {GrpcAddress} (HTTP/2) and gRPC-Web on {GrpcWebAddress} (HTTP/1.1); management (metrics, health) on {ManagementAddress}; cluster {ClusterId}, silo {SiloAddress}:{SiloPort}, gateway {GatewayPort}",
+    $"http://{settings.ListenAddress}:{settings.GrpcPort}", $"http://{settings.ListenAddress}:{settings.GrpcWebPort}",
+    $"http://{settings.ManagementAddress}:{settings.ManagementPort}", settings.ClusterId, settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort));
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     var linkBase = builder.Configuration["GmoSign:Notifications:SigningLinkBase"] ?? "";

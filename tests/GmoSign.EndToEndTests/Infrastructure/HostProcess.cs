@@ -10,9 +10,9 @@ using Grpc.Net.Client.Web;
 namespace GmoSign.EndToEndTests.Infrastructure;
 
 /// <summary>The ports one host listens on; a fresh set of free loopback ports per host.</summary>
-public sealed record HostPorts(int Grpc, int GrpcWeb, int Silo, int Gateway)
+public sealed record HostPorts(int Grpc, int GrpcWeb, int Silo, int Gateway, int Management)
 {
-    public static HostPorts Free() => new(FreePort(), FreePort(), FreePort(), FreePort());
+    public static HostPorts Free() => new(FreePort(), FreePort(), FreePort(), FreePort(), FreePort());
 
     private static int FreePort()
     {
@@ -130,6 +130,7 @@ public sealed partial class HostProcess : IAsyncDisposable
         env["GmoSign__Http__GrpcWebPort"] = ports.GrpcWeb.ToString();
         env["GmoSign__Orleans__SiloPort"] = ports.Silo.ToString();
         env["GmoSign__Orleans__GatewayPort"] = ports.Gateway.ToString();
+        env["GmoSign__Management__Port"] = ports.Management.ToString();
         env["GmoSign__Orleans__ClusterId"] = "e2e";
         env["GmoSign__Accounts__BootstrapOperatorLoginId"] = OperatorLogin;
         env["GmoSign__Accounts__BootstrapOperatorPassword"] = OperatorPassword;

@@ -541,7 +541,7 @@ internal sealed class Envelope
     public (EnvelopeChange Change, DocumentState Document) Download(Guid documentId, RecipientActor? who, Actor actor)
     {
         var s = State;
-        var d = s.Documents.FirstOrDefault(x => x.DocumentId == documentId) ?? throw DomainException.NotFound("Document", "文書", "document_id");
+        var d = RequireDocument(documentId);
         string? principal = null;
         Guid? recipientId = null;
         if (who is not null)
@@ -561,6 +561,10 @@ internal sealed class Envelope
         change.Audit("document_downloaded", actor, principal, recipientId, new { documentId, sha256 = Convert.ToHexString(d.Sha256) });
         return (change, d);
     }
+
+    /// <summary>The document, or NOT_FOUND naming <c>document_id</c>; checked before the recipient is authorized, so an unknown id costs no access-code attempt.</summary>
+    public DocumentState RequireDocument(Guid documentId) =>
+        State.Documents.FirstOrDefault(x => x.DocumentId == documentId) ?? throw DomainException.NotFound("Document", "文書", "document_id");
 
     // ---------------------------------------------------------------- deadline: reminders and expiry
 
@@ -694,7 +698,7 @@ internal sealed class Envelope
                 r.CertificateType, r.UserId, r.Status, r.NotifiedAt, r.ViewedAt, r.SignedAt, r.DeclineReason, r.ReassignedTo, r.ReassignedFrom,
                 r.SignedByDelegate)).ToList(),
             [.. s.AnyOneSteps],
-            s.Documents.Select(d => new DocumentView(d.DocumentId, d.FileName, d.OriginalSha256, d.ContentId, d.Sha256, d.SizeBytes, d.Signatures,
+            s.Documents.Select(d => new DocumentView(d.DocumentId, d.FileName, [.. d.OriginalSha256], d.ContentId, [.. d.Sha256], d.SizeBytes, d.Signatures,
                 d.ArchivedDocumentId, d.UploadRequestId)).ToList(),
             s.Approvers.Select(a => a.UserId).ToList(), [.. s.ApprovedBy], s.Retention, s.AllowReassign, s.ExpiryDays,
             [.. s.ReminderDaysBeforeExpiry], s.ReminderEveryDays, s.Sender.UserId, s.Sender.Name, s.CreatedAt, s.SentAt, s.ExpiresAt,

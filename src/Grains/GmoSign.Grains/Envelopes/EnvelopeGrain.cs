@@ -35,6 +35,9 @@ internal sealed class EnvelopeGrain(
 
     private Envelope? _envelope;
 
+    /// <summary>The status the database holds (for the metrics of what a stored change did).</summary>
+    private EnvelopeStatus? _storedStatus;
+
     /// <summary>
     /// Set when a failed commit could not reload the stored state either (the database was down), or when a signature
     /// failed half-way: memory may be ahead of the database, so the next call reloads first — a retried request must
@@ -61,6 +64,7 @@ internal sealed class EnvelopeGrain(
         _contentCache.Clear();
         var stored = await store.LoadAsync(Id, cancellationToken);
         _envelope = stored is null ? null : Envelope.Restore(stored.StateJson, _options, clock);
+        _storedStatus = _envelope?.Status;
     }
 
     // ---------------------------------------------------------------- sender side
@@ -245,6 +249,7 @@ internal sealed class EnvelopeGrain(
     public async Task<DocumentContentRef> DocumentAsync(Guid tenantId, Guid documentId, RecipientAccess? recipientAccess, Actor actor)
     {
         var e = Require(tenantId);
+        e.RequireDocument(documentId);
         var who = recipientAccess is null ? null : await AuthorizeAsync(e, recipientAccess);
         var (change, d) = e.Download(documentId, who, actor);
         await CommitAsync(change, null);
@@ -294,6 +299,8 @@ internal sealed class EnvelopeGrain(
         {
             return;
         }
+        var late = clock.GetUtcNow() - new DateTimeOffset(DateTime.SpecifyKind(status.CurrentTickTime, DateTimeKind.Utc));
+        GmoSignMetrics.ReminderLag.Record(Math.Max(0, late.TotalSeconds));
         if (e.CheckDeadline() is { } change)
         {
             await CommitAsync(change, null);
@@ -367,6 +374,30 @@ internal sealed class EnvelopeGrain(
         return revisions;
     }
 
+    /// <summary>The service's counters move only for what the database now holds.</summary>
+    private void CountStored(Envelope e, EnvelopeChange change)
+    {
+        var before = _storedStatus;
+        _storedStatus = e.Status;
+        foreach (var signed in change.Events.Where(a => a.Action is "signed" or "delegated_signing"))
+        {
+            var type = e.State.Recipients.First(r => r.RecipientId == signed.RecipientId).CertificateType ? "certificate" : "witness";
+            GmoSignMetrics.Signatures.Add(e.State.Documents.Count, new KeyValuePair<string, object?>("type", type));
+        }
+        if (before == e.Status)
+        {
+            return;
+        }
+        if (before is EnvelopeStatus.Draft && e.Status is EnvelopeStatus.Sent or EnvelopeStatus.Approval)
+        {
+            GmoSignMetrics.EnvelopesSent.Add(1);
+        }
+        if (e.Status is EnvelopeStatus.Completed or EnvelopeStatus.Declined or EnvelopeStatus.Voided or EnvelopeStatus.Expired)
+        {
+            GmoSignMetrics.EnvelopesEnded.Add(1, new KeyValuePair<string, object?>("status", e.Status.ToString().ToLowerInvariant()));
+        }
+    }
+
     private Task CommitAsync(EnvelopeChange change, string? requestId) => CommitAsync(change, requestId, _envelope!.State.Version);
 
     private async Task CommitAsync(EnvelopeChange change, string? requestId, long expectedVersion)
@@ -376,6 +407,7 @@ internal sealed class EnvelopeGrain(
         try
         {
             await store.CommitAsync(commit, CancellationToken.None);
+            CountStored(e, change);
         }
         catch
         {

@@ -18,7 +18,7 @@ public enum ErrorKind
 /// there is one, and the message in Japanese and English (terms Art. 29). Thrown anywhere — a grain, a module
 /// store, a gRPC service — and turned into one precise gRPC status at the edge.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("GmoSign.Errors.DomainException")]
 public sealed class DomainException : Exception
 {
     public DomainException(ErrorKind kind, string reason, string english, string japanese, string? field = null)

@@ -88,6 +88,7 @@ public static class SigningModule
         services.AddHostedService<WebhookDispatcher>();
         services.Configure<HandOverOptions>(configuration.GetSection(HandOverOptions.Section));
         services.AddHostedService<HandOverWorker>();
+        services.AddHostedService<SigningGauges>();
         services.Configure<ContentSweepOptions>(configuration.GetSection(ContentSweepOptions.Section));
         services.AddHostedService<ContentSweeper>();
         return services.AddRpcAccessRules(AccessRules);

@@ -190,6 +190,7 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         context.ResponseTrailers.Add("retry-after", retryAfter.ToString(CultureInfo.InvariantCulture));
         var limit = refused.Value.Budget.Limit;
         var seconds = options.Value.Window.TotalSeconds;
+        GmoSignMetrics.RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("budget", BudgetKind(refused.Value.Budget.Key)));
         throw new DomainException(ErrorKind.ResourceExhausted, "RATE_LIMITED",
             $"Too many calls: at most {limit} per {seconds:0} s; retry in {retryAfter} s.",
             $"呼び出しが多すぎます（{seconds:0}秒あたり最大{limit}回）。{retryAfter}秒後に再試行してください。")
@@ -197,6 +198,19 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
             Metadata = { ["retry_after"] = retryAfter.ToString(CultureInfo.InvariantCulture) },
         };
     }
+
+    /// <summary>The budget's kind for the refusal counter (never the tenant, link or address itself).</summary>
+    private static string BudgetKind(string key) => key[..key.IndexOf(':')] switch
+    {
+        "t" => "tenant",
+        "r" => "reseller",
+        "sa" => "signer_address",
+        "s" => "signing_link",
+        "a" => "address",
+        "l" => "login",
+        "v" => "verify",
+        var other => other,
+    };
 
     /// <summary>Counts one call against a budget: its count, the end of its window, and when a refused caller may retry (≤ now: admitted).</summary>
     private (int Count, long Reset, long RetryAt) Take(Budget budget, long now, long windowMs)
