@@ -15,9 +15,10 @@ pg_provision "$test_pg" "${GMOSIGN_TEST_PG_PORT:-55433}"
 trap 'pg_stop "$test_pg"' EXIT
 export GMOSIGN_TEST_POSTGRES="$PG_CONNECTION"
 
-# Independent judges of the PDF signatures: poppler's pdfsig, qpdf, Ghostscript (another PDF producer), openssl.
+# Independent judges of the PDF signatures: poppler's pdfsig (with an NSS database made by certutil), qpdf, Ghostscript (another
+# PDF producer), openssl.
 missing=()
-for tool in pdfsig:poppler-utils qpdf:qpdf gs:ghostscript openssl:openssl protoc:protobuf-compiler; do
+for tool in pdfsig:poppler-utils qpdf:qpdf gs:ghostscript openssl:openssl protoc:protobuf-compiler certutil:libnss3-tools; do
   command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
 done
 # A PDF typeset by pdfTeX (object and cross-reference streams), shipped by Debian: another producer for the signer.
@@ -43,6 +44,8 @@ dotnet build GmoSign.sln -c Release -nologo -v quiet
 
 # Every failed test prints its name, message and stack; results (trx) and every end-to-end host's log are kept in
 # .data/test-results for reading afterwards. A test that hangs is named after 10 minutes.
+# Development PKIs of earlier runs (each run of the end-to-end tests makes its own).
+rm -rf "${TMPDIR:-/tmp}"/gmosign-e2e-pki*
 results="$root/.data/test-results"
 rm -rf "$results"
 mkdir -p "$results"

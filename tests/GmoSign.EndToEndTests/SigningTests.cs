@@ -555,6 +555,85 @@ public sealed class SigningTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Viewers_that_trust_the_root_trust_every_signature_and_the_archive_carries_validation_data()
+    {
+        var (_, admin) = await NewTenantAsync(new OptionGrant { Code = "certificate_signing", Quantity = 1 });
+        var certificateSigner = Envelopes.Signer("当事者 次郎", 1);
+        certificateSigner.SignatureType = SignatureType.Certificate;
+        var sent = await Envelopes.SendAsync(platform.Channel, admin, Envelopes.Draft("信頼の確認", certificateSigner, Envelopes.Signer("立会人 三郎", 2)));
+        await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "当事者 次郎"));
+        var done = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "立会人 三郎"));
+        var pdf = await Envelopes.DownloadAsync(platform.Channel, admin, done.EnvelopeId, done.Documents[0].DocumentId);
+
+        var folder = Directory.CreateTempSubdirectory("gmosign-nss-");
+        try
+        {
+            var file = Path.Combine(folder.FullName, "signed.pdf");
+            await File.WriteAllBytesAsync(file, pdf);
+            // The root the host publishes, trusted in an NSS database (what poppler, Firefox and Thunderbird use).
+            using var http = new HttpClient();
+            var root = Path.Combine(folder.FullName, "root.crt");
+            await File.WriteAllBytesAsync(root, await http.GetByteArrayAsync($"http://127.0.0.1:{platform.Host.Ports.GrpcWeb}/pki/root.crt"));
+            var nss = $"sql:{Path.Combine(folder.FullName, "nss")}";
+            Directory.CreateDirectory(Path.Combine(folder.FullName, "nss"));
+            Assert.Equal(0, (await Tools.RunAsync("certutil", null, "-N", "-d", nss, "--empty-password")).ExitCode);
+            Assert.Equal(0, (await Tools.RunAsync("certutil", null, "-A", "-d", nss, "-n", "GmoSign development root", "-t", "C,C,C", "-i", root)).ExitCode);
+
+            var report = (await Tools.RunAsync("pdfsig", null, "-nssdir", nss, file)).Output;
+            Assert.Equal(2, report.Split("Signature is Valid.").Length - 1);
+            Assert.True(report.Split("Certificate is Trusted.").Length - 1 == 2, report);
+
+            // PAdES B-LT: a document security store with the certificates and the CAs' CRLs, under the archive timestamp.
+            var json = (await Tools.RunAsync("qpdf", null, "--json=2", "--json-key=qpdf", "--json-stream-data=inline", file)).Output;
+            var objects = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("qpdf")[1];
+            System.Text.Json.JsonElement Value(string reference) => objects.GetProperty($"obj:{reference}").GetProperty("value");
+            byte[] Stream(string reference) => Convert.FromBase64String(objects.GetProperty($"obj:{reference}").GetProperty("stream").GetProperty("data").GetString()!);
+            var catalog = Value(objects.GetProperty("trailer").GetProperty("value").GetProperty("/Root").GetString()!);
+            var dss = Value(catalog.GetProperty("/DSS").GetString()!);
+            var certificates = dss.GetProperty("/Certs").EnumerateArray()
+                .Select(c => System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Stream(c.GetString()!))).ToList();
+            var crls = dss.GetProperty("/CRLs").EnumerateArray().Select(c => Stream(c.GetString()!)).ToList();
+            Assert.Contains(certificates, c => c.Subject.Contains("当事者 次郎", StringComparison.Ordinal));
+            Assert.Contains(certificates, c => c.Subject.Contains("Document Signing", StringComparison.Ordinal));
+            Assert.Contains(certificates, c => c.Subject.Contains("Time Stamping", StringComparison.Ordinal));
+            Assert.Equal(2, crls.Count);
+
+            // openssl checks every certificate's chain with the embedded CRLs: current, signed by their CAs, revoking none.
+            var pem = (System.Security.Cryptography.X509Certificates.X509Certificate2 c) => c.ExportCertificatePem();
+            var ca = certificates.Single(c => c.Subject.Contains("Issuing CA", StringComparison.Ordinal));
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "ca.pem"), pem(ca));
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "root.pem"),
+                pem(certificates.Single(c => c.Subject.Contains("Root CA", StringComparison.Ordinal))));
+            var crlArguments = new List<string>();
+            for (var i = 0; i < crls.Count; i++)
+            {
+                var der = Path.Combine(folder.FullName, $"crl{i}.der");
+                await File.WriteAllBytesAsync(der, crls[i]);
+                Assert.Equal(0, (await Tools.RunAsync("openssl", folder.FullName, "crl", "-inform", "DER", "-in", der, "-out", $"crl{i}.pem")).ExitCode);
+                crlArguments.AddRange(["-CRLfile", $"crl{i}.pem"]);
+            }
+            foreach (var leaf in certificates.Where(c => c.Subject.Contains("次郎", StringComparison.Ordinal) || c.Subject.Contains("Document Signing", StringComparison.Ordinal)
+                         || c.Subject.Contains("Time Stamping", StringComparison.Ordinal)))
+            {
+                await File.WriteAllTextAsync(Path.Combine(folder.FullName, "leaf.pem"), pem(leaf));
+                var verified = await Tools.RunAsync("openssl", folder.FullName,
+                    ["verify", "-crl_check_all", "-CAfile", "root.pem", "-untrusted", "ca.pem", .. crlArguments, "leaf.pem"]);
+                Assert.True(verified.ExitCode == 0, verified.Output);
+            }
+
+            // The store came before the archive timestamp, which covers the whole file and verifies.
+            var verification = await Envelopes.VerifyAsync(platform.Channel, admin, pdf);
+            Assert.True(verification.AllValid);
+            Assert.Equal("ETSI.RFC3161", verification.Signatures[^1].SubFilter);
+            Assert.True(verification.Signatures[^1].CoversWholeDocument);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_tenant_user_signs_from_their_own_session_and_usage_counts_envelopes_and_signatures()
     {
         var tenant = await platform.NewTenantAsync("standard");

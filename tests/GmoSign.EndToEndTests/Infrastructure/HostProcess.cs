@@ -110,8 +110,11 @@ public sealed partial class HostProcess : IAsyncDisposable
         HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
     });
 
-    /// <summary>One development PKI for every host of the test run (created by the first host that starts).</summary>
-    public static readonly string PkiDirectory = Path.Combine(Path.GetTempPath(), "gmosign-e2e-pki");
+    /// <summary>
+    /// One development PKI for every host of the test run (created by the first host that starts), new for each run so
+    /// that it has what the current code makes (a PKI kept from an earlier version lacks, for one, the root's CRL).
+    /// </summary>
+    public static readonly string PkiDirectory = Path.Combine(Path.GetTempPath(), $"gmosign-e2e-pki-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}");
 
     public static HostProcess Start(string? connectionString, HostPorts? ports = null, IDictionary<string, string>? settings = null)
     {

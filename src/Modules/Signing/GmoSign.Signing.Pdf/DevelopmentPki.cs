@@ -11,10 +11,16 @@ namespace GmoSign.Signing.Pdf;
 public sealed class DevelopmentPki : IDisposable
 {
     public const string DocumentSigningEku = "1.3.6.1.5.5.7.3.36"; // id-kp-documentSigning (RFC 9336)
+    public const string EmailProtectionEku = "1.3.6.1.5.5.7.3.4"; // id-kp-emailProtection: what NSS (poppler) and Acrobat look for in a signer
     public const string TimeStampingEku = "1.3.6.1.5.5.7.3.8";
 
-    private DevelopmentPki(X509Certificate2 root, X509Certificate2 issuingCa, SigningIdentity platformSigner, SigningIdentity timestamping)
+    /// <summary>How long a CRL the development CAs publish stays current.</summary>
+    public static readonly TimeSpan CrlValidity = TimeSpan.FromDays(7);
+
+    private DevelopmentPki(X509Certificate2 root, X509Certificate2 issuingCa, SigningIdentity platformSigner, SigningIdentity timestamping,
+        byte[]? rootCrl)
     {
+        RootCrl = rootCrl;
         Root = root;
         IssuingCa = issuingCa;
         PlatformSigner = platformSigner;
@@ -30,6 +36,20 @@ public sealed class DevelopmentPki : IDisposable
 
     public SigningIdentity Timestamping { get; }
 
+    /// <summary>
+    /// The root's CRL (it revokes nothing; it says the issuing CA is good), signed when the PKI was made — the root's
+    /// key is not kept. Null for a PKI made before CRLs were published.
+    /// </summary>
+    public byte[]? RootCrl { get; }
+
+    /// <summary>The issuing CA's current CRL (it revokes nothing), signed now, valid for <see cref="CrlValidity"/>.</summary>
+    public byte[] IssuingCaCrl(DateTimeOffset now)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        return builder.Build(IssuingCa, new System.Numerics.BigInteger(now.ToUnixTimeSeconds()), now + CrlValidity, HashAlgorithmName.SHA256,
+            thisUpdate: now.AddMinutes(-5));
+    }
+
     public static DevelopmentPki Create(string organization = "GmoSign Development", DateTimeOffset? now = null)
     {
         var start = (now ?? DateTimeOffset.UtcNow).AddDays(-1);
@@ -39,6 +59,9 @@ public sealed class DevelopmentPki : IDisposable
         rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         rootRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(rootRequest.PublicKey, false));
         var root = rootRequest.CreateSelfSigned(start, start.AddYears(20));
+        // The root signs its one CRL now, valid as long as the root: its key is not kept after this.
+        var rootCrl = new CertificateRevocationListBuilder().Build(root, System.Numerics.BigInteger.One, root.NotAfter, HashAlgorithmName.SHA256,
+            thisUpdate: start);
 
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest($"CN={organization} Issuing CA, O={organization}, C=JP", caKey, HashAlgorithmName.SHA256);
@@ -50,8 +73,8 @@ public sealed class DevelopmentPki : IDisposable
         var issuingCa = caPublic.CopyWithPrivateKey(caKey);
 
         var pki = new DevelopmentPki(root, issuingCa,
-            Issue(issuingCa, root, $"CN={organization} Document Signing, O={organization}, C=JP", DocumentSigningEku, start, 5),
-            Issue(issuingCa, root, $"CN={organization} Time Stamping Authority, O={organization}, C=JP", TimeStampingEku, start, 5));
+            Issue(issuingCa, root, PlatformSignerName(organization), DocumentSigningEku, start, 5),
+            Issue(issuingCa, root, $"CN={organization} Time Stamping Authority, O={organization}, C=JP", TimeStampingEku, start, 5), rootCrl);
         return pki;
     }
 
@@ -70,6 +93,7 @@ public sealed class DevelopmentPki : IDisposable
             using (var created = Create(organization))
             {
                 Write(staging, "root", created.Root, null);
+                File.WriteAllBytes(Path.Combine(staging, "root.crl"), created.RootCrl!);
                 Write(staging, "issuing-ca", created.IssuingCa, created.IssuingCa.GetECDsaPrivateKey());
                 Write(staging, "document-signing", created.PlatformSigner.Certificate, created.PlatformSigner.Key);
                 Write(staging, "timestamping", created.Timestamping.Certificate, created.Timestamping.Key);
@@ -89,10 +113,28 @@ public sealed class DevelopmentPki : IDisposable
         var folder = Path.Combine(directory, "current");
         var root = X509CertificateLoader.LoadCertificate(File.ReadAllBytes(Path.Combine(folder, "root.crt")));
         var ca = Read(folder, "issuing-ca");
+        var platform = Read(folder, "document-signing");
+        if (!HasCurrentProfile(platform))
+        {
+            // A PKI made before signer certificates carried emailProtection: the issuing CA gives the platform a new
+            // certificate with today's profile (documents signed before keep theirs).
+            using var old = platform;
+            using var renewed = Issue(ca, root, platform.SubjectName, DocumentSigningEku, DateTimeOffset.UtcNow.AddMinutes(-5), 5);
+            Write(folder, "document-signing", renewed.Certificate, renewed.Key);
+            platform = Read(folder, "document-signing");
+        }
+        var rootCrlPath = Path.Combine(folder, "root.crl");
         return new DevelopmentPki(root, ca,
-            new SigningIdentity(Read(folder, "document-signing"), [X509CertificateLoader.LoadCertificate(ca.RawData), X509CertificateLoader.LoadCertificate(root.RawData)]),
-            new SigningIdentity(Read(folder, "timestamping"), [X509CertificateLoader.LoadCertificate(ca.RawData), X509CertificateLoader.LoadCertificate(root.RawData)]));
+            new SigningIdentity(platform, [X509CertificateLoader.LoadCertificate(ca.RawData), X509CertificateLoader.LoadCertificate(root.RawData)]),
+            new SigningIdentity(Read(folder, "timestamping"), [X509CertificateLoader.LoadCertificate(ca.RawData), X509CertificateLoader.LoadCertificate(root.RawData)]),
+            File.Exists(rootCrlPath) ? File.ReadAllBytes(rootCrlPath) : null);
     }
+
+    private static string PlatformSignerName(string organization) => $"CN={organization} Document Signing, O={organization}, C=JP";
+
+    /// <summary>Whether a signer certificate has the profile viewers trust: emailProtection beside documentSigning.</summary>
+    public static bool HasCurrentProfile(X509Certificate2 signer) =>
+        signer.Extensions.OfType<X509EnhancedKeyUsageExtension>().Any(e => e.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == EmailProtectionEku));
 
     private static void Write(string folder, string name, X509Certificate2 certificate, ECDsa? key)
     {
@@ -135,8 +177,11 @@ public sealed class DevelopmentPki : IDisposable
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation, true));
-        // RFC 3161: a TSA certificate carries exactly id-kp-timeStamping, marked critical.
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid(eku) }, eku == TimeStampingEku));
+        // RFC 3161: a TSA certificate carries exactly id-kp-timeStamping, marked critical. A signer's carries
+        // documentSigning and, for NSS and Acrobat, which approve signers by it, emailProtection.
+        request.CertificateExtensions.Add(eku == TimeStampingEku
+            ? new X509EnhancedKeyUsageExtension(new OidCollection { new Oid(eku) }, true)
+            : new X509EnhancedKeyUsageExtension(new OidCollection { new Oid(DocumentSigningEku), new Oid(EmailProtectionEku) }, false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
         var notAfter = start.AddYears(years) < issuer.NotAfter ? start.AddYears(years) : new DateTimeOffset(issuer.NotAfter);

@@ -220,6 +220,83 @@ public static class PdfIncrementalWriter
         return new PreparedSignature(bytes, contentsStart, contentsEnd);
     }
 
+    /// <summary>
+    /// Adds validation data (PAdES B-LT): an incremental update whose document security store (<c>/DSS</c> in the
+    /// catalog) holds the given certificates and CRLs as streams, next to what an earlier store held. Signatures
+    /// already in the file stay valid (nothing before the update changes); a document timestamp added afterwards
+    /// covers the store too (B-LTA).
+    /// </summary>
+    public static byte[] AddValidationData(ReadOnlyMemory<byte> pdf, IReadOnlyList<byte[]> certificates, IReadOnlyList<byte[]> crls)
+    {
+        using var document = PdfDocument.Open(pdf, new ParsingOptions { UseLenientParsing = false });
+        var structure = document.Structure;
+        var trailer = structure.Trailer;
+        var catalogRef = trailer.Root;
+        var catalog = Dictionary(structure.GetObject(catalogRef).Data, "catalog");
+        var nextNumber = (long)Math.Max(trailer.Size, structure.CrossReferenceTable.ObjectOffsets.Keys.Select(k => k.ObjectNumber).DefaultIfEmpty(0).Max() + 1);
+
+        var output = new MemoryStream(pdf.Length + certificates.Sum(c => c.Length) + crls.Sum(c => c.Length) + 4096);
+        output.Write(pdf.Span);
+        if (pdf.Span[^1] is not ((byte)'\n' or (byte)'\r'))
+        {
+            output.WriteByte((byte)'\n');
+        }
+        var offsets = new SortedDictionary<long, (long Offset, int Generation)>();
+        IToken[] Streams(IEnumerable<byte[]> items) => items.Select(bytes =>
+        {
+            var number = nextNumber++;
+            offsets[number] = (output.Position, 0);
+            Ascii(output, $"{number} 0 obj\n<< /Length {bytes.Length} >>\nstream\n");
+            output.Write(bytes);
+            Ascii(output, "\nendstream\nendobj\n");
+            return (IToken)new IndirectReferenceToken(new IndirectReference(number, 0));
+        }).ToArray();
+
+        // What an earlier store held stays; the same bytes are not stored twice in this update.
+        var earlier = catalog.TryGet(NameToken.Create("DSS"), out var dssToken) && dssToken is IndirectReferenceToken dssRef
+            ? structure.GetObject(dssRef.Data).Data as DictionaryToken
+            : dssToken as DictionaryToken;
+        IReadOnlyList<IToken> Existing(string key)
+        {
+            if (earlier is null || !earlier.TryGet(NameToken.Create(key), out var value))
+            {
+                return [];
+            }
+            if (value is IndirectReferenceToken reference)
+            {
+                value = structure.GetObject(reference.Data).Data;
+            }
+            return value is ArrayToken array ? array.Data : [];
+        }
+        var certs = Streams(certificates.DistinctBy(Convert.ToHexString));
+        var crlStreams = Streams(crls.DistinctBy(Convert.ToHexString));
+        var dss = new DictionaryToken(new Dictionary<NameToken, IToken>
+        {
+            [NameToken.Type] = NameToken.Create("DSS"),
+            [NameToken.Create("Certs")] = new ArrayToken([.. Existing("Certs"), .. certs]),
+            [NameToken.Create("CRLs")] = new ArrayToken([.. Existing("CRLs"), .. crlStreams]),
+        });
+        var newDss = new IndirectReference(nextNumber++, 0);
+        WriteObject(output, offsets, newDss, dss);
+        WriteObject(output, offsets, catalogRef, catalog.With(NameToken.Create("DSS"), new IndirectReferenceToken(newDss)));
+
+        var xrefOffset = output.Position;
+        var previous = LastStartXref(pdf.Span);
+        var lastSection = structure.CrossReferenceTable.Parts.FirstOrDefault(p => p.Offset == previous)
+            ?? throw new InvalidPdfException("The PDF's last cross-reference section is not where startxref points.");
+        var size = Math.Max(nextNumber, trailer.Size);
+        if (lastSection.Type == CrossReferenceType.Stream)
+        {
+            WriteXrefStream(output, offsets, structure, catalogRef, size, xrefOffset, previous);
+        }
+        else
+        {
+            WriteXrefTable(output, offsets, structure, catalogRef, size, previous);
+        }
+        Ascii(output, $"startxref\n{xrefOffset.ToString(CultureInfo.InvariantCulture)}\n%%EOF\n");
+        return output.ToArray();
+    }
+
     /// <summary>The offset after the file's last <c>startxref</c>: where the newest cross-reference section is.</summary>
     private static long LastStartXref(ReadOnlySpan<byte> pdf)
     {

@@ -63,6 +63,36 @@ public static partial class PdfSignatureVerifier
         return results;
     }
 
+    /// <summary>Every certificate the document's signatures and timestamps carry (their CMS certificate sets), each once.</summary>
+    public static List<X509Certificate2> EmbeddedCertificates(byte[] pdf)
+    {
+        var text = Encoding.Latin1.GetString(pdf);
+        var found = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
+        foreach (Match match in ByteRangePattern().Matches(text))
+        {
+            var start = long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+            var end = long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture);
+            if (start <= 0 || end <= start || end > pdf.Length)
+            {
+                continue;
+            }
+            var cms = new SignedCms();
+            try
+            {
+                cms.Decode(HexContents(text, (int)start, (int)end));
+            }
+            catch (CryptographicException)
+            {
+                continue;
+            }
+            foreach (var certificate in cms.Certificates)
+            {
+                found.TryAdd(certificate.Thumbprint, certificate);
+            }
+        }
+        return [.. found.Values];
+    }
+
     private static SignatureVerification VerifyCms(string? field, string subFilter, byte[] signed, byte[] container, X509Certificate2Collection anchors,
         bool covers, string dictionary)
     {

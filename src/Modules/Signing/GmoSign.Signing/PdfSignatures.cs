@@ -49,10 +49,12 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
     private readonly SigningIdentity _platformSigner;
     private readonly PdfSigner _signer;
     private readonly HttpClient? _tsaClient;
+    private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<string, Lazy<SigningIdentity>> _personal = new(StringComparer.OrdinalIgnoreCase);
 
     public PdfSignatures(IOptions<SigningKeysOptions> options, TimeProvider clock)
     {
+        _clock = clock;
         var o = options.Value;
         const string prefix = SigningKeysOptions.Section;
         if (string.Equals(o.Mode, "Development", StringComparison.OrdinalIgnoreCase))
@@ -101,6 +103,9 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
     /// <summary>The development TSA (null with external keys), also served over HTTP at <c>/tsa</c>.</summary>
     public LocalTimestampAuthority? DevelopmentAuthority { get; }
 
+    /// <summary>The development PKI (null with external keys).</summary>
+    public DevelopmentPki? Pki => _pki;
+
     /// <summary>Roots VerifyDocument trusts.</summary>
     public X509Certificate2Collection TrustAnchors { get; }
 
@@ -139,8 +144,26 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
             request.Appearance, request.AppearanceSlot);
     }
 
-    public Task<byte[]> TimestampAsync(ReadOnlyMemory<byte> pdf, string fieldName, CancellationToken cancellationToken) =>
-        _signer.AddDocumentTimestampAsync(pdf, fieldName, cancellationToken);
+    /// <summary>
+    /// The archive timestamp (PAdES B-LTA): first the validation data — every certificate the signatures carry, the
+    /// timestamp authority's chain and, where this installation's CA publishes them, the CRLs (B-LT) — then a document
+    /// timestamp over all of it, so the signatures stay verifiable after their certificates expire.
+    /// </summary>
+    public Task<byte[]> TimestampAsync(ReadOnlyMemory<byte> pdf, string fieldName, CancellationToken cancellationToken)
+    {
+        var certificates = PdfSignatureVerifier.EmbeddedCertificates(pdf.ToArray()).Select(c => c.RawData).ToList();
+        var crls = new List<byte[]>();
+        if (_pki is not null)
+        {
+            certificates.AddRange([_pki.Timestamping.Certificate.RawData, _pki.IssuingCa.RawData, _pki.Root.RawData]);
+            crls.Add(_pki.IssuingCaCrl(_clock.GetUtcNow()));
+            if (_pki.RootCrl is { } rootCrl)
+            {
+                crls.Add(rootCrl);
+            }
+        }
+        return _signer.AddDocumentTimestampAsync(PdfIncrementalWriter.AddValidationData(pdf, certificates, crls), fieldName, cancellationToken);
+    }
 
     public Task<byte[]> CertificateOfCompletionAsync(CompletionCertificate certificate, CancellationToken cancellationToken)
     {
