@@ -41,6 +41,9 @@ echo "==> protoc $(protoc --version | cut -d' ' -f2) compiles protos/ on its own
 
 echo "==> build"
 dotnet build GmoSign.sln -c Release -nologo -v quiet
+# The partners' C# client as a NuGet package (samples/dotnet builds against it; ClientSampleTests runs the sample).
+echo "==> pack GmoSign.Client (.data/packages)"
+dotnet pack clients/dotnet/GmoSign.Client -c Release --no-build -o "$root/.data/packages" -nologo -v quiet
 
 # Every failed test prints its name, message and stack; results (trx) and every end-to-end host's log are kept in
 # .data/test-results for reading afterwards. A test that hangs is named after 10 minutes.
