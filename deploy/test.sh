@@ -18,9 +18,12 @@ export GMOSIGN_TEST_POSTGRES="$PG_CONNECTION"
 # Independent judges of the PDF signatures: poppler's pdfsig (with an NSS database made by certutil), qpdf, Ghostscript (another
 # PDF producer), openssl.
 missing=()
-for tool in pdfsig:poppler-utils qpdf:qpdf gs:ghostscript openssl:openssl protoc:protobuf-compiler certutil:libnss3-tools; do
+for tool in pdfsig:poppler-utils qpdf:qpdf gs:ghostscript openssl:openssl protoc:protobuf-compiler certutil:libnss3-tools \
+            grpc_python_plugin:protobuf-compiler-grpc; do
   command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
 done
+# The Python sample runs on Debian's interpreter with Debian's gRPC and protobuf modules (pip is not reachable).
+/usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null || missing+=(python3-grpcio python3-protobuf)
 # A PDF typeset by pdfTeX (object and cross-reference streams), shipped by Debian: another producer for the signer.
 [ -f /usr/share/doc/libtasn1-doc/libtasn1.pdf ] || missing+=(libtasn1-doc)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -37,4 +37,26 @@ public sealed class ClientSampleTests(PlatformFixture platform)
         Assert.True(web.ExitCode == 0, web.Output);
         Assert.Contains("all valid: True", web.Output);
     }
+
+    [Fact]
+    public async Task The_Python_sample_with_stubs_from_Debians_protoc_does_the_same()
+    {
+        var root = Repository.Root;
+        var stubs = Directory.CreateTempSubdirectory("gmosign-python-stubs-");
+        try
+        {
+            var generated = await Tools.RunAsync("bash", root, "samples/python/generate.sh", stubs.FullName);
+            Assert.True(generated.ExitCode == 0, generated.Output);
+            // Debian's interpreter, which has python3-grpcio and python3-protobuf (another python3 on the PATH may not).
+            var run = await Tools.RunAsync("/usr/bin/python3", root, "samples/python/onboarding.py", "--api", $"127.0.0.1:{platform.Host.Ports.Grpc}",
+                "--operator-login", HostProcess.OperatorLogin, "--operator-password", HostProcess.OperatorPassword, "--stubs", stubs.FullName);
+            Assert.True(run.ExitCode == 0, run.Output);
+            Assert.Contains("signed: ENVELOPE_STATUS_COMPLETED", run.Output);
+            Assert.Contains("2 signatures, all valid: True", run.Output);
+        }
+        finally
+        {
+            stubs.Delete(recursive: true);
+        }
+    }
 }
