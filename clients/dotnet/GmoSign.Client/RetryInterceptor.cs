@@ -75,3 +75,4 @@ internal sealed class RetryInterceptor(RetryPolicy policy) : Interceptor
         return true;
     }
 }
+
