@@ -83,4 +83,47 @@ public sealed class ObservabilityTests(PlatformFixture platform)
             Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"http://127.0.0.1:{ports.GrpcWeb}/dashboard/")).StatusCode);
         }
     }
+
+    [Fact]
+    public async Task Metrics_and_traces_go_to_an_OTLP_collector_when_one_is_configured()
+    {
+        // A collector's OTLP/HTTP receiver: records what arrives at /v1/metrics and /v1/traces.
+        var port = HostPorts.Free().Grpc;
+        using var collector = new HttpListener();
+        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
+        collector.Start();
+        var received = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        using var stop = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var context = await collector.GetContextAsync();
+                using var body = new MemoryStream();
+                await context.Request.InputStream.CopyToAsync(body);
+                // Protobuf keeps names as UTF-8: every export is kept as text to search.
+                var text = System.Text.Encoding.UTF8.GetString(body.ToArray());
+                received.AddOrUpdate(context.Request.Url!.AbsolutePath, text, (_, earlier) => earlier + text);
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        });
+        var db = await TestDatabase.CreateAsync();
+        await using (var host = await HostProcess.StartServingAsync(db.ConnectionString, HostPorts.Free(), new Dictionary<string, string>
+        {
+            ["GmoSign__Telemetry__OtlpEndpoint"] = $"http://127.0.0.1:{port}",
+            ["GmoSign__Telemetry__OtlpProtocol"] = "http",
+            ["GmoSign__Telemetry__OtlpExportInterval"] = "00:00:01",
+        }))
+        {
+            await Calls.LoginOperatorAsync(host.GrpcChannel());
+            await Eventually.HoldsAsync(() => received.GetValueOrDefault("/v1/metrics", "").Contains("gmosign", StringComparison.Ordinal)
+                    && received.GetValueOrDefault("/v1/traces", "").Contains("AccountsService/Login", StringComparison.Ordinal),
+                "OTLP metrics and traces reach the collector", TimeSpan.FromSeconds(30));
+        }
+        stop.Cancel();
+        collector.Stop();
+        // The gRPC server's duration metric came too, next to the service's own meter.
+        Assert.Contains("http.server.request.duration", received["/v1/metrics"]);
+    }
 }

@@ -24,6 +24,9 @@ internal static class Management
     {
         var otlp = builder.Configuration["GmoSign:Telemetry:OtlpEndpoint"] is { Length: > 0 } configured ? configured
             : builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 } standard ? standard : null;
+        // OTLP over gRPC (port 4317) by default; "http" sends protobuf over HTTP to <endpoint>/v1/metrics and /v1/traces.
+        var http = string.Equals(builder.Configuration["GmoSign:Telemetry:OtlpProtocol"], "http", StringComparison.OrdinalIgnoreCase);
+        var interval = builder.Configuration.GetValue("GmoSign:Telemetry:OtlpExportInterval", TimeSpan.FromSeconds(60));
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("gmosign", serviceInstanceId: $"{settings.AdvertisedIp}:{settings.SiloPort}"))
             .WithMetrics(metrics =>
@@ -34,7 +37,11 @@ internal static class Management
                     .AddPrometheusExporter();
                 if (otlp is not null)
                 {
-                    metrics.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+                    metrics.AddOtlpExporter((exporter, reader) =>
+                    {
+                        Otlp(exporter, otlp, http, "metrics");
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)interval.TotalMilliseconds;
+                    });
                 }
             });
         if (otlp is not null)
@@ -43,8 +50,14 @@ internal static class Management
                 .AddAspNetCoreInstrumentation()
                 .AddNpgsql()
                 .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
-                .AddOtlpExporter(o => o.Endpoint = new Uri(otlp)));
+                .AddOtlpExporter(o => Otlp(o, otlp, http, "traces")));
         }
+    }
+
+    private static void Otlp(OpenTelemetry.Exporter.OtlpExporterOptions options, string endpoint, bool http, string signal)
+    {
+        options.Protocol = http ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
+        options.Endpoint = new Uri(http ? $"{endpoint.TrimEnd('/')}/v1/{signal}" : endpoint);
     }
 
     public static bool DashboardEnabled(IConfiguration configuration) => configuration.GetValue($"{Section}:Dashboard", false);
