@@ -31,9 +31,15 @@ public sealed class ObservabilityTests(PlatformFixture platform)
         var link = await Envelopes.LinkAsync(platform.Channel, admin, sent, "計測 一郎");
         await Envelopes.OpenAndSignAsync(platform.Channel, link);
 
-        var after = await Http.GetStringAsync(Management(platform.Host, "/metrics"));
         // One signer over two documents: two signatures; the envelope was sent once and completed once.
-        Assert.Equal(2, Sum(after, "gmosign_signatures_total") - Sum(before, "gmosign_signatures_total"));
+        var after = "";
+        await Eventually.HoldsAsync(async () =>
+        {
+            after = await Http.GetStringAsync(Management(platform.Host, "/metrics"));
+            return Sum(after, "gmosign_signatures_total") - Sum(before, "gmosign_signatures_total") >= 2;
+        }, "the signature counter moves", TimeSpan.FromSeconds(10));
+        Assert.True(Sum(after, "gmosign_signatures_total") - Sum(before, "gmosign_signatures_total") == 2,
+            string.Join('\n', (before + "\n--- after ---\n" + after).Split('\n').Where(l => l.Contains("gmosign_signatures", StringComparison.Ordinal) || l.StartsWith("---", StringComparison.Ordinal))));
         Assert.Equal(1, Sum(after, "gmosign_envelopes_sent_total") - Sum(before, "gmosign_envelopes_sent_total"));
         Assert.Contains("gmosign_envelopes_ended_total{", after);
         Assert.Contains("status=\"completed\"", after.Split('\n').First(l => l.StartsWith("gmosign_envelopes_ended_total{", StringComparison.Ordinal)));

@@ -34,7 +34,8 @@ internal static class Management
                 metrics.AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddMeter(GmoSignMetrics.MeterName, "Microsoft.Orleans", "Npgsql", "Grpc.AspNetCore.Server", "Microsoft.AspNetCore.Server.Kestrel")
-                    .AddPrometheusExporter();
+                    // Every scrape reads the instruments afresh (the exporter would otherwise answer from a 300 ms cache).
+                    .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
                 if (otlp is not null)
                 {
                     metrics.AddOtlpExporter((exporter, reader) =>
