@@ -50,6 +50,11 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
     private readonly PdfSigner _signer;
     private readonly HttpClient? _tsaClient;
     private readonly TimeProvider _clock;
+
+    /// <summary>The issuing CA's CRL last signed, reused for an hour of its seven days (completions need not each sign one).</summary>
+    private volatile SignedCrl? _crl;
+
+    private sealed record SignedCrl(DateTimeOffset At, byte[] Bytes);
     private readonly ConcurrentDictionary<string, Lazy<SigningIdentity>> _personal = new(StringComparer.OrdinalIgnoreCase);
 
     public PdfSignatures(IOptions<SigningKeysOptions> options, TimeProvider clock)
@@ -156,13 +161,25 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
         if (_pki is not null)
         {
             certificates.AddRange([_pki.Timestamping.Certificate.RawData, _pki.IssuingCa.RawData, _pki.Root.RawData]);
-            crls.Add(_pki.IssuingCaCrl(_clock.GetUtcNow()));
+            crls.Add(CurrentCrl(_pki));
             if (_pki.RootCrl is { } rootCrl)
             {
                 crls.Add(rootCrl);
             }
         }
         return _signer.AddDocumentTimestampAsync(PdfIncrementalWriter.AddValidationData(pdf, certificates, crls), fieldName, cancellationToken);
+    }
+
+    private byte[] CurrentCrl(DevelopmentPki pki)
+    {
+        var now = _clock.GetUtcNow();
+        if (_crl is { } current && now - current.At < TimeSpan.FromHours(1) && now >= current.At)
+        {
+            return current.Bytes;
+        }
+        var signed = new SignedCrl(now, pki.IssuingCaCrl(now));
+        _crl = signed;
+        return signed.Bytes;
     }
 
     public Task<byte[]> CertificateOfCompletionAsync(CompletionCertificate certificate, CancellationToken cancellationToken)
