@@ -42,8 +42,6 @@ internal sealed class Envelope
     /// <summary>Times are kept at the precision the database and the audit chain keep (microseconds).</summary>
     public DateTimeOffset Now() => AuditChain.Truncate(_clock.GetUtcNow());
 
-    public static Envelope Restore(EnvelopeState state, EnvelopeOptions options, TimeProvider clock) => new(state, options, clock);
-
     public static Envelope Restore(string stateJson, EnvelopeOptions options, TimeProvider clock) =>
         new(JsonSerializer.Deserialize<EnvelopeState>(stateJson, EnvelopeChange.Json)
             ?? throw new InvalidOperationException("The stored envelope state is empty."), options, clock);

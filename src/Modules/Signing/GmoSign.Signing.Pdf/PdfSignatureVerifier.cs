@@ -37,17 +37,8 @@ public static partial class PdfSignatureVerifier
     {
         var text = Encoding.Latin1.GetString(pdf);
         var results = new List<SignatureVerification>();
-        foreach (Match match in ByteRangePattern().Matches(text))
+        foreach (var (match, range) in SignedRanges(text, pdf.Length))
         {
-            var range = new long[4];
-            for (var i = 0; i < 4; i++)
-            {
-                range[i] = long.Parse(match.Groups[i + 1].Value, CultureInfo.InvariantCulture);
-            }
-            if (range[0] != 0 || range[1] <= 0 || range[2] <= range[1] || range[2] + range[3] > pdf.Length)
-            {
-                continue;
-            }
             var dictionary = EnclosingObject(text, match.Index, out var objectNumber);
             var subFilter = NameValue(dictionary, "SubFilter") ?? "";
             var signed = new byte[range[1] + range[3]];
@@ -68,18 +59,12 @@ public static partial class PdfSignatureVerifier
     {
         var text = Encoding.Latin1.GetString(pdf);
         var found = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
-        foreach (Match match in ByteRangePattern().Matches(text))
+        foreach (var (_, range) in SignedRanges(text, pdf.Length))
         {
-            var start = long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
-            var end = long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture);
-            if (start <= 0 || end <= start || end > pdf.Length)
-            {
-                continue;
-            }
             var cms = new SignedCms();
             try
             {
-                cms.Decode(HexContents(text, (int)start, (int)end));
+                cms.Decode(HexContents(text, (int)range[1], (int)range[2]));
             }
             catch (CryptographicException)
             {
@@ -91,6 +76,23 @@ public static partial class PdfSignatureVerifier
             }
         }
         return [.. found.Values];
+    }
+
+    /// <summary>Each signature's /ByteRange that is well formed: from the file's start, around its /Contents, within the file.</summary>
+    private static IEnumerable<(Match Match, long[] Range)> SignedRanges(string text, long length)
+    {
+        foreach (Match match in ByteRangePattern().Matches(text))
+        {
+            var range = new long[4];
+            for (var i = 0; i < 4; i++)
+            {
+                range[i] = long.Parse(match.Groups[i + 1].Value, CultureInfo.InvariantCulture);
+            }
+            if (range[0] == 0 && range[1] > 0 && range[2] > range[1] && range[2] + range[3] <= length)
+            {
+                yield return (match, range);
+            }
+        }
     }
 
     private static SignatureVerification VerifyCms(string? field, string subFilter, byte[] signed, byte[] container, X509Certificate2Collection anchors,

@@ -161,7 +161,7 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
         if (_pki is not null)
         {
             certificates.AddRange([_pki.Timestamping.Certificate.RawData, _pki.IssuingCa.RawData, _pki.Root.RawData]);
-            crls.Add(CurrentCrl(_pki));
+            crls.Add(CurrentCrl()!);
             if (_pki.RootCrl is { } rootCrl)
             {
                 crls.Add(rootCrl);
@@ -170,14 +170,19 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
         return _signer.AddDocumentTimestampAsync(PdfIncrementalWriter.AddValidationData(pdf, certificates, crls), fieldName, cancellationToken);
     }
 
-    private byte[] CurrentCrl(DevelopmentPki pki)
+    /// <summary>The issuing CA's current CRL (null with external keys), as archived documents and <c>/pki/issuing-ca.crl</c> carry it.</summary>
+    public byte[]? CurrentCrl()
     {
+        if (_pki is null)
+        {
+            return null;
+        }
         var now = _clock.GetUtcNow();
         if (_crl is { } current && now - current.At < TimeSpan.FromHours(1) && now >= current.At)
         {
             return current.Bytes;
         }
-        var signed = new SignedCrl(now, pki.IssuingCaCrl(now));
+        var signed = new SignedCrl(now, _pki.IssuingCaCrl(now));
         _crl = signed;
         return signed.Bytes;
     }

@@ -113,8 +113,8 @@ public static class SigningModule
         // The development CA publishes its root and CRLs, for viewers and validators outside (404 with external keys).
         endpoints.MapGet("/pki/root.crt", (PdfSignatures signatures) => signatures.Pki is { } pki
             ? Results.File(pki.Root.RawData, "application/pkix-cert", "root.crt") : Results.NotFound());
-        endpoints.MapGet("/pki/issuing-ca.crl", (PdfSignatures signatures, TimeProvider clock) => signatures.Pki is { } pki
-            ? Results.File(pki.IssuingCaCrl(clock.GetUtcNow()), "application/pkix-crl", "issuing-ca.crl") : Results.NotFound());
+        endpoints.MapGet("/pki/issuing-ca.crl", (PdfSignatures signatures) => signatures.CurrentCrl() is { } crl
+            ? Results.File(crl, "application/pkix-crl", "issuing-ca.crl") : Results.NotFound());
         endpoints.MapGet("/pki/root.crl", (PdfSignatures signatures) => signatures.Pki?.RootCrl is { } crl
             ? Results.File(crl, "application/pkix-crl", "root.crl") : Results.NotFound());
         // The development TSA over HTTP (RFC 3161 §3.4), for outside tools: openssl ts -query … | POST /tsa.

@@ -60,7 +60,8 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
     }
 
     /// <param name="FailuresOnly">Counts only calls that fail authentication (wrong passwords), each overrun doubling the wait.</param>
-    private readonly record struct Budget(string Key, int Limit, bool FailuresOnly = false);
+    /// <param name="Kind">The budget's kind, for the refusal counter (never the tenant, link or address itself).</param>
+    private readonly record struct Budget(string Kind, string Key, int Limit, bool FailuresOnly = false);
 
     protected override async Task<TResult> InterceptAsync<TRequest, TResult>(ServerCall<TRequest> call, Func<ServerCall<TRequest>, Task<TResult>> next)
     {
@@ -109,17 +110,17 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         switch (caller.Kind)
         {
             case CallerKind.TenantUser or CallerKind.Integration when caller.TenantId is { } tenant:
-                yield return new Budget("t:" + tenant.ToString("N"), o.Limit);
+                yield return new Budget("tenant", "t:" + tenant.ToString("N"), o.Limit);
                 break;
             case CallerKind.Reseller when caller.ResellerId is { } reseller:
-                yield return new Budget("r:" + reseller.ToString("N"), o.Limit);
+                yield return new Budget("reseller", "r:" + reseller.ToString("N"), o.Limit);
                 break;
             case CallerKind.Signer:
-                yield return new Budget("sa:" + address, o.SignerPerAddress);
-                yield return new Budget("s:" + caller.RecipientId?.ToString("N"), o.SignerPerLink);
+                yield return new Budget("signer_address", "sa:" + address, o.SignerPerAddress);
+                yield return new Budget("signing_link", "s:" + caller.RecipientId?.ToString("N"), o.SignerPerLink);
                 break;
             case CallerKind.Anonymous:
-                yield return new Budget("a:" + address, o.AnonymousPerAddress);
+                yield return new Budget("address", "a:" + address, o.AnonymousPerAddress);
                 break;
         }
         if (context.Method.EndsWith("/Login", StringComparison.Ordinal) && request is IMessage message
@@ -129,14 +130,14 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
             // lockout after repeated wrong passwords still counts every address), and the key has a fixed size.
             var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
                 System.Text.Encoding.UTF8.GetBytes(loginId.Trim().ToLowerInvariant())).AsSpan(0, 16));
-            yield return new Budget($"l:{id}@{address}", o.LoginPerLoginId, FailuresOnly: true);
+            yield return new Budget("login", $"l:{id}@{address}", o.LoginPerLoginId, FailuresOnly: true);
         }
         if (context.Method.EndsWith("/VerifyDocument", StringComparison.Ordinal))
         {
             // A signer's budget is their link's, not their sender's tenant's.
             var who = caller.Kind == CallerKind.Signer ? "s" + caller.RecipientId?.ToString("N")
                 : caller.TenantId?.ToString("N") ?? caller.ResellerId?.ToString("N") ?? address;
-            yield return new Budget("v:" + who, o.VerifyPerCaller);
+            yield return new Budget("verify", "v:" + who, o.VerifyPerCaller);
         }
     }
 
@@ -190,7 +191,7 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         context.ResponseTrailers.Add("retry-after", retryAfter.ToString(CultureInfo.InvariantCulture));
         var limit = refused.Value.Budget.Limit;
         var seconds = options.Value.Window.TotalSeconds;
-        GmoSignMetrics.RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("budget", BudgetKind(refused.Value.Budget.Key)));
+        GmoSignMetrics.RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("budget", refused.Value.Budget.Kind));
         throw new DomainException(ErrorKind.ResourceExhausted, "RATE_LIMITED",
             $"Too many calls: at most {limit} per {seconds:0} s; retry in {retryAfter} s.",
             $"呼び出しが多すぎます（{seconds:0}秒あたり最大{limit}回）。{retryAfter}秒後に再試行してください。")
@@ -198,19 +199,6 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
             Metadata = { ["retry_after"] = retryAfter.ToString(CultureInfo.InvariantCulture) },
         };
     }
-
-    /// <summary>The budget's kind for the refusal counter (never the tenant, link or address itself).</summary>
-    private static string BudgetKind(string key) => key[..key.IndexOf(':')] switch
-    {
-        "t" => "tenant",
-        "r" => "reseller",
-        "sa" => "signer_address",
-        "s" => "signing_link",
-        "a" => "address",
-        "l" => "login",
-        "v" => "verify",
-        var other => other,
-    };
 
     /// <summary>Counts one call against a budget: its count, the end of its window, and when a refused caller may retry (≤ now: admitted).</summary>
     private (int Count, long Reset, long RetryAt) Take(Budget budget, long now, long windowMs)
