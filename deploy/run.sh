@@ -9,8 +9,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source deploy/local/postgres.sh
 source deploy/local/web.sh
+source deploy/local/fonts.sh
 
 pg_provision "$root/.data/postgres" "${GMOSIGN_PG_PORT:-55432}"
+font_install
 # The signer page, sender console and operator console the host serves on its gRPC-Web port.
 web_build "$root"
 

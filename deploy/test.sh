@@ -26,6 +26,8 @@ done
 /usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null || missing+=(python3-grpcio python3-protobuf)
 # A PDF typeset by pdfTeX (object and cross-reference streams), shipped by Debian: another producer for the signer.
 [ -f /usr/share/doc/libtasn1-doc/libtasn1.pdf ] || missing+=(libtasn1-doc)
+# The font embedded in stamps, field values and certificates (deploy/local/fonts.sh).
+[ -f /usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf ] || missing+=(fonts-ipafont-gothic)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

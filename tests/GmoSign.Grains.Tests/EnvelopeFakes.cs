@@ -92,10 +92,19 @@ public sealed class MarkingPdfSignatures : IPdfSignatures
 {
     public PdfCheck Check(ReadOnlyMemory<byte> pdf) => PdfCheck.Valid;
 
+    /// <summary>Every "document" has two A4 pages.</summary>
+    public IReadOnlyList<PageSize> Pages(ReadOnlyMemory<byte> pdf) => [new(595, 842), new(595, 842)];
+
+    /// <summary>The requests signed, in order (fields and stamp places included).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<SignatureRequest> Signed { get; } = new();
+
     public bool SupportsCertificateType => true;
 
-    public Task<byte[]> SignAsync(ReadOnlyMemory<byte> pdf, SignatureRequest request, CancellationToken cancellationToken) =>
-        Task.FromResult(Append(pdf, $"|sig:{request.FieldName}:{request.SignerEmail}"));
+    public Task<byte[]> SignAsync(ReadOnlyMemory<byte> pdf, SignatureRequest request, CancellationToken cancellationToken)
+    {
+        Signed.Enqueue(request);
+        return Task.FromResult(Append(pdf, $"|sig:{request.FieldName}:{request.SignerEmail}"));
+    }
 
     public Task<byte[]> TimestampAsync(ReadOnlyMemory<byte> pdf, string fieldName, CancellationToken cancellationToken) =>
         Task.FromResult(Append(pdf, $"|ts:{fieldName}"));

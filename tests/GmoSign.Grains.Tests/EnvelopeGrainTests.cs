@@ -47,8 +47,8 @@ public sealed class EnvelopeGrainTests(ClusterFixture fixture)
 
         var opened = await grain.OpenAsync(Link(sent, "Aoki"));
         Assert.True(opened.CanSign);
-        await grain.SignAsync(Link(sent, "Aoki"), "sign-aoki");
-        var done = await grain.SignAsync(Link(sent, "Baba"), "sign-baba");
+        await grain.SignAsync(Link(sent, "Aoki"), "sign-aoki", []);
+        var done = await grain.SignAsync(Link(sent, "Baba"), "sign-baba", []);
 
         Assert.Equal(EnvelopeStatus.Completed, done.Status);
         Assert.Equal("%PDF-1.7 original|sig:Signature1:aoki@example.jp|sig:Signature2:baba@example.jp|ts:ArchiveTimestamp", Content(done));
@@ -96,11 +96,11 @@ public sealed class EnvelopeGrainTests(ClusterFixture fixture)
         var grain = Grain(id);
         MemoryEnvelopeStore.FailCommits[id] = 1;
 
-        await Assert.ThrowsAnyAsync<Exception>(() => grain.SignAsync(Link(sent, "Aoki"), "sign-1"));
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.SignAsync(Link(sent, "Aoki"), "sign-1", []));
         Assert.Equal(EnvelopeStatus.Sent, (await grain.GetAsync(Tenant)).Status);
 
-        var signed = await grain.SignAsync(Link(sent, "Aoki"), "sign-1");
-        var again = await grain.SignAsync(Link(sent, "Aoki"), "sign-1");
+        var signed = await grain.SignAsync(Link(sent, "Aoki"), "sign-1", []);
+        var again = await grain.SignAsync(Link(sent, "Aoki"), "sign-1", []);
 
         Assert.Equal(EnvelopeStatus.Completed, signed.Status);
         Assert.Equal(signed.Version, again.Version);

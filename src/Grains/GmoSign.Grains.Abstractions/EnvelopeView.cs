@@ -31,6 +31,14 @@ public sealed record EnvelopeView(
     [property: Id(22)] string? StatusReason,
     [property: Id(23)] Guid? CertificateContentId)
 {
+    /// <summary>The input fields placed on the documents.</summary>
+    [Id(24)] public IReadOnlyList<FieldView> Fields { get; init; } = [];
+
+    /// <summary>The template and version the envelope was made from.</summary>
+    [Id(25)] public Guid? TemplateId { get; init; }
+
+    [Id(26)] public int TemplateVersion { get; init; }
+
     /// <summary>The sender, a tenant administrator or an integration may change the envelope.</summary>
     public bool IsManagedBy(Actor actor) => actor.ManagesAll || (actor.UserId is { } user && user == SenderUserId);
 }
@@ -52,7 +60,8 @@ public sealed record RecipientView(
     [property: Id(12)] string? DeclineReason,
     [property: Id(13)] Guid? ReassignedTo,
     [property: Id(14)] Guid? ReassignedFrom,
-    [property: Id(15)] string? SignedByDelegate);
+    [property: Id(15)] string? SignedByDelegate,
+    [property: Id(16)] string? Label = null);
 
 [GenerateSerializer, Immutable]
 public sealed record DocumentView(

@@ -49,7 +49,8 @@ public sealed record RecipientSpec(
     [property: Id(3)] int Step,
     [property: Id(4)] string? AccessCode,
     [property: Id(5)] bool CertificateType,
-    [property: Id(6)] Guid? UserId);
+    [property: Id(6)] Guid? UserId,
+    [property: Id(7)] string? Label = null);
 
 /// <summary>Search metadata for Retention (電子帳簿保存法).</summary>
 [GenerateSerializer, Immutable]
@@ -76,7 +77,13 @@ public sealed record EnvelopeDraft(
     [property: Id(9)] int ExpiryDays,
     [property: Id(10)] IReadOnlyList<int> ReminderDaysBeforeExpiry,
     [property: Id(11)] int ReminderEveryDays,
-    [property: Id(12)] Actor Sender);
+    [property: Id(12)] Actor Sender)
+{
+    /// <summary>The template and version the draft is made from.</summary>
+    [Id(13)] public Guid? TemplateId { get; init; }
+
+    [Id(14)] public int TemplateVersion { get; init; }
+}
 
 /// <summary>An uploaded PDF whose content is already stored encrypted.</summary>
 [GenerateSerializer, Immutable]
@@ -141,7 +148,10 @@ public interface IEnvelopeGrain : IGrainWithGuidKey
 
     Task<RecipientResult> OpenAsync(RecipientAccess access);
 
-    Task<EnvelopeView> SignAsync(RecipientAccess access, string requestId);
+    Task<EnvelopeView> SignAsync(RecipientAccess access, string requestId, IReadOnlyList<FieldValueInput> values);
+
+    /// <summary>Places the draft's input fields, replacing those placed before.</summary>
+    Task<EnvelopeView> SetFieldsAsync(Guid tenantId, IReadOnlyList<FieldSpec> fields, Actor actor, string? requestId);
 
     /// <summary>Hands a completed envelope to Retention once (the hand-over worker calls it; repeated calls do nothing more).</summary>
     Task HandOverToRetentionAsync();

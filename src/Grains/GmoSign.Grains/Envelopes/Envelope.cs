@@ -79,7 +79,10 @@ internal sealed class Envelope
                 AccessCodeHash = r.AccessCode is null ? null : HashAccessCode(r.AccessCode),
                 CertificateType = r.CertificateType,
                 UserId = r.UserId,
+                Label = string.IsNullOrEmpty(r.Label) ? null : r.Label,
             }).ToList(),
+            TemplateId = draft.TemplateId,
+            TemplateVersion = draft.TemplateVersion,
         };
         var change = new EnvelopeChange(at);
         change.Audit("created", draft.Sender, detail: new { title = s.Title, recipients = s.Recipients.Count, approvers = s.Approvers.Count });
@@ -141,6 +144,29 @@ internal sealed class Envelope
     }
 
     /// <summary>The checks of sending that need nothing from other modules.</summary>
+    /// <summary>
+    /// The sender places the draft's input fields (replacing earlier ones), checked against the documents' pages
+    /// (<paramref name="pages"/>, by document id). Null when the same fields are already placed.
+    /// </summary>
+    public EnvelopeChange? SetFields(IReadOnlyList<FieldSpec> fields, IReadOnlyDictionary<Guid, IReadOnlyList<PageSize>> pages, Actor actor)
+    {
+        var s = State;
+        if (!IsManagedBy(actor))
+        {
+            throw DomainException.Denied("Only the envelope's sender or a tenant administrator can place fields.",
+                "入力項目を配置できるのは封筒の送信者またはテナント管理者のみです。");
+        }
+        RequireStatus("place fields on", EnvelopeStatus.Draft);
+        var placed = EnvelopeFields.Place(s, fields, pages);
+        s.Fields = placed;
+        var change = new EnvelopeChange(Now());
+        change.Audit("fields_set", actor, detail: new
+        {
+            fields = placed.Select(f => new { f.Name, type = f.Kind.ToString().ToLowerInvariant(), f.DocumentId, f.RecipientId, f.Page, f.Required }),
+        });
+        return change;
+    }
+
     public void CheckSend(Actor actor)
     {
         RequireManager(actor);
@@ -387,6 +413,28 @@ internal sealed class Envelope
         EnsureTurn(who.Recipient);
     }
 
+    /// <summary>
+    /// The checks of the signer's field values (<see cref="EnvelopeFields.Fill"/>), before anything is signed: each of
+    /// the signer's fields with the value that will be drawn and recorded.
+    /// </summary>
+    public IReadOnlyList<(FieldState Field, string? Value)> CheckFieldValues(RecipientActor who, IReadOnlyList<FieldValueInput> values) =>
+        EnvelopeFields.Fill(State, who.Recipient, values, JapanTime.Today(Now()));
+
+    /// <summary>
+    /// What the PDF signer writes on one document for this signature: field name, reason, the visible stamp's lines and
+    /// place, and the signer's field values on the document.
+    /// </summary>
+    public SignatureRequest SignatureRequestFor(RecipientActor who, DateTimeOffset at, Guid documentId, IReadOnlyList<(FieldState Field, string? Value)> filled)
+    {
+        var stamp = filled.FirstOrDefault(f => f.Field.DocumentId == documentId && f.Field.Kind == FieldKind.Signature).Field;
+        return SignatureRequestFor(who, at) with
+        {
+            StampPlacement = stamp is null ? null : new PagePlacement(stamp.Page, stamp.X, stamp.Y, stamp.Width, stamp.Height),
+            Fields = filled.Where(f => f.Field.DocumentId == documentId && f.Field.Kind != FieldKind.Signature)
+                .Select(f => EnvelopeFields.Drawing(f.Field, f.Value)).ToList(),
+        };
+    }
+
     /// <summary>What the PDF signer writes for this signature: field name, reason and the visible stamp's lines.</summary>
     public SignatureRequest SignatureRequestFor(RecipientActor who, DateTimeOffset at)
     {
@@ -415,12 +463,18 @@ internal sealed class Envelope
     /// next step; when it was the last, the envelope is completed and <see cref="Status"/> says so — the caller then
     /// adds the completion records (<see cref="Complete"/>).
     /// </summary>
-    public void RecordSignature(EnvelopeChange change, RecipientActor who, IReadOnlyList<DocumentRevision> signed)
+    public void RecordSignature(EnvelopeChange change, RecipientActor who, IReadOnlyList<DocumentRevision> signed,
+        IReadOnlyList<(FieldState Field, string? Value)>? filled = null)
     {
         CheckSign(who);
         var (r, actor, principal) = who;
         var s = State;
         ApplyRevisions(signed, countsAsSignature: true);
+        foreach (var (field, value) in filled ?? [])
+        {
+            field.Value = value;
+            field.FilledAt = change.At;
+        }
         r.Status = RecipientStatus.Signed;
         r.SignedAt = change.At;
         r.SignedFromIp = actor.IpAddress;
@@ -430,6 +484,7 @@ internal sealed class Envelope
         {
             signatureType = r.CertificateType ? "certificate" : "witness",
             documents = s.Documents.Select(d => new { d.DocumentId, sha256 = Convert.ToHexString(d.Sha256) }),
+            fields = (filled ?? []).Where(f => f.Field.Kind != FieldKind.Signature).ToDictionary(f => f.Field.Name, f => f.Value),
         });
         change.HandOvers.Add(HandOver.Usage(envelopesSent: 0, signatures: s.Documents.Count));
         Advance(change);
@@ -521,7 +576,12 @@ internal sealed class Envelope
         };
         r.Status = RecipientStatus.Reassigned;
         r.ReassignedTo = next.RecipientId;
+        next.Label = r.Label;
         s.Recipients.Add(next);
+        foreach (var field in s.Fields.Where(f => f.RecipientId == r.RecipientId))
+        {
+            field.RecipientId = next.RecipientId; // the new signer fills the part's fields
+        }
         change.Audit("reassigned", actor, principal, r.RecipientId, new { reason, toRecipientId = next.RecipientId, toName = name, toEmail = email });
         change.Audit("notified", null, recipientId: next.RecipientId);
         change.Notify("signing_request", next.RecipientId, next.Email, next.Name, new { reassignedBy = r.Name, reason });
@@ -694,13 +754,18 @@ internal sealed class Envelope
         return new EnvelopeView(s.EnvelopeId, s.TenantId, s.Version, s.Status, s.Title, s.Message,
             s.Recipients.Select(r => new RecipientView(r.RecipientId, r.Name, r.Email, r.CarbonCopy, r.Step, r.AccessCodeHash is not null,
                 r.CertificateType, r.UserId, r.Status, r.NotifiedAt, r.ViewedAt, r.SignedAt, r.DeclineReason, r.ReassignedTo, r.ReassignedFrom,
-                r.SignedByDelegate)).ToList(),
+                r.SignedByDelegate, r.Label)).ToList(),
             [.. s.AnyOneSteps],
             s.Documents.Select(d => new DocumentView(d.DocumentId, d.FileName, [.. d.OriginalSha256], d.ContentId, [.. d.Sha256], d.SizeBytes, d.Signatures,
                 d.ArchivedDocumentId, d.UploadRequestId)).ToList(),
             s.Approvers.Select(a => a.UserId).ToList(), [.. s.ApprovedBy], s.Retention, s.AllowReassign, s.ExpiryDays,
             [.. s.ReminderDaysBeforeExpiry], s.ReminderEveryDays, s.Sender.UserId, s.Sender.Name, s.CreatedAt, s.SentAt, s.ExpiresAt,
-            s.CompletedAt, s.StatusReason, s.CertificateContentId);
+            s.CompletedAt, s.StatusReason, s.CertificateContentId)
+        {
+            Fields = s.Fields.Select(EnvelopeFields.View).ToList(),
+            TemplateId = s.TemplateId,
+            TemplateVersion = s.TemplateVersion,
+        };
     }
 
     // ---------------------------------------------------------------- rules shared by the operations

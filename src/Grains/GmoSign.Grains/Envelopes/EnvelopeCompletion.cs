@@ -23,24 +23,30 @@ internal static class EnvelopeCompletion
             RecipientStatus.Reassigned => $"reassigned to {s.Recipients.First(x => x.RecipientId == r.ReassignedTo).Name}",
             var other => other.ToString().ToLowerInvariant(),
         })).ToList();
+        var fields = s.Fields.Where(f => f.Kind != FieldKind.Signature).Select(f => new CertificateLine(
+            $"{f.Label ?? f.Name} ({s.Documents.First(d => d.DocumentId == f.DocumentId).FileName})",
+            $"{(f.Kind == FieldKind.Checkbox ? (f.Value == "true" ? "☑" : "☐") : f.Value ?? "-")} — {s.Recipients.First(r => r.RecipientId == f.RecipientId).Name}"
+            + (f.FilledAt is { } at ? $", {Time(at)}" : ""))).ToList();
         var events = trail.Select(e => new CertificateLine(Time(e.At),
             $"{e.Action} - {e.Actor}" + (e.Principal is { } p ? $" for {p}" : "") + (e.IpAddress is { } ip ? $" [{ip}]" : ""))).ToList();
-        return new CompletionCertificate(s.EnvelopeId, s.Title, s.CompletedAt!.Value, documents, signers, events);
+        return new CompletionCertificate(s.EnvelopeId, s.Title, s.CompletedAt!.Value, documents, signers, events) { Fields = fields };
     }
 
     /// <summary>
     /// The completed envelope as Retention keeps it. The counterparty is the sender's choice, else the first external
-    /// signer, else the first signer; the transaction date is the sender's, else the day it was sent (Japan time).
+    /// signer, else the first signer; the transaction date is the sender's, else the day it was sent (Japan time). A field
+/// mapped to the amount, the transaction date or the counterparty gives its signed value instead.
     /// </summary>
     public static ArchivedEnvelope Archive(EnvelopeState s)
     {
-        var counterparty = s.Retention.Counterparty
+        var retention = EnvelopeFields.Mapped(s);
+        var counterparty = retention.Counterparty
             ?? s.Recipients.FirstOrDefault(r => !r.CarbonCopy && r.UserId is null && r.Status == RecipientStatus.Signed)?.Name
             ?? s.Recipients.First(r => !r.CarbonCopy).Name;
-        var transactionDate = s.Retention.TransactionDate ?? JapanTime.Today(s.SentAt!.Value);
+        var transactionDate = retention.TransactionDate ?? JapanTime.Today(s.SentAt!.Value);
         var parties = s.Recipients.Where(r => r.Status == RecipientStatus.Signed).Select(r => r.Name).Distinct().ToList();
         return new ArchivedEnvelope(s.TenantId, s.EnvelopeId, "completed", s.CompletedAt!.Value,
-            new ArchiveMetadata(s.Title, s.Retention.DocumentType, transactionDate, s.Retention.Amount, s.Retention.Currency, counterparty, parties, s.Retention.Tags),
+            new ArchiveMetadata(s.Title, retention.DocumentType, transactionDate, retention.Amount, retention.Currency, counterparty, parties, retention.Tags),
             s.Documents.Select(d => new ArchivedDocument(d.DocumentId, d.ContentId, d.FileName, d.SizeBytes, d.Sha256)).ToList(),
             s.CertificateContentId!.Value, s.AuditTrailContentId!.Value, s.Sender.Name);
     }

@@ -102,6 +102,26 @@ internal sealed class EnvelopeGrain(
 
     public Task<EnvelopeView> GetAsync(Guid tenantId) => Task.FromResult(Require(tenantId).View());
 
+    public async Task<EnvelopeView> SetFieldsAsync(Guid tenantId, IReadOnlyList<FieldSpec> fields, Actor actor, string? requestId)
+    {
+        var e = Require(tenantId);
+        if (e.IsReplay(requestId))
+        {
+            return e.View();
+        }
+        // The pages of the documents the fields name (unknown ids are refused by the rules, naming the field).
+        var pages = new Dictionary<Guid, IReadOnlyList<PageSize>>();
+        foreach (var d in e.State.Documents.Where(d => fields.Any(f => f.DocumentId == d.DocumentId)))
+        {
+            pages[d.DocumentId] = pdf.Pages(await ContentAsync(e, d));
+        }
+        if (e.SetFields(fields, pages, actor) is { } change)
+        {
+            await CommitAsync(change, requestId);
+        }
+        return e.View();
+    }
+
     public async Task<EnvelopeView> SendAsync(Guid tenantId, Actor actor, string? requestId)
     {
         var e = Require(tenantId);
@@ -174,7 +194,7 @@ internal sealed class EnvelopeGrain(
         return new RecipientResult(e.View(), who.Recipient.RecipientId, canSign);
     }
 
-    public async Task<EnvelopeView> SignAsync(RecipientAccess access, string requestId)
+    public async Task<EnvelopeView> SignAsync(RecipientAccess access, string requestId, IReadOnlyList<FieldValueInput> values)
     {
         var e = Require(access.TenantId);
         if (e.IsReplay(requestId))
@@ -185,11 +205,12 @@ internal sealed class EnvelopeGrain(
         e.CheckSign(who);
         await tenants.EnsureCanTransactAsync(e.TenantId, CancellationToken.None);
         var change = new EnvelopeChange(e.Now());
-        var request = e.SignatureRequestFor(who, change.At);
-        var signed = await ReviseAllAsync(e, bytes => pdf.SignAsync(bytes, request, CancellationToken.None));
+        var filled = e.CheckFieldValues(who, values);
+        var signed = await ReviseAllAsync(e, (document, bytes) =>
+            pdf.SignAsync(bytes, e.SignatureRequestFor(who, change.At, document.DocumentId, filled), CancellationToken.None));
         try
         {
-            e.RecordSignature(change, who, signed);
+            e.RecordSignature(change, who, signed, filled);
             if (e.Status == EnvelopeStatus.Completed)
             {
                 await CompleteAsync(e, change);
@@ -261,7 +282,7 @@ internal sealed class EnvelopeGrain(
     /// <summary>Archive timestamps, then the certificate of completion and the audit trail file, which include this change's entries.</summary>
     private async Task CompleteAsync(Envelope e, EnvelopeChange change)
     {
-        var stamped = await ReviseAllAsync(e, bytes => pdf.TimestampAsync(bytes, "ArchiveTimestamp", CancellationToken.None));
+        var stamped = await ReviseAllAsync(e, (_, bytes) => pdf.TimestampAsync(bytes, "ArchiveTimestamp", CancellationToken.None));
         e.Complete(change, stamped);
         var trail = (await store.AuditTrailAsync(e.Id, CancellationToken.None)).Concat(e.Chain(change, out _)).ToList();
         var certificate = await pdf.CertificateOfCompletionAsync(EnvelopeCompletion.Certificate(e.State, trail), CancellationToken.None);
@@ -344,16 +365,19 @@ internal sealed class EnvelopeGrain(
         }
     }
 
+    /// <summary>A document's current revision, from the cache when it holds it.</summary>
+    private async Task<byte[]> ContentAsync(Envelope e, DocumentState d) =>
+        _contentCache.TryGetValue(d.ContentId, out var cached)
+            ? cached
+            : await contents.GetAsync(e.TenantId, d.ContentId, CancellationToken.None)
+              ?? throw new InvalidOperationException($"Content {d.ContentId} of envelope {e.Id} is missing.");
+
     /// <summary>Makes a new revision of every document (signed or time-stamped) and stores it; the state is not changed.</summary>
-    private async Task<DocumentRevision[]> ReviseAllAsync(Envelope e, Func<ReadOnlyMemory<byte>, Task<byte[]>> revise)
+    private async Task<DocumentRevision[]> ReviseAllAsync(Envelope e, Func<DocumentState, ReadOnlyMemory<byte>, Task<byte[]>> revise)
     {
         var revisions = await Task.WhenAll(e.State.Documents.Select(async d =>
         {
-            var current = _contentCache.TryGetValue(d.ContentId, out var cached)
-                ? cached
-                : await contents.GetAsync(e.TenantId, d.ContentId, CancellationToken.None)
-                  ?? throw new InvalidOperationException($"Content {d.ContentId} of envelope {e.Id} is missing.");
-            var revised = await revise(current);
+            var revised = await revise(d, await ContentAsync(e, d));
             var contentId = Guid.NewGuid();
             await contents.PutAsync(e.TenantId, contentId, revised, CancellationToken.None);
             return new DocumentRevision(d.DocumentId, contentId, revised);

@@ -43,6 +43,32 @@ public sealed class EnvelopeState
     public int SignatureCount { get; set; }
     /// <summary>When the envelope reached Completed, Declined, Voided or Expired.</summary>
     public DateTimeOffset? EndedAt { get; set; }
+    public List<FieldState> Fields { get; set; } = [];
+    public Guid? TemplateId { get; set; }
+    public int TemplateVersion { get; set; }
+}
+
+/// <summary>An input field on a document; <see cref="Value"/> is the sender's until the signer's is signed.</summary>
+public sealed class FieldState
+{
+    public string Name { get; set; } = "";
+    public Guid DocumentId { get; set; }
+    public Guid RecipientId { get; set; }
+    public FieldKind Kind { get; set; }
+    public int Page { get; set; }
+    public double X { get; set; }
+    public double Y { get; set; }
+    public double Width { get; set; }
+    public double Height { get; set; }
+    public bool Required { get; set; }
+    public int MaxLength { get; set; }
+    public List<string> Options { get; set; } = [];
+    public string? Value { get; set; }
+    public bool ReadOnly { get; set; }
+    public string? DateFormat { get; set; }
+    public FieldMapping MapsTo { get; set; }
+    public string? Label { get; set; }
+    public DateTimeOffset? FilledAt { get; set; }
 }
 
 public sealed class RecipientState
@@ -67,6 +93,8 @@ public sealed class RecipientState
     public string? SignedFromIp { get; set; }
     /// <summary>Wrong access codes since the last (re)send; at the limit the link is locked until the sender resends.</summary>
     public int FailedAccessCodes { get; set; }
+    /// <summary>The label of the recipient's part (甲, 乙, …).</summary>
+    public string? Label { get; set; }
 }
 
 public sealed class DocumentState

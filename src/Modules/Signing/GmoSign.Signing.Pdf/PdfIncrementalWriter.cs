@@ -26,7 +26,25 @@ public sealed record PdfSignatureInfo(
 
     /// <summary>Where the stamp goes: slots fill the bottom of the page left to right, three per row, then upwards.</summary>
     public int AppearanceSlot { get; init; }
+
+    /// <summary>A place the sender chose for the stamp (a signature field), instead of <see cref="AppearanceSlot"/>.</summary>
+    public PdfPlacement? StampPlacement { get; init; }
+
+    /// <summary>Field values drawn in the same revision, so that the signature covers them.</summary>
+    public IReadOnlyList<PdfMark> Marks { get; init; } = [];
+
+    /// <summary>The font stamps and marks are drawn in (embedded as a subset); null: the readers' own Japanese font.</summary>
+    public EmbeddedFont? Font { get; init; }
 }
+
+/// <summary>A rectangle on a page: 1-based page number (0: every page), in points from the lower-left corner of the page's MediaBox.</summary>
+public sealed record PdfPlacement(int Page, double X, double Y, double Width, double Height);
+
+/// <summary>
+/// A filled field drawn as a read-only form field with its appearance: <see cref="Text"/> on one line, shrunk to fit,
+/// or, when <see cref="Checked"/> is set, a checkbox.
+/// </summary>
+public sealed record PdfMark(string Name, PdfPlacement Placement, string? Text, bool? Checked = null);
 
 /// <summary>A PDF with one more revision whose /Contents is reserved and still to be filled.</summary>
 public sealed class PreparedSignature
@@ -112,14 +130,23 @@ public static class PdfIncrementalWriter
         var trailer = structure.Trailer;
         var catalogRef = trailer.Root;
         var catalog = Dictionary(structure.GetObject(catalogRef).Data, "catalog");
-        var pageRef = FirstPage(structure, catalog);
-        var page = Dictionary(structure.GetObject(pageRef).Data, "page");
+        var pageRefs = PageRefs(structure, catalog);
+        var pageRef = pageRefs[0];
 
         var nextNumber = (long)Math.Max(trailer.Size, structure.CrossReferenceTable.ObjectOffsets.Keys.Select(k => k.ObjectNumber).DefaultIfEmpty(0).Max() + 1);
         var sigRef = new IndirectReference(nextNumber++, 0);
         var fieldRef = new IndirectReference(nextNumber++, 0);
         var visible = info.Appearance is { Count: > 0 } && !info.DocumentTimestamp;
         var appearanceRef = visible ? new IndirectReference(nextNumber++, 0) : default;
+        var marks = info.DocumentTimestamp ? [] : info.Marks;
+        var font = info.Font is { } embedded && (visible || marks.Count > 0)
+            ? embedded.Subset([.. info.Appearance ?? [], .. marks.Select(m => m.Text ?? "")])
+            : null;
+        var drawsText = visible || marks.Count > 0;
+        var fontRef = nextNumber;
+        nextNumber += !drawsText ? 0 : font is null ? 4 : 5;
+        // The appearances' font resources: the embedded subset, or the readers' Japanese and Latin fonts.
+        var fontResources = font is null ? $"/Font << /F1 {fontRef} 0 R /F2 {fontRef + 3} 0 R >>" : $"/Font << /F1 {fontRef} 0 R >>";
 
         var output = new MemoryStream(pdf.Length + reservedBytes * 2 + 4096);
         output.Write(pdf.Span);
@@ -153,51 +180,109 @@ public static class PdfIncrementalWriter
         }
         Ascii(output, ">>\nendobj\n");
 
-        // 2. The field merged with its widget on the first page: invisible, or a printed stamp with its appearance.
+        // 2. The field merged with its widget: invisible on the first page, or a printed stamp with its appearance at the
+        //    sender's place or in the signer's slot at the bottom of the first page.
+        var annotations = new Dictionary<IndirectReference, List<IToken>>();
+        void Annotate(IndirectReference page, IndirectReference annotation)
+        {
+            if (!annotations.TryGetValue(page, out var list))
+            {
+                annotations[page] = list = [];
+            }
+            list.Add(new IndirectReferenceToken(annotation));
+        }
+        var stampPage = pageRef;
         offsets[fieldRef.ObjectNumber] = (output.Position, 0);
         Ascii(output, $"{fieldRef.ObjectNumber} 0 obj\n<</Type /Annot /Subtype /Widget /FT /Sig /T ");
         WriteToken(output, new StringToken(info.FieldName));
         if (visible)
         {
-            var (x, y) = (36 + info.AppearanceSlot % 3 * StampWidth * 1.05, 30 + info.AppearanceSlot / 3 * StampHeight * 1.1);
-            Ascii(output, $" /V {sigRef.ObjectNumber} 0 R /P {pageRef.ObjectNumber} {pageRef.Generation} R "
-                + $"/Rect [{PdfText.N(x)} {PdfText.N(y)} {PdfText.N(x + StampWidth)} {PdfText.N(y + StampHeight)}] /F 4 /AP << /N {appearanceRef.ObjectNumber} 0 R >>>>\nendobj\n");
-            WriteStamp(output, offsets, appearanceRef, ref nextNumber, info.Appearance!);
+            string rect;
+            if (info.StampPlacement is { Page: > 0 } placement)
+            {
+                stampPage = pageRefs[Math.Min(placement.Page, pageRefs.Count) - 1];
+                rect = Rect(document, placement.Page, placement);
+            }
+            else
+            {
+                var (x, y) = (36 + info.AppearanceSlot % 3 * StampWidth * 1.05, 30 + info.AppearanceSlot / 3 * StampHeight * 1.1);
+                rect = $"{PdfText.N(x)} {PdfText.N(y)} {PdfText.N(x + StampWidth)} {PdfText.N(y + StampHeight)}";
+            }
+            Ascii(output, $" /V {sigRef.ObjectNumber} 0 R /P {stampPage.ObjectNumber} {stampPage.Generation} R "
+                + $"/Rect [{rect}] /F 4 /AP << /N {appearanceRef.ObjectNumber} 0 R >>>>\nendobj\n");
+            WriteStamp(output, offsets, appearanceRef, info.Appearance!, font, fontResources);
         }
         else
         {
             Ascii(output, $" /V {sigRef.ObjectNumber} 0 R /P {pageRef.ObjectNumber} {pageRef.Generation} R /Rect [0 0 0 0] /F 132>>\nendobj\n");
         }
+        Annotate(stampPage, fieldRef);
 
-        // 3. The page's annotations gain the widget.
-        var fieldToken = new IndirectReferenceToken(fieldRef);
-        if (page.TryGet(NameToken.Annots, out var annots) && annots is IndirectReferenceToken annotsRef)
+        // 3. The field values: one read-only form field per value and page, its appearance drawn in the embedded font.
+        var fieldTokens = new List<IToken> { new IndirectReferenceToken(fieldRef) };
+        foreach (var mark in marks)
         {
-            var array = structure.GetObject(annotsRef.Data).Data as ArrayToken
-                ?? throw new InvalidPdfException("The page's /Annots is not an array.");
-            WriteObject(output, offsets, annotsRef.Data, new ArrayToken([.. array.Data, fieldToken]));
+            var pages = mark.Placement.Page == 0 ? Enumerable.Range(1, pageRefs.Count) : [mark.Placement.Page];
+            foreach (var number in pages)
+            {
+                var page = pageRefs[number - 1];
+                var (widget, look) = (new IndirectReference(nextNumber++, 0), new IndirectReference(nextNumber++, 0));
+                var name = mark.Placement.Page == 0 ? $"{mark.Name}_p{number}" : mark.Name;
+                WriteMark(output, offsets, widget, look, page, name, Rect(document, number, mark.Placement), mark, font, fontResources);
+                Annotate(page, widget);
+                fieldTokens.Add(new IndirectReferenceToken(widget));
+            }
         }
-        else
+        if (drawsText)
         {
-            var existing = annots is ArrayToken inline ? inline.Data : [];
-            WriteObject(output, offsets, pageRef, page.With(NameToken.Annots, new ArrayToken([.. existing, fieldToken])));
+            IEnumerable<(long Number, byte[] Body)> fontObjects = font?.Objects(fontRef) ??
+            [
+                (fontRef, Encoding.ASCII.GetBytes(PdfText.Type0Font($"{fontRef + 1} 0 R"))),
+                (fontRef + 1, Encoding.ASCII.GetBytes(PdfText.CidFont($"{fontRef + 2} 0 R"))),
+                (fontRef + 2, Encoding.ASCII.GetBytes(PdfText.FontDescriptor)),
+                (fontRef + 3, Encoding.ASCII.GetBytes(PdfText.LatinFont)),
+            ];
+            foreach (var (number, body) in fontObjects)
+            {
+                offsets[number] = (output.Position, 0);
+                Ascii(output, $"{number} 0 obj\n");
+                output.Write(body);
+                Ascii(output, "\nendobj\n");
+            }
         }
 
-        // 4. The AcroForm gains the field and says that the document holds signatures that need appending.
+        // 4. Each page's annotations gain its widgets.
+        foreach (var (target, added) in annotations)
+        {
+            var page = Dictionary(structure.GetObject(target).Data, "page");
+            if (page.TryGet(NameToken.Annots, out var annots) && annots is IndirectReferenceToken annotsRef)
+            {
+                var array = structure.GetObject(annotsRef.Data).Data as ArrayToken
+                    ?? throw new InvalidPdfException("The page's /Annots is not an array.");
+                WriteObject(output, offsets, annotsRef.Data, new ArrayToken([.. array.Data, .. added]));
+            }
+            else
+            {
+                var existing = annots is ArrayToken inline ? inline.Data : [];
+                WriteObject(output, offsets, target, page.With(NameToken.Annots, new ArrayToken([.. existing, .. added])));
+            }
+        }
+
+        // 5. The AcroForm gains the fields and says that the document holds signatures that need appending.
         var sigFlags = new NumericToken(3);
         if (catalog.TryGet(NameToken.AcroForm, out var acroForm) && acroForm is IndirectReferenceToken acroRef)
         {
             var form = Dictionary(structure.GetObject(acroRef.Data).Data, "AcroForm");
-            WriteObject(output, offsets, acroRef.Data, WithField(structure, form, fieldToken).With(NameToken.SigFlags, sigFlags));
+            WriteObject(output, offsets, acroRef.Data, WithFields(structure, form, fieldTokens).With(NameToken.SigFlags, sigFlags));
         }
         else
         {
             var form = acroForm as DictionaryToken ?? new DictionaryToken(new Dictionary<NameToken, IToken>());
-            var updated = WithField(structure, form, fieldToken).With(NameToken.SigFlags, sigFlags);
+            var updated = WithFields(structure, form, fieldTokens).With(NameToken.SigFlags, sigFlags);
             WriteObject(output, offsets, catalogRef, catalog.With(NameToken.AcroForm, updated));
         }
 
-        // 5. A cross-reference section of the file's kind, linked to the previous one.
+        // 6. A cross-reference section of the file's kind, linked to the previous one.
         var size = Math.Max(nextNumber, trailer.Size);
         var xrefOffset = output.Position;
         var previous = LastStartXref(pdf.Span);
@@ -340,40 +425,59 @@ public static class PdfIncrementalWriter
 
     private static string Pad(long value) => value.ToString(CultureInfo.InvariantCulture).PadRight(ByteRangeWidth);
 
-    private static DictionaryToken WithField(Structure structure, DictionaryToken form, IToken field)
+    private static DictionaryToken WithFields(Structure structure, DictionaryToken form, IReadOnlyList<IToken> added)
     {
         if (form.TryGet(NameToken.Fields, out var fields) && fields is IndirectReferenceToken fieldsRef)
         {
             fields = structure.GetObject(fieldsRef.Data).Data;
         }
         var existing = fields is ArrayToken array ? array.Data : [];
-        return form.With(NameToken.Fields, new ArrayToken([.. existing, field]));
+        return form.With(NameToken.Fields, new ArrayToken([.. existing, .. added]));
     }
 
-    private static IndirectReference FirstPage(Structure structure, DictionaryToken catalog)
+    /// <summary>Every page's reference in document order (the page tree's leaves, depth first).</summary>
+    private static List<IndirectReference> PageRefs(Structure structure, DictionaryToken catalog)
     {
-        if (!catalog.TryGet(NameToken.Pages, out var pages) || pages is not IndirectReferenceToken node)
+        if (!catalog.TryGet(NameToken.Pages, out var root) || root is not IndirectReferenceToken rootRef)
         {
             throw new InvalidPdfException("The PDF has no page tree.");
         }
-        for (var depth = 0; depth < 64; depth++)
+        var pages = new List<IndirectReference>();
+        var seen = new HashSet<IndirectReference>();
+        void Walk(IndirectReference node, int depth)
         {
-            var dictionary = Dictionary(structure.GetObject(node.Data).Data, "page tree node");
+            if (depth > 64 || !seen.Add(node))
+            {
+                throw new InvalidPdfException("The page tree is too deep or has a loop.");
+            }
+            var dictionary = Dictionary(structure.GetObject(node).Data, "page tree node");
             if (!dictionary.TryGet(NameToken.Kids, out var kids))
             {
-                return node.Data;
+                pages.Add(node);
+                return;
             }
             if (kids is IndirectReferenceToken kidsRef)
             {
                 kids = structure.GetObject(kidsRef.Data).Data;
             }
-            if (kids is not ArrayToken { Length: > 0 } array || array[0] is not IndirectReferenceToken first)
+            foreach (var kid in (kids as ArrayToken)?.Data ?? [])
             {
-                throw new InvalidPdfException("The PDF has no pages.");
+                if (kid is IndirectReferenceToken kidRef)
+                {
+                    Walk(kidRef.Data, depth + 1);
+                }
             }
-            node = first;
         }
-        throw new InvalidPdfException("The page tree is too deep.");
+        Walk(rootRef.Data, 0);
+        return pages.Count > 0 ? pages : throw new InvalidPdfException("The PDF has no pages.");
+    }
+
+    /// <summary>A placement as a /Rect on the page: offset by the MediaBox's lower-left corner.</summary>
+    private static string Rect(PdfDocument document, int pageNumber, PdfPlacement placement)
+    {
+        var box = document.GetPage(pageNumber).MediaBox.Bounds;
+        var (x, y) = (box.Left + placement.X, box.Bottom + placement.Y);
+        return $"{PdfText.N(x)} {PdfText.N(y)} {PdfText.N(x + placement.Width)} {PdfText.N(y + placement.Height)}";
     }
 
     private static DictionaryToken Dictionary(IToken token, string what) => token switch
@@ -386,31 +490,75 @@ public static class PdfIncrementalWriter
     private const double StampWidth = 170;
     private const double StampHeight = 54;
 
-    /// <summary>The stamp's appearance: a form XObject with a frame and the lines, and the fonts it uses.</summary>
-    private static void WriteStamp(MemoryStream output, SortedDictionary<long, (long, int)> offsets, IndirectReference appearance, ref long nextNumber,
-        IReadOnlyList<string> lines)
+    /// <summary>The stamp's appearance: a form XObject with a frame and the lines.</summary>
+    private static void WriteStamp(MemoryStream output, SortedDictionary<long, (long, int)> offsets, IndirectReference appearance,
+        IReadOnlyList<string> lines, FontSubset? font, string fontResources)
     {
-        var (type0, cid, descriptor, latin) = (nextNumber++, nextNumber++, nextNumber++, nextNumber++);
         var content = new StringBuilder("q 0.75 0.1 0.1 RG 1.2 w 1 1 168 52 re S Q\n0.75 0.1 0.1 rg\n");
         var y = StampHeight - 13;
         foreach (var (line, i) in lines.Take(4).Select((l, i) => (l, i)))
         {
-            var size = i == 0 ? 6.5 : Math.Min(8.5, (StampWidth - 10) / Math.Max(1, PdfText.Ems(line)));
-            content.Append(PdfText.Show(5, y, size, line));
+            var size = i == 0 ? 6.5 : Math.Min(8.5, 8.5 * (StampWidth - 10) / Math.Max(1, PdfText.Width(line, 8.5, font)));
+            content.Append(PdfText.Show(5, y, size, line, font));
             y -= i == 0 ? 11 : 12;
         }
-        var stream = Encoding.ASCII.GetBytes(content.ToString());
-        offsets[appearance.ObjectNumber] = (output.Position, 0);
-        Ascii(output, $"{appearance.ObjectNumber} 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 {PdfText.N(StampWidth)} {PdfText.N(StampHeight)}] "
-            + $"/Resources << /Font << /F1 {type0} 0 R /F2 {latin} 0 R >> >> /Length {stream.Length} >>\nstream\n");
+        WriteForm(output, offsets, appearance, StampWidth, StampHeight, fontResources, content.ToString());
+    }
+
+    /// <summary>
+    /// A filled field: a read-only text field (/Tx, /Ff 1) holding the value, or a checkbox (/Btn) in its state, merged
+    /// with its widget, and the appearance that draws it — so every reader shows the same and no reader can change it.
+    /// </summary>
+    private static void WriteMark(MemoryStream output, SortedDictionary<long, (long, int)> offsets, IndirectReference widget,
+        IndirectReference look, IndirectReference page, string name, string rect, PdfMark mark, FontSubset? font, string fontResources)
+    {
+        var (width, height) = (mark.Placement.Width, mark.Placement.Height);
+        offsets[widget.ObjectNumber] = (output.Position, 0);
+        Ascii(output, $"{widget.ObjectNumber} 0 obj\n<</Type /Annot /Subtype /Widget /T ");
+        WriteToken(output, new StringToken(name));
+        var content = new StringBuilder();
+        if (mark.Checked is { } isChecked)
+        {
+            var state = isChecked ? "Yes" : "Off";
+            Ascii(output, $" /FT /Btn /Ff 1 /V /{state} /AS /{state} /AP << /N << /{state} {look.ObjectNumber} 0 R >> >>");
+            var side = Math.Min(width, height);
+            content.Append(CultureInfo.InvariantCulture, $"q 0.1 0.1 0.45 RG 0.8 w 0.5 0.5 {PdfText.N(side - 1)} {PdfText.N(side - 1)} re S Q\n");
+            if (isChecked)
+            {
+                content.Append(CultureInfo.InvariantCulture,
+                    $"q 0.1 0.1 0.45 RG {PdfText.N(Math.Max(1, side / 10))} w 1 J 1 j {PdfText.N(side * 0.2)} {PdfText.N(side * 0.5)} m "
+                    + $"{PdfText.N(side * 0.42)} {PdfText.N(side * 0.25)} l {PdfText.N(side * 0.8)} {PdfText.N(side * 0.78)} l S Q\n");
+            }
+        }
+        else
+        {
+            var text = mark.Text ?? "";
+            Ascii(output, " /FT /Tx /Ff 1 /V ");
+            Ascii(output, $"<FEFF{Convert.ToHexString(Encoding.BigEndianUnicode.GetBytes(text))}>");
+            Ascii(output, $" /AP << /N {look.ObjectNumber} 0 R >>");
+            var size = Math.Min(11, height * 0.7);
+            var natural = PdfText.Width(text, size, font);
+            if (natural > width - 4 && natural > 0)
+            {
+                size = Math.Max(3, size * (width - 4) / natural);
+            }
+            content.Append("/Tx BMC q 0.05 0.1 0.4 rg\n");
+            content.Append(PdfText.Show(2, Math.Max(1, (height - size * 0.75) / 2), size, text, font));
+            content.Append("Q EMC\n");
+        }
+        Ascii(output, $" /P {page.ObjectNumber} {page.Generation} R /Rect [{rect}] /F 4>>\nendobj\n");
+        WriteForm(output, offsets, look, width, height, fontResources, content.ToString());
+    }
+
+    private static void WriteForm(MemoryStream output, SortedDictionary<long, (long, int)> offsets, IndirectReference form, double width, double height,
+        string resources, string content)
+    {
+        var stream = Encoding.ASCII.GetBytes(content);
+        offsets[form.ObjectNumber] = (output.Position, 0);
+        Ascii(output, $"{form.ObjectNumber} 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 {PdfText.N(width)} {PdfText.N(height)}] "
+            + $"/Resources << {resources} >> /Length {stream.Length} >>\nstream\n");
         output.Write(stream);
         Ascii(output, "\nendstream\nendobj\n");
-        foreach (var (number, body) in new[] { (type0, PdfText.Type0Font($"{cid} 0 R")), (cid, PdfText.CidFont($"{descriptor} 0 R")),
-                     (descriptor, PdfText.FontDescriptor), (latin, PdfText.LatinFont) })
-        {
-            offsets[number] = (output.Position, 0);
-            Ascii(output, $"{number} 0 obj\n{body}\nendobj\n");
-        }
     }
 
     private static void WriteObject(MemoryStream output, SortedDictionary<long, (long, int)> offsets, IndirectReference reference, IToken token)

@@ -2,9 +2,10 @@ namespace GmoSign.Signing.Pdf;
 
 /// <summary>
 /// Signs PDFs (PAdES B-T: CAdES detached CMS with an RFC 3161 timestamp) and adds document timestamps (B-LTA style),
-/// each as an incremental revision so that every earlier signature stays valid.
+/// each as an incremental revision so that every earlier signature stays valid. Stamps and field values are drawn in
+/// <paramref name="font"/>, embedded as a subset (none: the readers' own Japanese font).
 /// </summary>
-public sealed class PdfSigner(ITimestampAuthority timestamps, TimeProvider clock)
+public sealed class PdfSigner(ITimestampAuthority timestamps, TimeProvider clock, EmbeddedFont? font = null)
 {
     /// <summary>Room for the CMS: three P-256 certificates and a timestamp token with its chain fit well inside.</summary>
     public const int SignatureCapacity = 16 * 1024;
@@ -13,9 +14,17 @@ public sealed class PdfSigner(ITimestampAuthority timestamps, TimeProvider clock
     public const int TimestampCapacity = 8 * 1024;
 
     public async Task<byte[]> SignAsync(ReadOnlyMemory<byte> pdf, SigningIdentity signer, string fieldName, string? signerName, string? reason,
-        string? location, CancellationToken cancellationToken, IReadOnlyList<string>? appearance = null, int appearanceSlot = 0)
+        string? location, CancellationToken cancellationToken, IReadOnlyList<string>? appearance = null, int appearanceSlot = 0,
+        PdfPlacement? stampPlacement = null, IReadOnlyList<PdfMark>? marks = null)
     {
-        var info = new PdfSignatureInfo(fieldName, clock.GetUtcNow(), signerName, reason, location) { Appearance = appearance, AppearanceSlot = appearanceSlot };
+        var info = new PdfSignatureInfo(fieldName, clock.GetUtcNow(), signerName, reason, location)
+        {
+            Appearance = appearance,
+            AppearanceSlot = appearanceSlot,
+            StampPlacement = stampPlacement,
+            Marks = marks ?? [],
+            Font = font,
+        };
         var prepared = PdfIncrementalWriter.Prepare(pdf, info, SignatureCapacity);
         var cms = await CadesSignature.CreateAsync(prepared.Digest(), signer, timestamps, cancellationToken);
         return prepared.Complete(cms);

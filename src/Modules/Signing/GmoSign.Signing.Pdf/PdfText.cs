@@ -35,6 +35,13 @@ internal static class PdfText
         return block.Append(" ET\n").ToString();
     }
 
+    /// <summary>One line in the embedded subset (resource <c>/F1</c>), or in the readers' fonts when there is none.</summary>
+    public static string Show(double x, double y, double size, string text, FontSubset? font) =>
+        font is null ? Show(x, y, size, text) : $"BT {N(x)} {N(y)} Td /F1 {N(size)} Tf {font.Hex(text)} Tj ET\n";
+
+    /// <summary>The text's advance in points.</summary>
+    public static double Width(string text, double size, FontSubset? font) => font?.Width(text, size) ?? Ems(text) * size;
+
     /// <summary>Approximate advance of the text in em: Latin 0.6, others 1.</summary>
     public static double Ems(string text) => text.EnumerateRunes().Sum(r => r.Value is >= 0x20 and < 0x7F ? 0.6 : 1.0);
 

@@ -7,9 +7,9 @@ namespace GmoSign.Signing.Pdf;
 public sealed record ReportLine(string Text, string? Value = null, bool Heading = false);
 
 /// <summary>
-/// Writes a plain A4 text report as a PDF (the certificate of completion): Japanese and Latin text in one font, the
-/// Adobe-Japan1 gothic that Japanese readers resolve without embedding (HeiseiKakuGo-W5, UniJIS-UCS2-H — PDF
-/// 32000 §9.7.5.2), long values wrapped, as many pages as needed. The result is a classic-xref PDF that the
+/// Writes a plain A4 text report as a PDF (the certificate of completion): Japanese and Latin text in one font — the
+/// platform's <see cref="EmbeddedFont"/> as a subset, or without one the Adobe-Japan1 gothic that Japanese readers
+/// resolve without embedding (HeiseiKakuGo-W5, UniJIS-UCS2-H — PDF 32000 §9.7.5.2) — long values wrapped, as many pages as needed. The result is a classic-xref PDF that the
 /// incremental signer can sign.
 /// </summary>
 public static class TextReportPdf
@@ -21,25 +21,41 @@ public static class TextReportPdf
     private const double Leading = 13;
     private const double LabelWidth = 150;
 
-    public static byte[] Render(string title, IEnumerable<ReportLine> lines)
+    public static byte[] Render(string title, IReadOnlyList<ReportLine> lines, EmbeddedFont? font = null)
     {
-        var pages = Layout(title, lines);
+        var subset = font?.Subset([title, .. lines.Select(l => l.Text), .. lines.Select(l => l.Value ?? "")]);
+        var pages = Layout(title, lines, subset);
         var objects = new List<string>();
-        // 1 catalog, 2 page tree, 3 Japanese font, 4 CID font, 5 font descriptor, 6 Latin font, then a page and its
-        // content per page.
-        var pageRefs = Enumerable.Range(0, pages.Count).Select(i => 7 + i * 2).ToList();
+        var streams = new Dictionary<int, byte[]>();
+        // 1 catalog, 2 page tree, 3… the font's objects (the embedded subset's five, or the readers' fonts' four), then
+        // a page and its content per page.
+        var fontObjects = subset is null ? 4 : 5;
+        var firstPage = 3 + fontObjects;
+        var pageRefs = Enumerable.Range(0, pages.Count).Select(i => firstPage + i * 2).ToList();
         objects.Add("<< /Type /Catalog /Pages 2 0 R >>");
         objects.Add($"<< /Type /Pages /Count {pages.Count} /Kids [{string.Join(' ', pageRefs.Select(r => $"{r} 0 R"))}] >>");
-        objects.Add(PdfText.Type0Font("4 0 R"));
-        objects.Add(PdfText.CidFont("5 0 R"));
-        objects.Add(PdfText.FontDescriptor);
-        objects.Add(PdfText.LatinFont);
-        var streams = new Dictionary<int, byte[]>();
+        if (subset is null)
+        {
+            objects.Add(PdfText.Type0Font("4 0 R"));
+            objects.Add(PdfText.CidFont("5 0 R"));
+            objects.Add(PdfText.FontDescriptor);
+            objects.Add(PdfText.LatinFont);
+        }
+        else
+        {
+            foreach (var (number, body) in subset.Objects(3))
+            {
+                streams[(int)number] = body;
+                objects.Add("");
+            }
+        }
+        var resources = subset is null ? "/F1 3 0 R /F2 6 0 R" : "/F1 3 0 R";
         foreach (var (content, index) in pages.Select((p, i) => (p, i)))
         {
             objects.Add($"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {N(PageWidth)} {N(PageHeight)}] "
-                + $"/Resources << /Font << /F1 3 0 R /F2 6 0 R >> >> /Contents {pageRefs[index] + 1} 0 R >>");
-            streams[objects.Count + 1] = Encoding.ASCII.GetBytes(content);
+                + $"/Resources << /Font << {resources} >> >> /Contents {pageRefs[index] + 1} 0 R >>");
+            var bytes = Encoding.ASCII.GetBytes(content);
+            streams[objects.Count + 1] = [.. Encoding.ASCII.GetBytes($"<< /Length {bytes.Length} >>\nstream\n"), .. bytes, .. "\nendstream"u8];
             objects.Add("");
         }
 
@@ -51,11 +67,11 @@ public static class TextReportPdf
         {
             var number = i + 1;
             offsets.Add(output.Position);
-            if (streams.TryGetValue(number, out var stream))
+            if (streams.TryGetValue(number, out var body))
             {
-                Write($"{number} 0 obj\n<< /Length {stream.Length} >>\nstream\n");
-                output.Write(stream);
-                Write("\nendstream\nendobj\n");
+                Write($"{number} 0 obj\n");
+                output.Write(body);
+                Write("\nendobj\n");
             }
             else
             {
@@ -73,7 +89,7 @@ public static class TextReportPdf
         return output.ToArray();
     }
 
-    private static List<string> Layout(string title, IEnumerable<ReportLine> lines)
+    private static List<string> Layout(string title, IEnumerable<ReportLine> lines, FontSubset? font)
     {
         var pages = new List<string>();
         var page = new StringBuilder();
@@ -89,7 +105,7 @@ public static class TextReportPdf
             y = PageHeight - Margin;
         }
 
-        void Text(double x, double size, string text) => page.Append(PdfText.Show(x, y, size, text));
+        void Text(double x, double size, string text) => page.Append(PdfText.Show(x, y, size, text, font));
 
         void Advance(double by)
         {
@@ -113,15 +129,15 @@ public static class TextReportPdf
             }
             if (line.Value is null)
             {
-                foreach (var part in Wrap(line.Text, PageWidth - 2 * Margin))
+                foreach (var part in Wrap(line.Text, PageWidth - 2 * Margin, font))
                 {
                     Text(Margin, FontSize, part);
                     Advance(Leading);
                 }
                 continue;
             }
-            var labelLines = Wrap(line.Text, LabelWidth - 8);
-            var valueLines = Wrap(line.Value, PageWidth - 2 * Margin - LabelWidth);
+            var labelLines = Wrap(line.Text, LabelWidth - 8, font);
+            var valueLines = Wrap(line.Value, PageWidth - 2 * Margin - LabelWidth, font);
             for (var i = 0; i < Math.Max(labelLines.Count, valueLines.Count); i++)
             {
                 if (i < labelLines.Count)
@@ -140,14 +156,14 @@ public static class TextReportPdf
     }
 
     /// <summary>Breaks text to fit a width: half-width characters take half an em, others a full em.</summary>
-    private static List<string> Wrap(string text, double width)
+    private static List<string> Wrap(string text, double width, FontSubset? font)
     {
         var result = new List<string>();
         var line = new StringBuilder();
         double used = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            var w = PdfText.Ems(rune.ToString()) * FontSize;
+            var w = PdfText.Width(rune.ToString(), FontSize, font);
             if (used + w > width && line.Length > 0)
             {
                 result.Add(line.ToString());

@@ -96,6 +96,20 @@ internal sealed class EnvelopeRequests(
     /// A recipient's access: a signing link names its envelope and recipient itself (ids in the request must match it);
     /// a tenant user names them in the request.
     /// </summary>
+    /// <summary>The sender's fields as the envelope's rules take them; ids and enums are read here, naming <c>fields[i].…</c>.</summary>
+    public static List<FieldSpec> Fields(SetFieldsRequest request) => request.Fields.Select((f, i) =>
+    {
+        var at = $"fields[{i}]";
+        var rect = f.Rect ?? throw DomainException.Required($"{at}.rect");
+        return new FieldSpec(f.Name, Check.Id(f.DocumentId, $"{at}.document_id"),
+            string.IsNullOrEmpty(f.RecipientId) ? null : Check.Id(f.RecipientId, $"{at}.recipient_id"),
+            string.IsNullOrEmpty(f.RecipientLabel) ? null : f.RecipientLabel,
+            f.Type == FieldType.Unspecified ? throw DomainException.Required($"{at}.type") : (FieldKind)f.Type,
+            f.Page, rect.X, rect.Y, rect.Width, rect.Height, f.Required, f.MaxLength, [.. f.Options],
+            string.IsNullOrEmpty(f.Value) ? null : f.Value, f.ReadOnly, string.IsNullOrEmpty(f.DateFormat) ? null : f.DateFormat,
+            (GmoSign.Grains.FieldMapping)f.MapsTo, string.IsNullOrEmpty(f.Label) ? null : f.Label);
+    }).ToList();
+
     public static (Guid EnvelopeId, RecipientAccess Access) Access(Caller caller, string envelopeField, string recipientField, string accessCode)
     {
         var code = string.IsNullOrEmpty(accessCode) ? null : accessCode;
@@ -176,7 +190,16 @@ internal sealed class EnvelopeRequests(
             {
                 throw DomainException.Invalid($"{field}.email", "appears twice in the same step", "同じ順番に重複して指定されています");
             }
-            result.Add(new RecipientSpec(name, email, carbonCopy, r.Step, code, r.SignatureType == SignatureType.Certificate && !carbonCopy, userId));
+            string? label = null;
+            if (!string.IsNullOrEmpty(r.Label))
+            {
+                label = Check.Required(r.Label, $"{field}.label", 50);
+                if (result.Any(x => x.Label == label))
+                {
+                    throw DomainException.Invalid($"{field}.label", $"'{label}' labels another recipient", $"「{label}」は他の受信者のラベルです");
+                }
+            }
+            result.Add(new RecipientSpec(name, email, carbonCopy, r.Step, code, r.SignatureType == SignatureType.Certificate && !carbonCopy, userId, label));
         }
         if (result.All(r => r.CarbonCopy))
         {

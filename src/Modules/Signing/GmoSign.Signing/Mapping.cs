@@ -66,7 +66,11 @@ internal static class Mapping
             ReassignedTo = r.ReassignedTo?.ToString() ?? "",
             ReassignedFrom = r.ReassignedFrom?.ToString() ?? "",
             SignedByDelegate = r.SignedByDelegate ?? "",
+            Label = r.Label ?? "",
         }));
+        e.Fields.AddRange(s.Fields.Select(ToProto));
+        e.TemplateId = s.TemplateId?.ToString() ?? "";
+        e.TemplateVersion = s.TemplateVersion;
         if (!forRecipient)
         {
             e.ApproverUserIds.AddRange(s.ApproverUserIds.Select(a => a.ToString()));
@@ -74,6 +78,25 @@ internal static class Mapping
         }
         return e;
     }
+
+    public static V1.Field ToProto(FieldView f) => new()
+    {
+        Name = f.Name,
+        DocumentId = f.DocumentId.ToString(),
+        RecipientId = f.RecipientId.ToString(),
+        Type = (FieldType)f.Kind,
+        Page = f.Page,
+        Rect = new FieldRect { X = f.X, Y = f.Y, Width = f.Width, Height = f.Height },
+        Required = f.Required,
+        MaxLength = f.MaxLength,
+        Options = { f.Options },
+        Value = f.Value ?? "",
+        ReadOnly = f.ReadOnly,
+        DateFormat = f.DateFormat ?? "",
+        MapsTo = (V1.FieldMapping)f.MapsTo,
+        Label = f.Label ?? "",
+        FilledAt = f.FilledAt.ToTimestamp(),
+    };
 
     public static Document ToProto(DocumentView d) => new()
     {

@@ -32,6 +32,12 @@ public sealed class SigningKeysOptions
 
     /// <summary>External: PEM file of the root certificates VerifyDocument trusts.</summary>
     public string? TrustAnchorsPath { get; set; }
+
+    /// <summary>
+    /// The TrueType font embedded (as a subset) in stamps, field values and certificates. Empty: IPA P Gothic where
+    /// Debian's <c>fonts-ipafont-gothic</c> installs it; without it the readers' own Japanese font is named instead.
+    /// </summary>
+    public string? FontPath { get; set; }
 }
 
 /// <summary>The signing keys are missing or unusable; the message names the setting.</summary>
@@ -61,6 +67,7 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
     {
         _clock = clock;
         var o = options.Value;
+        Font = EmbeddedFont.Find(o.FontPath);
         const string prefix = SigningKeysOptions.Section;
         if (string.Equals(o.Mode, "Development", StringComparison.OrdinalIgnoreCase))
         {
@@ -68,7 +75,7 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
             DevelopmentAuthority = new LocalTimestampAuthority(_pki.Timestamping, clock);
             _platformSigner = _pki.PlatformSigner;
             TrustAnchors = [_pki.Root];
-            _signer = new PdfSigner(DevelopmentAuthority, clock);
+            _signer = new PdfSigner(DevelopmentAuthority, clock, Font);
             return;
         }
         if (!string.Equals(o.Mode, "External", StringComparison.OrdinalIgnoreCase))
@@ -102,7 +109,7 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
         anchors.ImportFromPemFile(o.TrustAnchorsPath);
         TrustAnchors = anchors;
         _tsaClient = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
-        _signer = new PdfSigner(new HttpTimestampAuthority(_tsaClient, tsaUrl), clock);
+        _signer = new PdfSigner(new HttpTimestampAuthority(_tsaClient, tsaUrl), clock, Font);
     }
 
     /// <summary>The development TSA (null with external keys), also served over HTTP at <c>/tsa</c>.</summary>
@@ -116,6 +123,18 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
 
     /// <summary>Certificate-type signing needs a CA that issues certificates to people: the development CA here.</summary>
     public bool SupportsCertificateType => _pki is not null;
+
+    /// <summary>The font stamps, field values and certificates are drawn in (null when it is not installed).</summary>
+    public EmbeddedFont? Font { get; }
+
+    public IReadOnlyList<PageSize> Pages(ReadOnlyMemory<byte> pdf)
+    {
+        using var document = PdfDocument.Open(pdf, new ParsingOptions { UseLenientParsing = true });
+        return Enumerable.Range(1, document.NumberOfPages)
+            .Select(n => document.GetPage(n).MediaBox.Bounds)
+            .Select(b => new PageSize(b.Width, b.Height))
+            .ToList();
+    }
 
     public PdfCheck Check(ReadOnlyMemory<byte> pdf)
     {
@@ -146,7 +165,8 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
                 (_pki ?? throw new InvalidOperationException("No certificate authority issues signer certificates.")).IssueSigner(request.SignerName, email))).Value
             : _platformSigner;
         return _signer.SignAsync(pdf, identity, request.FieldName, request.DisplayName ?? request.SignerName, request.Reason, request.Location, cancellationToken,
-            request.Appearance, request.AppearanceSlot);
+            request.Appearance, request.AppearanceSlot, Placement(request.StampPlacement),
+            request.Fields.Select(f => new PdfMark(f.Name, Placement(f.Placement)!, f.Text, f.Checked)).ToList());
     }
 
     /// <summary>
@@ -199,14 +219,22 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
         lines.AddRange(certificate.Documents.Select(d => new ReportLine(d.Label, d.Value)));
         lines.Add(new ReportLine("署名者 / Signers", Heading: true));
         lines.AddRange(certificate.Signers.Select(d => new ReportLine(d.Label, d.Value)));
+        if (certificate.Fields.Count > 0)
+        {
+            lines.Add(new ReportLine("入力項目 / Field values", Heading: true));
+            lines.AddRange(certificate.Fields.Select(d => new ReportLine(d.Label, d.Value)));
+        }
         lines.Add(new ReportLine("履歴 / Events", Heading: true));
         lines.AddRange(certificate.Events.Select(d => new ReportLine(d.Label, d.Value)));
-        var rendered = TextReportPdf.Render("締結証明書 / Certificate of Completion", lines);
+        var rendered = TextReportPdf.Render("締結証明書 / Certificate of Completion", lines, Font);
         return _signer.SignAsync(rendered, _platformSigner, "PlatformSeal", "GmoSign", "Certificate of completion / 締結証明書", null, cancellationToken);
     }
 
+    private static PdfPlacement? Placement(PagePlacement? p) => p is null ? null : new PdfPlacement(p.Page, p.X, p.Y, p.Width, p.Height);
+
     public void Dispose()
     {
+        Font?.Dispose();
         foreach (var identity in _personal.Values.Where(v => v.IsValueCreated))
         {
             identity.Value.Dispose();

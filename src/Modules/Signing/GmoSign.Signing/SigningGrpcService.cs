@@ -210,6 +210,16 @@ internal sealed class SigningGrpcService(
         return new FinishUploadResponse { Document = Mapping.ToProto(added.Document), Envelope = Mapping.ToProto(added.Envelope) };
     }
 
+    public override async Task<SetFieldsResponse> SetFields(SetFieldsRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var envelopeId = Check.Id(request.EnvelopeId, "envelope_id");
+        var fields = EnvelopeRequests.Fields(request);
+        var state = await Envelope(envelopeId).SetFieldsAsync(caller.RequireTenant(), fields, EnvelopeRequests.ActorOf(caller),
+            EnvelopeRequests.OptionalRequestId(request.RequestId));
+        return new SetFieldsResponse { Envelope = Mapping.ToProto(state) };
+    }
+
     public override async Task<SendEnvelopeResponse> SendEnvelope(SendEnvelopeRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
@@ -305,7 +315,8 @@ internal sealed class SigningGrpcService(
     {
         var (envelopeId, access) = EnvelopeRequests.Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
         var requestId = Check.RequestId(request.RequestId);
-        var state = await Envelope(envelopeId).SignAsync(access, requestId);
+        var values = request.FieldValues.Select(v => new FieldValueInput(v.Name, v.Value)).ToList();
+        var state = await Envelope(envelopeId).SignAsync(access, requestId, values);
         return new SignEnvelopeResponse { Envelope = Mapping.ToProto(state, forRecipient: access.ViaLink) };
     }
 

@@ -29,6 +29,7 @@ public static class SigningModule
                 nameof(SigningService.SigningServiceBase.CreateEnvelope), nameof(SigningService.SigningServiceBase.UploadDocument),
                 nameof(SigningService.SigningServiceBase.StartUpload), nameof(SigningService.SigningServiceBase.UploadChunk),
                 nameof(SigningService.SigningServiceBase.GetUpload), nameof(SigningService.SigningServiceBase.FinishUpload),
+                nameof(SigningService.SigningServiceBase.SetFields),
                 nameof(SigningService.SigningServiceBase.SendEnvelope), nameof(SigningService.SigningServiceBase.GetEnvelope),
                 nameof(SigningService.SigningServiceBase.ListEnvelopes), nameof(SigningService.SigningServiceBase.VoidEnvelope),
                 nameof(SigningService.SigningServiceBase.ResendNotification), nameof(SigningService.SigningServiceBase.CreateSigningLink),
