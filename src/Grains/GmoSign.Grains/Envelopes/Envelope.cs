@@ -157,7 +157,9 @@ internal sealed class Envelope
                 "入力項目を配置できるのは封筒の送信者またはテナント管理者のみです。");
         }
         RequireStatus("place fields on", EnvelopeStatus.Draft);
-        var placed = EnvelopeFields.Place(s, fields, pages);
+        var placed = FieldRules.Place(fields,
+            s.Documents.Select(d => new FieldDocument(d.DocumentId, d.FileName, pages.TryGetValue(d.DocumentId, out var p) ? p : [])).ToList(),
+            s.Recipients.Where(r => r.Status != RecipientStatus.Reassigned).Select(r => new FieldRecipient(r.RecipientId, r.Label, r.CarbonCopy)).ToList());
         s.Fields = placed;
         var change = new EnvelopeChange(Now());
         change.Audit("fields_set", actor, detail: new
@@ -414,11 +416,12 @@ internal sealed class Envelope
     }
 
     /// <summary>
-    /// The checks of the signer's field values (<see cref="EnvelopeFields.Fill"/>), before anything is signed: each of
+    /// The checks of the signer's field values (<see cref="FieldRules.Fill"/>), before anything is signed: each of
     /// the signer's fields with the value that will be drawn and recorded.
     /// </summary>
     public IReadOnlyList<(FieldState Field, string? Value)> CheckFieldValues(RecipientActor who, IReadOnlyList<FieldValueInput> values) =>
-        EnvelopeFields.Fill(State, who.Recipient, values, JapanTime.Today(Now()));
+        FieldRules.Fill(State.Fields, who.Recipient.RecipientId, who.Recipient.Name, id => State.Documents.First(d => d.DocumentId == id).FileName,
+            values, JapanTime.Today(Now()));
 
     /// <summary>
     /// What the PDF signer writes on one document for this signature: field name, reason, the visible stamp's lines and
@@ -431,7 +434,7 @@ internal sealed class Envelope
         {
             StampPlacement = stamp is null ? null : new PagePlacement(stamp.Page, stamp.X, stamp.Y, stamp.Width, stamp.Height),
             Fields = filled.Where(f => f.Field.DocumentId == documentId && f.Field.Kind != FieldKind.Signature)
-                .Select(f => EnvelopeFields.Drawing(f.Field, f.Value)).ToList(),
+                .Select(f => FieldRules.Drawing(f.Field, f.Value)).ToList(),
         };
     }
 
@@ -762,7 +765,7 @@ internal sealed class Envelope
             [.. s.ReminderDaysBeforeExpiry], s.ReminderEveryDays, s.Sender.UserId, s.Sender.Name, s.CreatedAt, s.SentAt, s.ExpiresAt,
             s.CompletedAt, s.StatusReason, s.CertificateContentId)
         {
-            Fields = s.Fields.Select(EnvelopeFields.View).ToList(),
+            Fields = s.Fields.Select(FieldRules.View).ToList(),
             TemplateId = s.TemplateId,
             TemplateVersion = s.TemplateVersion,
         };

@@ -39,7 +39,7 @@ internal static class EnvelopeCompletion
     /// </summary>
     public static ArchivedEnvelope Archive(EnvelopeState s)
     {
-        var retention = EnvelopeFields.Mapped(s);
+        var retention = FieldRules.Mapped(s.Retention, s.Fields);
         var counterparty = retention.Counterparty
             ?? s.Recipients.FirstOrDefault(r => !r.CarbonCopy && r.UserId is null && r.Status == RecipientStatus.Signed)?.Name
             ?? s.Recipients.First(r => !r.CarbonCopy).Name;

@@ -48,29 +48,6 @@ public sealed class EnvelopeState
     public int TemplateVersion { get; set; }
 }
 
-/// <summary>An input field on a document; <see cref="Value"/> is the sender's until the signer's is signed.</summary>
-public sealed class FieldState
-{
-    public string Name { get; set; } = "";
-    public Guid DocumentId { get; set; }
-    public Guid RecipientId { get; set; }
-    public FieldKind Kind { get; set; }
-    public int Page { get; set; }
-    public double X { get; set; }
-    public double Y { get; set; }
-    public double Width { get; set; }
-    public double Height { get; set; }
-    public bool Required { get; set; }
-    public int MaxLength { get; set; }
-    public List<string> Options { get; set; } = [];
-    public string? Value { get; set; }
-    public bool ReadOnly { get; set; }
-    public string? DateFormat { get; set; }
-    public FieldMapping MapsTo { get; set; }
-    public string? Label { get; set; }
-    public DateTimeOffset? FilledAt { get; set; }
-}
-
 public sealed class RecipientState
 {
     public Guid RecipientId { get; set; }

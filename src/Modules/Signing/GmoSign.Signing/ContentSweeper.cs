@@ -70,7 +70,7 @@ internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent conte
         }
     }
 
-    /// <summary>Which of the contents some envelope's state still names (any status: drafts, open, ended).</summary>
+    /// <summary>Which of the contents some envelope's state (any status: drafts, open, ended) or some template version still names.</summary>
     private async Task<HashSet<Guid>> ReferencedAsync(IReadOnlyList<LooseContent> loose, CancellationToken cancellationToken)
     {
         await using var connection = db.CreateConnection();
@@ -82,6 +82,10 @@ internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent conte
                   AND (e.state->>'CertificateContentId' = r.content_id::text OR e.state->>'AuditTrailContentId' = r.content_id::text
                        OR EXISTS (SELECT 1 FROM jsonb_array_elements(e.state->'Documents') d
                                   WHERE d->>'ContentId' = r.content_id::text OR d->>'OriginalContentId' = r.content_id::text)))
+               OR EXISTS (
+                SELECT 1 FROM signing.template_version v
+                WHERE v.tenant_id = r.tenant_id
+                  AND EXISTS (SELECT 1 FROM jsonb_array_elements(v.documents) d WHERE d->>'contentId' = r.content_id::text))
             """, new { TenantIds = loose.Select(x => x.TenantId).ToArray(), ContentIds = loose.Select(x => x.ContentId).ToArray() },
             cancellationToken: cancellationToken));
         return [.. referenced];

@@ -7,7 +7,7 @@ using GmoSign.Grains.Ports;
 namespace GmoSign.Signing;
 
 /// <summary>
-/// Art. 21: a deleted tenant's envelopes (titles, names, e-mail addresses), audit trails and notifications go with
+/// Art. 21: a deleted tenant's envelopes (titles, names, e-mail addresses), templates, audit trails and notifications go with
 /// its documents. Document content is crypto-shredded by Retention; this removes Signing's rows. Idempotent.
 /// </summary>
 internal sealed class SigningDataDeletion(NpgsqlDataSource db) : ITenantDataDeletion
@@ -21,7 +21,9 @@ internal sealed class SigningDataDeletion(NpgsqlDataSource db) : ITenantDataDele
                  h AS (DELETE FROM signing.handover WHERE tenant_id = @TenantId),
                  d AS (DELETE FROM signing.webhook_delivery WHERE tenant_id = @TenantId),
                  w AS (DELETE FROM signing.webhook_endpoint WHERE tenant_id = @TenantId),
-                 u AS (DELETE FROM signing.upload WHERE tenant_id = @TenantId)
+                 u AS (DELETE FROM signing.upload WHERE tenant_id = @TenantId),
+                 tv AS (DELETE FROM signing.template_version WHERE tenant_id = @TenantId),
+                 t AS (DELETE FROM signing.template WHERE tenant_id = @TenantId)
             DELETE FROM signing.envelope WHERE tenant_id = @TenantId
             """, new { TenantId = tenantId }, cancellationToken: cancellationToken));
     }

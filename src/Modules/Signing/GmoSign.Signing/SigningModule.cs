@@ -61,6 +61,11 @@ public static class SigningModule
             }
             yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.ListWebhookEndpoints), user, integration);
             yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.ListWebhookDeliveries), user, integration);
+            // Templates are the tenant's: its users and integrations prepare and use them.
+            foreach (var method in TemplateService.Descriptor.Methods)
+            {
+                yield return RpcAccess.For(TemplateService.Descriptor, method.Name, user, integration);
+            }
         }
     }
 
@@ -86,6 +91,7 @@ public static class SigningModule
         services.AddSingleton<EnvelopeRequests>();
         services.AddSingleton<DocumentIntake>();
         services.AddSingleton<EnvelopeQueries>();
+        services.AddSingleton<TemplateStore>();
         services.AddHostedService<WebhookDispatcher>();
         services.Configure<HandOverOptions>(configuration.GetSection(HandOverOptions.Section));
         services.AddHostedService<HandOverWorker>();
@@ -111,6 +117,7 @@ public static class SigningModule
     public static IEndpointRouteBuilder MapSigningModule(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<SigningGrpcService>();
+        endpoints.MapGrpcService<TemplateGrpcService>();
         // The development CA publishes its root and CRLs, for viewers and validators outside (404 with external keys).
         endpoints.MapGet("/pki/root.crt", (PdfSignatures signatures) => signatures.Pki is { } pki
             ? Results.File(pki.Root.RawData, "application/pkix-cert", "root.crt") : Results.NotFound());

@@ -3,14 +3,20 @@ using System.Text.RegularExpressions;
 using GmoSign.Errors;
 using GmoSign.Grains.Ports;
 
-namespace GmoSign.Grains.Envelopes;
+namespace GmoSign.Grains;
+
+/// <summary>A document fields are placed on: its id, name (for messages) and page sizes.</summary>
+public sealed record FieldDocument(Guid DocumentId, string FileName, IReadOnlyList<PageSize> Pages);
+
+/// <summary>A recipient who may fill fields: by id or label; carbon copies fill none.</summary>
+public sealed record FieldRecipient(Guid RecipientId, string? Label, bool CarbonCopy);
 
 /// <summary>
 /// The rules of input fields: where a sender may place them (<see cref="Place"/>), what a signer's values must be
-/// (<see cref="Fill"/>), how a value is drawn, and the search metadata a mapped value fills. Plain functions over the
-/// state; <see cref="Envelope"/> applies them.
+/// (<see cref="Fill"/>), how a value is drawn, and the search metadata a mapped value fills. Plain functions; the
+/// envelope applies them to its draft and its signers, and templates to their documents and roles.
 /// </summary>
-internal static partial class EnvelopeFields
+public static partial class FieldRules
 {
     public const int MaxFields = 500;
     public const int DefaultMaxLength = 100;
@@ -29,7 +35,7 @@ internal static partial class EnvelopeFields
     /// The sender's fields, checked against the draft (documents, signers, pages): INVALID_ARGUMENT naming
     /// <c>fields[i].…</c> for the first one that breaks a rule.
     /// </summary>
-    public static List<FieldState> Place(EnvelopeState s, IReadOnlyList<FieldSpec> specs, IReadOnlyDictionary<Guid, IReadOnlyList<PageSize>> pages)
+    public static List<FieldState> Place(IReadOnlyList<FieldSpec> specs, IReadOnlyList<FieldDocument> documents, IReadOnlyList<FieldRecipient> recipients)
     {
         if (specs.Count > MaxFields)
         {
@@ -49,15 +55,14 @@ internal static partial class EnvelopeFields
             {
                 throw DomainException.Invalid($"{at}.name", $"'{f.Name}' is used by another field", $"「{f.Name}」は他の項目で使われています");
             }
-            var document = s.Documents.FirstOrDefault(d => d.DocumentId == f.DocumentId)
+            var document = documents.FirstOrDefault(d => d.DocumentId == f.DocumentId)
                 ?? throw DomainException.Invalid($"{at}.document_id", "is not a document of this envelope", "この封筒の文書ではありません");
-            var recipient = Recipient(s, f, at);
+            var recipient = Recipient(recipients, f, at);
             if (!Enum.IsDefined(f.Kind))
             {
                 throw DomainException.Invalid($"{at}.type", "must be set", "種類を指定してください");
             }
-            var documentPages = pages[document.DocumentId];
-            CheckPlacement(f, at, documentPages, document.FileName);
+            CheckPlacement(f, at, document.Pages, document.FileName);
             var field = new FieldState
             {
                 Name = f.Name!,
@@ -80,7 +85,7 @@ internal static partial class EnvelopeFields
             CheckDefinition(field, f, at, placed);
             if (!string.IsNullOrEmpty(f.Value))
             {
-                field.Value = Normalize(field, f.Value, $"{at}.value", document.FileName, recipient, today: null);
+                field.Value = Normalize(field, f.Value, $"{at}.value", document.FileName, signerName: "", today: null);
             }
             else if (f.ReadOnly && f.Kind is not (FieldKind.Signature or FieldKind.Checkbox))
             {
@@ -91,12 +96,12 @@ internal static partial class EnvelopeFields
         return placed;
     }
 
-    private static RecipientState Recipient(EnvelopeState s, FieldSpec f, string at)
+    private static FieldRecipient Recipient(IReadOnlyList<FieldRecipient> recipients, FieldSpec f, string at)
     {
-        RecipientState? recipient;
+        FieldRecipient? recipient;
         if (f.RecipientId is { } id)
         {
-            recipient = s.Recipients.FirstOrDefault(r => r.RecipientId == id);
+            recipient = recipients.FirstOrDefault(r => r.RecipientId == id);
             if (recipient is null)
             {
                 throw DomainException.Invalid($"{at}.recipient_id", "is not a recipient of this envelope", "この封筒の受信者ではありません");
@@ -104,7 +109,7 @@ internal static partial class EnvelopeFields
         }
         else if (!string.IsNullOrEmpty(f.RecipientLabel))
         {
-            recipient = s.Recipients.FirstOrDefault(r => r.Label == f.RecipientLabel)
+            recipient = recipients.FirstOrDefault(r => r.Label == f.RecipientLabel)
                 ?? throw DomainException.Invalid($"{at}.recipient_label", $"no recipient is labelled '{f.RecipientLabel}'", $"ラベル「{f.RecipientLabel}」の受信者はいません");
         }
         else
@@ -222,9 +227,10 @@ internal static partial class EnvelopeFields
     /// changed, each has its type's form, and every required field is filled. Returns each of the signer's fields with
     /// the value to record; INVALID_ARGUMENT names <c>field_values[name]</c> and the document.
     /// </summary>
-    public static List<(FieldState Field, string? Value)> Fill(EnvelopeState s, RecipientState signer, IReadOnlyList<FieldValueInput> values, DateOnly today)
+    public static List<(FieldState Field, string? Value)> Fill(IReadOnlyList<FieldState> fields, Guid signerId, string signerName,
+        Func<Guid, string> fileName, IReadOnlyList<FieldValueInput> values, DateOnly today)
     {
-        var mine = s.Fields.Where(f => f.RecipientId == signer.RecipientId).ToList();
+        var mine = fields.Where(f => f.RecipientId == signerId).ToList();
         var given = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var value in values)
         {
@@ -241,26 +247,26 @@ internal static partial class EnvelopeFields
         var result = new List<(FieldState, string?)>();
         foreach (var field in mine)
         {
-            var fileName = s.Documents.First(d => d.DocumentId == field.DocumentId).FileName;
+            var file = fileName(field.DocumentId);
             var at = $"field_values[{field.Name}]";
             string? value;
             if (given.TryGetValue(field.Name, out var sent) && sent.Length > 0)
             {
                 if (field.ReadOnly && sent != field.Value)
                 {
-                    throw Refusal(at, fileName, "is set by the sender and cannot be changed", "送信者が設定した値は変更できません");
+                    throw Refusal(at, file, "is set by the sender and cannot be changed", "送信者が設定した値は変更できません");
                 }
-                value = Normalize(field, sent, at, fileName, signer, today);
+                value = Normalize(field, sent, at, file, signerName, today);
             }
             else
             {
-                value = Normalize(field, field.Value ?? "", at, fileName, signer, today);
+                value = Normalize(field, field.Value ?? "", at, file, signerName, today);
             }
             if (field.Required && (string.IsNullOrEmpty(value) || (field.Kind == FieldKind.Checkbox && value != "true")))
             {
                 throw field.Kind == FieldKind.Checkbox
-                    ? Refusal(at, fileName, "must be checked", "チェックが必要です")
-                    : Refusal(at, fileName, "is required", "入力が必要です");
+                    ? Refusal(at, file, "must be checked", "チェックが必要です")
+                    : Refusal(at, file, "is required", "入力が必要です");
             }
             result.Add((field, value));
         }
@@ -268,7 +274,7 @@ internal static partial class EnvelopeFields
     }
 
     /// <summary>The value in its stored form (dates as yyyy-MM-dd, checkboxes true/false), or null for none.</summary>
-    private static string? Normalize(FieldState field, string value, string at, string fileName, RecipientState signer, DateOnly? today)
+    private static string? Normalize(FieldState field, string value, string at, string fileName, string signerName, DateOnly? today)
     {
         if (value.Length > MaxTextLength)
         {
@@ -312,7 +318,7 @@ internal static partial class EnvelopeFields
             case FieldKind.Initials:
                 if (value.Length == 0)
                 {
-                    return today is null ? null : Initials(signer.Name);
+                    return today is null ? null : Initials(signerName);
                 }
                 return value.Length <= MaxInitials ? value : throw Refusal(at, fileName, $"must be at most {MaxInitials} characters", $"{MaxInitials}文字以内で入力してください");
             case FieldKind.Dropdown:
@@ -358,10 +364,9 @@ internal static partial class EnvelopeFields
     }
 
     /// <summary>The search metadata with the mapped fields' values in place of the sender's.</summary>
-    public static RetentionSpec Mapped(EnvelopeState s)
+    public static RetentionSpec Mapped(RetentionSpec retention, IEnumerable<FieldState> fields)
     {
-        var retention = s.Retention;
-        foreach (var field in s.Fields.Where(f => f.MapsTo != FieldMapping.None && !string.IsNullOrEmpty(f.Value)))
+        foreach (var field in fields.Where(f => f.MapsTo != FieldMapping.None && !string.IsNullOrEmpty(f.Value)))
         {
             retention = field.MapsTo switch
             {
@@ -376,4 +381,27 @@ internal static partial class EnvelopeFields
 
     public static FieldView View(FieldState f) => new(f.Name, f.DocumentId, f.RecipientId, f.Kind, f.Page, f.X, f.Y, f.Width, f.Height, f.Required,
         f.MaxLength, [.. f.Options], f.Value, f.ReadOnly, f.DateFormat, f.MapsTo, f.Label, f.FilledAt);
+}
+
+/// <summary>An input field on a document as an envelope keeps it; <see cref="Value"/> is the sender's until the signer's is signed.</summary>
+public sealed class FieldState
+{
+    public string Name { get; set; } = "";
+    public Guid DocumentId { get; set; }
+    public Guid RecipientId { get; set; }
+    public FieldKind Kind { get; set; }
+    public int Page { get; set; }
+    public double X { get; set; }
+    public double Y { get; set; }
+    public double Width { get; set; }
+    public double Height { get; set; }
+    public bool Required { get; set; }
+    public int MaxLength { get; set; }
+    public List<string> Options { get; set; } = [];
+    public string? Value { get; set; }
+    public bool ReadOnly { get; set; }
+    public string? DateFormat { get; set; }
+    public FieldMapping MapsTo { get; set; }
+    public string? Label { get; set; }
+    public DateTimeOffset? FilledAt { get; set; }
 }
