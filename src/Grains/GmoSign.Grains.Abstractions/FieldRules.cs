@@ -118,7 +118,8 @@ public static partial class FieldRules
         }
         if (recipient.CarbonCopy)
         {
-            throw DomainException.Invalid($"{at}.recipient_id", "a carbon-copy recipient fills no fields", "CC の受信者は項目を入力しません");
+            throw DomainException.Invalid(f.RecipientId is null ? $"{at}.recipient_label" : $"{at}.recipient_id", "a carbon-copy recipient fills no fields",
+                "CC の受信者は項目を入力しません");
         }
         return recipient;
     }
