@@ -92,6 +92,7 @@ public static class SigningModule
         services.AddSingleton<DocumentIntake>();
         services.AddSingleton<EnvelopeQueries>();
         services.AddSingleton<TemplateStore>();
+        services.AddSingleton<TemplateEnvelopes>();
         services.AddHostedService<WebhookDispatcher>();
         services.Configure<HandOverOptions>(configuration.GetSection(HandOverOptions.Section));
         services.AddHostedService<HandOverWorker>();

@@ -23,19 +23,15 @@ namespace GmoSign.Signing;
 internal sealed partial class TemplateGrpcService(
     IGrainFactory grains,
     TemplateStore store,
+    TemplateEnvelopes envelopes,
     EnvelopeRequests requests,
     IDocumentContent contents,
     IPdfSignatures pdf) : TemplateService.TemplateServiceBase
 {
-    public const int DefaultMergeLength = 200;
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
     [GeneratedRegex(@"^[\p{L}\p{N}_-]{1,50}$")]
     private static partial Regex MergeName();
-
-    [GeneratedRegex(@"\{\{([^{}]*)\}\}")]
-    private static partial Regex Placeholder();
 
     public override async Task<CreateTemplateResponse> CreateTemplate(CreateTemplateRequest request, ServerCallContext context)
     {
@@ -115,52 +111,9 @@ internal sealed partial class TemplateGrpcService(
         }
         var template = await store.GetAsync(tenantId, Check.Id(request.TemplateId, "template_id"), request.Version, context.CancellationToken)
             ?? throw TemplateStore.NotFound();
-        var view = await MakeEnvelopeAsync(caller, template, request.Recipients, request.MergeValues, request.Title, requestId, context.CancellationToken);
+        var view = await envelopes.MakeAsync(caller, template, request.Recipients, request.MergeValues, request.Title, requestId, context.CancellationToken);
         return new CreateEnvelopeFromTemplateResponse { Envelope = Mapping.ToProto(view) };
     }
-
-    /// <summary>
-    /// A draft from a template version: the envelope (its id derived from the request id), the template's documents (their
-    /// content shared, not copied) and the fields — each step idempotent, so a retry after a failure part-way finishes the
-    /// same draft. Bulk send makes its envelopes the same way.
-    /// </summary>
-    public async Task<EnvelopeView> MakeEnvelopeAsync(Caller caller, TemplateRecord template, IReadOnlyList<RoleAssignment> people,
-        IReadOnlyDictionary<string, string> mergeValues, string titleOverride, string requestId, CancellationToken ct)
-    {
-        if (template.Archived)
-        {
-            throw TemplateStore.Archived();
-        }
-        var definition = Parser.Parse<TemplateDefinition>(template.DefinitionJson);
-        var values = MergeValues(definition, mergeValues);
-        var create = EnvelopeRequestFor(definition, people, values, titleOverride);
-        create.RequestId = requestId;
-        var (envelopeId, draft) = await Rebased(() => requests.DraftAsync(caller, create, ct), RoleFieldNames(definition));
-        var grain = grains.GetGrain<IEnvelopeGrain>(envelopeId);
-        var envelope = await grain.CreateAsync(WithTemplate(draft, template));
-        if (envelope.Status != EnvelopeStatus.Draft)
-        {
-            return envelope; // a retry after the sender already sent it
-        }
-        var actor = EnvelopeRequests.ActorOf(caller);
-        var documentIds = new List<Guid>();
-        foreach (var (document, index) in template.Documents.Select((x, i) => (x, i)))
-        {
-            var documentId = EnvelopeRequests.IdFor(envelopeId, "template-document", index.ToString(CultureInfo.InvariantCulture));
-            documentIds.Add(documentId);
-            envelope = await grain.AddDocumentAsync(tenantId: envelope.TenantId, new NewDocument(documentId, document.ContentId, document.FileName,
-                document.SizeBytes, Convert.FromHexString(document.Sha256), $"template:{index}"), actor);
-        }
-        if (definition.Fields.Count > 0)
-        {
-            var fields = definition.Fields.Select(f => FieldSpecOf(f, documentIds[f.DocumentIndex], Merge(f.Value, values))).ToList();
-            envelope = await grain.SetFieldsAsync(envelope.TenantId, fields, actor, "template:fields");
-        }
-        return envelope;
-    }
-
-    private static EnvelopeDraft WithTemplate(EnvelopeDraft draft, TemplateRecord template) =>
-        draft with { TemplateId = template.TemplateId, TemplateVersion = template.Version };
 
     // ------------------------------------------------------------------ checks
 
@@ -231,13 +184,13 @@ internal sealed partial class TemplateGrpcService(
             Check.Optional(m.Label, $"{at}.label", 100);
             if (m.DefaultValue.Length > 0)
             {
-                MergeValue(m, m.DefaultValue, $"{at}.default_value");
+                TemplateEnvelopes.MergeValue(m, m.DefaultValue, $"{at}.default_value");
             }
         }
         foreach (var (text, at) in new[] { (definition.Title, "definition.title"), (definition.Message, "definition.message") }
                      .Concat(definition.Fields.Select((f, i) => (f.Value, $"definition.fields[{i}].value"))))
         {
-            foreach (Match match in Placeholder().Matches(text))
+            foreach (Match match in TemplateEnvelopes.Placeholder().Matches(text))
             {
                 if (!merge.ContainsKey(match.Groups[1].Value))
                 {
@@ -276,8 +229,8 @@ internal sealed partial class TemplateGrpcService(
             Email = r.DefaultEmail.Length > 0 ? r.DefaultEmail : $"role{i + 1}@template.example",
             AccessCode = r.AccessCodeRequired ? "0000" : "",
         }).ToList();
-        var create = EnvelopeRequestFor(definition, standIns, samples, "");
-        await Rebased(() => requests.DraftAsync(caller, create, ct), DefinitionFieldNames(definition));
+        var create = TemplateEnvelopes.EnvelopeRequestFor(definition, standIns, samples, "");
+        await TemplateEnvelopes.Rebased(() => requests.DraftAsync(caller, create, ct), DefinitionFieldNames(definition));
         // The fields, on the template's documents and roles.
         var documentIds = documents.Select((_, i) => EnvelopeRequests.IdFor(Guid.Empty, "template-document", i.ToString(CultureInfo.InvariantCulture))).ToList();
         var specs = new List<FieldSpec>();
@@ -295,126 +248,14 @@ internal sealed partial class TemplateGrpcService(
             {
                 throw DomainException.Required($"definition.fields[{i}].type");
             }
-            specs.Add(FieldSpecOf(f, documentIds[f.DocumentIndex], Merge(f.Value, samples)));
+            specs.Add(TemplateEnvelopes.FieldSpecOf(f, documentIds[f.DocumentIndex], TemplateEnvelopes.Merge(f.Value, samples)));
         }
         var fieldDocuments = documents.Select((d, i) => new FieldDocument(documentIds[i], d.FileName, d.Pages)).ToList();
         var roles = definition.Roles.Select((r, i) => new FieldRecipient(Guid.NewGuid(), r.Label, r.Role == RecipientRole.CarbonCopy)).ToList();
-        Rebase(() => FieldRules.Place(specs, fieldDocuments, roles), name => name.StartsWith("fields[", StringComparison.Ordinal)
+        TemplateEnvelopes.Rebase(() => FieldRules.Place(specs, fieldDocuments, roles), name => name.StartsWith("fields[", StringComparison.Ordinal)
             ? "definition." + name.Replace(".recipient_label", ".role_label", StringComparison.Ordinal).Replace(".document_id", ".document_index", StringComparison.Ordinal)
             : name);
     }
-
-    /// <summary>The merge values for an envelope: only declared names, each of its type, required ones given (or defaulted).</summary>
-    private static Dictionary<string, string> MergeValues(TemplateDefinition definition, IReadOnlyDictionary<string, string> given)
-    {
-        foreach (var name in given.Keys)
-        {
-            if (definition.MergeFields.All(m => m.Name != name))
-            {
-                throw DomainException.Invalid($"merge_values[{name}]", "is not a merge field of the template", "テンプレートの差し込み項目ではありません");
-            }
-        }
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var m in definition.MergeFields)
-        {
-            var at = $"merge_values[{m.Name}]";
-            var value = given.TryGetValue(m.Name, out var v) && v.Length > 0 ? v : m.DefaultValue;
-            if (value.Length == 0)
-            {
-                if (m.Required)
-                {
-                    throw DomainException.Required(at);
-                }
-                values[m.Name] = "";
-                continue;
-            }
-            values[m.Name] = MergeValue(m, value, at);
-        }
-        return values;
-    }
-
-    private static string MergeValue(MergeField m, string value, string at)
-    {
-        if (value.Any(char.IsControl))
-        {
-            throw DomainException.Invalid(at, "must be one line without control characters", "改行や制御文字は使えません");
-        }
-        switch (m.Type)
-        {
-            case MergeFieldType.Number:
-                return FieldRules.Amount(value) is not null ? value : throw DomainException.Invalid(at, "must be a number (digits, commas allowed, at most 10^15)", "数値（数字、カンマ可、10^15以下）で指定してください");
-            case MergeFieldType.Date:
-                return DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
-                    ? value
-                    : throw DomainException.Invalid(at, "must be a date YYYY-MM-DD", "日付（YYYY-MM-DD）で指定してください");
-            default:
-                var max = m.MaxLength == 0 ? DefaultMergeLength : m.MaxLength;
-                return value.Length <= max ? value : throw DomainException.TooLong(at, max);
-        }
-    }
-
-    private static string Merge(string text, IReadOnlyDictionary<string, string> values) =>
-        Placeholder().Replace(text, match => values.TryGetValue(match.Groups[1].Value, out var v) ? v : match.Value);
-
-    /// <summary>The CreateEnvelope request a template makes with these people and merge values (roles in the template's order).</summary>
-    private static CreateEnvelopeRequest EnvelopeRequestFor(TemplateDefinition definition, IReadOnlyList<RoleAssignment> people,
-        IReadOnlyDictionary<string, string> values, string titleOverride)
-    {
-        var byLabel = new Dictionary<string, RoleAssignment>(StringComparer.Ordinal);
-        foreach (var (person, i) in people.Select((p, i) => (p, i)))
-        {
-            if (definition.Roles.All(r => r.Label != person.RoleLabel))
-            {
-                throw DomainException.Invalid($"recipients[{i}].role_label", $"'{person.RoleLabel}' is not a role of the template", $"「{person.RoleLabel}」はテンプレートの役割ではありません");
-            }
-            if (!byLabel.TryAdd(person.RoleLabel, person))
-            {
-                throw DomainException.Invalid($"recipients[{i}].role_label", $"'{person.RoleLabel}' is given twice", $"「{person.RoleLabel}」が重複しています");
-            }
-        }
-        var create = new CreateEnvelopeRequest
-        {
-            Title = titleOverride.Length > 0 ? titleOverride : Merge(definition.Title, values),
-            Message = Merge(definition.Message, values),
-            ApproverUserIds = { definition.ApproverUserIds },
-            Retention = definition.Retention,
-            AllowReassign = definition.AllowReassign,
-            ExpiryDays = definition.ExpiryDays,
-            ReminderDaysBeforeExpiry = { definition.ReminderDaysBeforeExpiry },
-            ReminderEveryDays = definition.ReminderEveryDays,
-            RemindersOff = definition.RemindersOff,
-            Steps = { definition.Steps },
-        };
-        foreach (var role in definition.Roles)
-        {
-            byLabel.TryGetValue(role.Label, out var person);
-            if (person is null && role.DefaultEmail.Length == 0)
-            {
-                throw DomainException.Invalid($"recipients[{role.Label}]", $"the role '{role.Label}' needs a person", $"役割「{role.Label}」の担当者を指定してください");
-            }
-            if (role.AccessCodeRequired && string.IsNullOrEmpty(person?.AccessCode))
-            {
-                throw DomainException.Invalid($"recipients[{role.Label}].access_code", "the template requires an access code for this role", "この役割にはアクセスコードが必要です");
-            }
-            create.Recipients.Add(new RecipientInput
-            {
-                Label = role.Label,
-                Name = person?.Name is { Length: > 0 } name ? name : role.DefaultName,
-                Email = person?.Email is { Length: > 0 } email ? email : role.DefaultEmail,
-                UserId = person?.UserId ?? "",
-                AccessCode = person?.AccessCode ?? "",
-                Role = role.Role,
-                Step = role.Step,
-                SignatureType = role.SignatureType,
-            });
-        }
-        return create;
-    }
-
-    private static FieldSpec FieldSpecOf(TemplateField f, Guid documentId, string value) => new(f.Name, documentId, null, f.RoleLabel,
-        (FieldKind)f.Type, f.Page, f.Rect.X, f.Rect.Y, f.Rect.Width, f.Rect.Height, f.Required, f.MaxLength, [.. f.Options],
-        value.Length == 0 ? null : value, f.ReadOnly, f.DateFormat.Length == 0 ? null : f.DateFormat, (GmoSign.Grains.FieldMapping)f.MapsTo,
-        f.Label.Length == 0 ? null : f.Label);
 
     /// <summary>How a CreateEnvelope refusal's field reads for a template's definition (<c>recipients[0].step</c> → <c>definition.roles[0].step</c>).</summary>
     private static Func<string, string> DefinitionFieldNames(TemplateDefinition definition) => name =>
@@ -422,52 +263,13 @@ internal sealed partial class TemplateGrpcService(
             ? "definition.roles[" + name.Substring("recipients[".Length)
             : "definition." + name;
 
-    /// <summary>How a CreateEnvelope refusal's field reads for an envelope made from a template (<c>recipients[0].email</c> → <c>recipients[甲].email</c>).</summary>
-    private static Func<string, string> RoleFieldNames(TemplateDefinition definition) => name =>
-    {
-        var match = Regex.Match(name, @"^recipients\[(\d+)\](.*)$");
-        return match.Success && int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) is var i && i < definition.Roles.Count
-            ? $"recipients[{definition.Roles[i].Label}]{match.Groups[2].Value}"
-            : name;
-    };
-
-    private static async Task<T> Rebased<T>(Func<Task<T>> action, Func<string, string> rename)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (DomainException ex) when (ex.Field is { } field && rename(field) is var renamed && renamed != field)
-        {
-            throw Renamed(ex, field, renamed);
-        }
-    }
-
-    private static void Rebase(Action action, Func<string, string> rename)
-    {
-        try
-        {
-            action();
-        }
-        catch (DomainException ex) when (ex.Field is { } field && rename(field) is var renamed && renamed != field)
-        {
-            throw Renamed(ex, field, renamed);
-        }
-    }
-
-    private static DomainException Renamed(DomainException ex, string field, string renamed) =>
-        new(ex.Kind, ex.Reason, ex.English.Replace(field, renamed, StringComparison.Ordinal), ex.Japanese.Replace(field, renamed, StringComparison.Ordinal), renamed)
-        {
-            Metadata = ex.Metadata,
-        };
-
     private static Template ToProto(TemplateRecord r) => new()
     {
         TemplateId = r.TemplateId.ToString(),
         Name = r.Name,
         Description = r.Description,
         Version = r.Version,
-        Definition = Parser.Parse<TemplateDefinition>(r.DefinitionJson),
+        Definition = TemplateEnvelopes.Definition(r),
         Documents =
         {
             r.Documents.Select((d, i) => new TemplateDocument
