@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using GmoSign.Errors;
 using GmoSign.Grains.Ports;
@@ -85,6 +87,11 @@ internal static partial class EnvelopeFields
             else if (f.ReadOnly && f.Kind is not (FieldKind.Signature or FieldKind.Checkbox))
             {
                 throw DomainException.Invalid($"{at}.value", "a read-only field needs the sender's value", "読み取り専用の項目には送信者の値が必要です");
+            }
+            if (field is { ReadOnly: true, Required: true, Kind: FieldKind.Checkbox } && field.Value != "true")
+            {
+                // The signer cannot check it, so no one could ever sign.
+                throw DomainException.Invalid($"{at}.value", "a read-only required checkbox must be checked by the sender", "読み取り専用の必須チェックボックスは送信者がチェックしてください");
             }
             placed.Add(field);
         }
@@ -235,7 +242,7 @@ internal static partial class EnvelopeFields
             }
             if (!given.TryAdd(value.Name, value.Value))
             {
-                throw DomainException.Invalid($"field_values[{value.Name}]", "is given twice", "2回指定されています");
+                throw Refusal($"field_values[{value.Name}]", s.Documents.First(d => d.DocumentId == field.DocumentId).FileName, "is given twice", "2回指定されています");
             }
         }
         var result = new List<(FieldState, string?)>();
@@ -330,10 +337,16 @@ internal static partial class EnvelopeFields
         new(ErrorKind.InvalidArgument, "INVALID_FIELD", $"{at} on '{fileName}': {english}", $"「{fileName}」の {at}: {japanese}", at);
 
     /// <summary>The first letter of each part of the name (山田 太郎 → 山太, Taro Yamada → TY).</summary>
-    public static string Initials(string name) =>
-        string.Concat(name.Split([' ', '\u3000'], StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]))) is { Length: > 0 } initials
-            ? initials[..Math.Min(initials.Length, MaxInitials)]
-            : "-";
+    public static string Initials(string name)
+    {
+        // By letter (Rune), not by UTF-16 unit: a letter outside the BMP (𠮷) is kept whole.
+        var letters = name.Split([' ', '\u3000'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => Rune.DecodeFromUtf16(p, out var first, out _) == OperationStatus.Done ? Rune.ToUpperInvariant(first).ToString() : "")
+            .Where(l => l.Length > 0)
+            .Take(MaxInitials)
+            .ToList();
+        return letters.Count > 0 ? string.Concat(letters) : "-";
+    }
 
     /// <summary>An amount field's value as a number: digits with optional thousands commas (and a leading ¥), 0..10^15.</summary>
     public static long? Amount(string value)
