@@ -149,6 +149,7 @@ public sealed class EnvelopeFieldTests
         { "page 0 for text", "fields[0].page" },
         { "negative page", "fields[0].page" },
         { "unknown label", "fields[2].recipient_label" },
+        { "label over 50 characters", "fields[2].recipient_label" },
         { "unknown recipient id", "fields[2].recipient_id" },
         { "no recipient", "fields[2].recipient_id" },
         { "carbon copy", "fields[2].recipient_id" },
@@ -195,6 +196,7 @@ public sealed class EnvelopeFieldTests
             case "page 0 for text": fields[0] = fields[0] with { Page = 0 }; break;
             case "negative page": fields[0] = fields[0] with { Page = -1 }; break;
             case "unknown label": fields[2] = fields[2] with { RecipientLabel = "丙" }; break;
+            case "label over 50 characters": fields[2] = fields[2] with { RecipientLabel = new string('丙', 51) }; break;
             case "unknown recipient id": fields[2] = fields[2] with { RecipientId = Guid.NewGuid(), RecipientLabel = null }; break;
             case "no recipient": fields[2] = fields[2] with { RecipientLabel = null }; break;
             case "carbon copy": fields[2] = fields[2] with { RecipientId = Recipient(e, Copy).RecipientId, RecipientLabel = null }; break;
@@ -229,6 +231,7 @@ public sealed class EnvelopeFieldTests
         Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
         Assert.Equal(path, ex.Field);
         Assert.StartsWith(path, ex.English);
+        Assert.True(ex.English.Length < 200 && ex.Japanese.Length < 200, ex.English); // nothing unbounded is echoed
         Assert.Equal(["earlier"], e.State.Fields.Select(f => f.Name));
     }
 
@@ -311,6 +314,7 @@ public sealed class EnvelopeFieldTests
     public static TheoryData<string, string, string?> FillMistakes() => new()
     {
         { "unknown name", "field_values[nope]", null },
+        { "a name no field could have", "field_values[2].name", null },
         { "another signer's field", "field_values[b_name]", null },
         { "duplicate name", "field_values[company]", "contract.pdf" },
         { "read-only changed", "field_values[ref_no]", "contract.pdf" },
@@ -343,6 +347,7 @@ public sealed class EnvelopeFieldTests
         switch (mistake)
         {
             case "unknown name": Set("nope", "x"); break;
+            case "a name no field could have": Set(new string('名', 1000), "x"); break;
             case "another signer's field": Set("b_name", "乙の値"); break;
             case "duplicate name": Set("company", "株式会社甲商事"); break;
             case "read-only changed": Set("ref_no", "REF-999"); break;
@@ -371,6 +376,7 @@ public sealed class EnvelopeFieldTests
         Assert.Equal(path, ex.Field);
         Assert.Contains(path, ex.English);
         Assert.Contains(path, ex.Japanese);
+        Assert.True(ex.English.Length < 200 && ex.Japanese.Length < 200, ex.English); // nothing unbounded is echoed
         if (fileName is not null)
         {
             Assert.Contains($"'{fileName}'", ex.English);
@@ -539,7 +545,7 @@ public sealed class EnvelopeFieldTests
         Assert.Equal(["会社名 (contract.pdf)", "amount (contract.pdf)", "signed_on (contract.pdf)", "agree (appendix.pdf)", "plan (contract.pdf)",
             "ref_no (contract.pdf)", "initials (contract.pdf)", "b_name (appendix.pdf)"], certificate.Fields.Select(l => l.Label));
         Assert.Equal($"株式会社甲商事 — {Ko}, 2026-12-02 01:00:00 JST", lines["会社名 (contract.pdf)"]);
-        Assert.StartsWith("☑ — ", lines["agree (appendix.pdf)"]);
+        Assert.StartsWith("■ チェックあり / checked — ", lines["agree (appendix.pdf)"]);
         Assert.StartsWith("- — ", lines["plan (contract.pdf)"]);
         Assert.StartsWith("2026-11-20 — ", lines["signed_on (contract.pdf)"]);
         Assert.StartsWith($"馬場 — {Otsu}", lines["b_name (appendix.pdf)"]);

@@ -21,6 +21,9 @@ internal static partial class EnvelopeFields
     public const double MinSide = 4;
     public const double MaxSide = 2000;
 
+    /// <summary>A recipient's label is at most this long (as CreateEnvelope takes it).</summary>
+    public const int MaxLabel = 50;
+
     /// <summary>Date formats a date field may be drawn in; the first is the default.</summary>
     public static readonly IReadOnlyList<string> DateFormats = ["yyyy/MM/dd", "yyyy-MM-dd", "yyyy年M月d日"];
 
@@ -111,6 +114,11 @@ internal static partial class EnvelopeFields
         }
         else if (!string.IsNullOrEmpty(f.RecipientLabel))
         {
+            if (f.RecipientLabel.Length > MaxLabel)
+            {
+                // Not echoed: a refusal carries the label in its message, and an unbounded one would not fit in the trailers.
+                throw DomainException.TooLong($"{at}.recipient_label", MaxLabel);
+            }
             recipient = s.Recipients.FirstOrDefault(r => r.Label == f.RecipientLabel)
                 ?? throw DomainException.Invalid($"{at}.recipient_label", $"no recipient is labelled '{f.RecipientLabel}'", $"ラベル「{f.RecipientLabel}」の受信者はいません");
         }
@@ -233,12 +241,16 @@ internal static partial class EnvelopeFields
     {
         var mine = s.Fields.Where(f => f.RecipientId == signer.RecipientId).ToList();
         var given = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var value in values)
+        for (var i = 0; i < values.Count; i++)
         {
+            var value = values[i];
             var field = mine.FirstOrDefault(f => f.Name == value.Name);
             if (field is null)
             {
-                throw DomainException.Invalid($"field_values[{value.Name}]", "is not one of your fields", "あなたが入力する項目ではありません");
+                // A name no field could have is named by its position, not echoed (it may be anything up to the message limits,
+                // more than the trailers carry).
+                throw DomainException.Invalid(NamePattern().IsMatch(value.Name) ? $"field_values[{value.Name}]" : $"field_values[{i}].name",
+                    "is not one of your fields", "あなたが入力する項目ではありません");
             }
             if (!given.TryAdd(value.Name, value.Value))
             {
