@@ -46,7 +46,11 @@ public sealed class SigningIsolationTests(PlatformFixture platform)
         await Denied("GetUpload", StatusCode.NotFound, () => signing.GetUploadAsync(new GetUploadRequest { UploadId = uploadA.UploadId }, adminB).ResponseAsync);
         await Denied("FinishUpload", StatusCode.NotFound, () => signing.FinishUploadAsync(new FinishUploadRequest { UploadId = uploadA.UploadId }, adminB).ResponseAsync);
         Assert.Equal(0, (await signing.GetUploadAsync(new GetUploadRequest { UploadId = uploadA.UploadId }, adminA)).Upload.ReceivedBytes);
-        await Denied("SetFields", StatusCode.NotFound, () => signing.SetFieldsAsync(new SetFieldsRequest { EnvelopeId = draftA.EnvelopeId }, adminB).ResponseAsync);
+        await Denied("SetFields", StatusCode.NotFound, () => signing.SetFieldsAsync(new SetFieldsRequest
+        {
+            EnvelopeId = draftA.EnvelopeId,
+            Fields = { new FieldInput { Name = "x", DocumentId = Guid.NewGuid().ToString(), RecipientId = recipientId, Type = FieldType.Text, Page = 1, Rect = new FieldRect { Width = 10, Height = 10 } } },
+        }, adminB).ResponseAsync);
         await Denied("SendEnvelope", StatusCode.NotFound, () => signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = draftA.EnvelopeId }, adminB).ResponseAsync);
         await Denied("DownloadCertificate", StatusCode.NotFound, async () =>
         {

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using GmoSign.Errors;
 using GmoSign.Grains.Ports;
@@ -24,6 +26,9 @@ public static partial class FieldRules
     public const int MaxInitials = 10;
     public const double MinSide = 4;
     public const double MaxSide = 2000;
+
+    /// <summary>A recipient's label is at most this long (as CreateEnvelope takes it).</summary>
+    public const int MaxLabel = 50;
 
     /// <summary>Date formats a date field may be drawn in; the first is the default.</summary>
     public static readonly IReadOnlyList<string> DateFormats = ["yyyy/MM/dd", "yyyy-MM-dd", "yyyy年M月d日"];
@@ -91,6 +96,11 @@ public static partial class FieldRules
             {
                 throw DomainException.Invalid($"{at}.value", "a read-only field needs the sender's value", "読み取り専用の項目には送信者の値が必要です");
             }
+            if (field is { ReadOnly: true, Required: true, Kind: FieldKind.Checkbox } && field.Value != "true")
+            {
+                // The signer cannot check it, so no one could ever sign.
+                throw DomainException.Invalid($"{at}.value", "a read-only required checkbox must be checked by the sender", "読み取り専用の必須チェックボックスは送信者がチェックしてください");
+            }
             placed.Add(field);
         }
         return placed;
@@ -109,6 +119,11 @@ public static partial class FieldRules
         }
         else if (!string.IsNullOrEmpty(f.RecipientLabel))
         {
+            if (f.RecipientLabel.Length > MaxLabel)
+            {
+                // Not echoed: a refusal carries the label in its message, and an unbounded one would not fit in the trailers.
+                throw DomainException.TooLong($"{at}.recipient_label", MaxLabel);
+            }
             recipient = recipients.FirstOrDefault(r => r.Label == f.RecipientLabel)
                 ?? throw DomainException.Invalid($"{at}.recipient_label", $"no recipient is labelled '{f.RecipientLabel}'", $"ラベル「{f.RecipientLabel}」の受信者はいません");
         }
@@ -233,16 +248,20 @@ public static partial class FieldRules
     {
         var mine = fields.Where(f => f.RecipientId == signerId).ToList();
         var given = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var value in values)
+        for (var i = 0; i < values.Count; i++)
         {
+            var value = values[i];
             var field = mine.FirstOrDefault(f => f.Name == value.Name);
             if (field is null)
             {
-                throw DomainException.Invalid($"field_values[{value.Name}]", "is not one of your fields", "あなたが入力する項目ではありません");
+                // A name no field could have is named by its position, not echoed (it may be anything up to the message limits,
+                // more than the trailers carry).
+                throw DomainException.Invalid(NamePattern().IsMatch(value.Name) ? $"field_values[{value.Name}]" : $"field_values[{i}].name",
+                    "is not one of your fields", "あなたが入力する項目ではありません");
             }
             if (!given.TryAdd(value.Name, value.Value))
             {
-                throw DomainException.Invalid($"field_values[{value.Name}]", "is given twice", "2回指定されています");
+                throw Refusal($"field_values[{value.Name}]", fileName(field.DocumentId), "is given twice", "2回指定されています");
             }
         }
         var result = new List<(FieldState, string?)>();
@@ -337,10 +356,16 @@ public static partial class FieldRules
         new(ErrorKind.InvalidArgument, "INVALID_FIELD", $"{at} on '{fileName}': {english}", $"「{fileName}」の {at}: {japanese}", at);
 
     /// <summary>The first letter of each part of the name (山田 太郎 → 山太, Taro Yamada → TY).</summary>
-    public static string Initials(string name) =>
-        string.Concat(name.Split([' ', '\u3000'], StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]))) is { Length: > 0 } initials
-            ? initials[..Math.Min(initials.Length, MaxInitials)]
-            : "-";
+    public static string Initials(string name)
+    {
+        // By letter (Rune), not by UTF-16 unit: a letter outside the BMP (𠮷) is kept whole.
+        var letters = name.Split([' ', '\u3000'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => Rune.DecodeFromUtf16(p, out var first, out _) == OperationStatus.Done ? Rune.ToUpperInvariant(first).ToString() : "")
+            .Where(l => l.Length > 0)
+            .Take(MaxInitials)
+            .ToList();
+        return letters.Count > 0 ? string.Concat(letters) : "-";
+    }
 
     /// <summary>An amount field's value as a number: digits with optional thousands commas (and a leading ¥), 0..10^15.</summary>
     public static long? Amount(string value)

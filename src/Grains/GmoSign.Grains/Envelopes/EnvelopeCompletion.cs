@@ -25,7 +25,7 @@ internal static class EnvelopeCompletion
         })).ToList();
         var fields = s.Fields.Where(f => f.Kind != FieldKind.Signature).Select(f => new CertificateLine(
             $"{f.Label ?? f.Name} ({s.Documents.First(d => d.DocumentId == f.DocumentId).FileName})",
-            $"{(f.Kind == FieldKind.Checkbox ? (f.Value == "true" ? "☑" : "☐") : f.Value ?? "-")} — {s.Recipients.First(r => r.RecipientId == f.RecipientId).Name}"
+            $"{(f.Kind == FieldKind.Checkbox ? Checkbox(f.Value) : f.Value ?? "-")} — {s.Recipients.First(r => r.RecipientId == f.RecipientId).Name}"
             + (f.FilledAt is { } at ? $", {Time(at)}" : ""))).ToList();
         var events = trail.Select(e => new CertificateLine(Time(e.At),
             $"{e.Action} - {e.Actor}" + (e.Principal is { } p ? $" for {p}" : "") + (e.IpAddress is { } ip ? $" [{ip}]" : ""))).ToList();
@@ -50,6 +50,12 @@ internal static class EnvelopeCompletion
             s.Documents.Select(d => new ArchivedDocument(d.DocumentId, d.ContentId, d.FileName, d.SizeBytes, d.Sha256)).ToList(),
             s.CertificateContentId!.Value, s.AuditTrailContentId!.Value, s.Sender.Name);
     }
+
+    /// <summary>
+    /// A checkbox's state in words and in a box the embedded font has (IPA P Gothic has no ☑ or ☐: both would draw as
+    /// the same missing-glyph box).
+    /// </summary>
+    private static string Checkbox(string? value) => value == "true" ? "■ チェックあり / checked" : "□ チェックなし / unchecked";
 
     private static string Time(DateTimeOffset? t) =>
         t is { } v ? v.ToOffset(JapanTime.Offset).ToString("yyyy-MM-dd HH:mm:ss 'JST'", CultureInfo.InvariantCulture) : "-";

@@ -92,10 +92,6 @@ internal sealed class EnvelopeRequests(
     public static Actor ActorOf(Caller caller) => new(caller.UserId, caller.DisplayName, null, caller.IpAddress, caller.UserAgent,
         ManagesAll: caller.Kind == CallerKind.Integration || (caller.Kind == CallerKind.TenantUser && caller.HasRole("admin")));
 
-    /// <summary>
-    /// A recipient's access: a signing link names its envelope and recipient itself (ids in the request must match it);
-    /// a tenant user names them in the request.
-    /// </summary>
     /// <summary>The sender's fields as the envelope's rules take them; ids and enums are read here, naming <c>fields[i].…</c>.</summary>
     public static List<FieldSpec> Fields(SetFieldsRequest request) => request.Fields.Select((f, i) =>
     {
@@ -110,6 +106,10 @@ internal sealed class EnvelopeRequests(
             (GmoSign.Grains.FieldMapping)f.MapsTo, string.IsNullOrEmpty(f.Label) ? null : f.Label);
     }).ToList();
 
+    /// <summary>
+    /// A recipient's access: a signing link names its envelope and recipient itself (ids in the request must match it);
+    /// a tenant user names them in the request.
+    /// </summary>
     public static (Guid EnvelopeId, RecipientAccess Access) Access(Caller caller, string envelopeField, string recipientField, string accessCode)
     {
         var code = string.IsNullOrEmpty(accessCode) ? null : accessCode;
