@@ -200,6 +200,114 @@ public sealed class SenderConsoleTests(WebFixture web)
     }
 
     [Fact]
+    public async Task A_sender_labels_the_parties_saves_a_draft_and_places_fields_by_clicking_on_the_page_and_by_typing_the_position()
+    {
+        var tenant = await Platform.NewTenantAsync("standard", 12);
+        var admin = Calls.Bearer(await Calls.LoginAsync(Platform.Channel, tenant.AdminLogin, tenant.AdminPassword));
+        await using var sender = await web.NewPageAsync();
+        var page = sender.Page;
+        await page.GotoAsync(web.BaseUrl + "/app/new");
+        await page.SignInAsync(tenant.AdminLogin, tenant.AdminPassword);
+
+        // A draft with two labelled parties (甲 and 乙), saved without sending.
+        await page.Locator("#title").FillAsync("入力項目の配置テスト");
+        // Files are taken once the limits they are checked against have arrived.
+        await Expect(page.Locator("#limits")).ToBeVisibleAsync();
+        await page.Locator("#files").SetInputFilesAsync(new FilePayload
+        {
+            Name = "order.pdf", MimeType = "application/pdf", Buffer = GmoSign.Testing.MinimalPdf.Create("Order " + Guid.NewGuid(), pages: 2),
+        });
+        await Expect(page.Locator(".files li[data-file='order.pdf']")).ToBeVisibleAsync();
+        var one = page.Locator("[data-recipient='1']");
+        await one.Locator("input[id$='-name']").FillAsync("甲野 一郎");
+        await one.Locator("input[id$='-email']").FillAsync(Email("first"));
+        await one.Locator("input[id$='-label']").FillAsync("甲");
+        await page.Locator("#add-recipient").ClickAsync();
+        var two = page.Locator("[data-recipient='2']");
+        await two.Locator("input[id$='-name']").FillAsync("乙山 花子");
+        await two.Locator("input[id$='-email']").FillAsync(Email("second"));
+        await two.Locator("input[id$='-label']").FillAsync("乙");
+        await page.Locator("#save-draft").ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/app/envelopes/[0-9a-f-]{36}$"));
+        await Expect(page.Locator("#envelope-status")).ToHaveTextAsync("下書き");
+        await Expect(page.Locator("tr[data-recipient='乙山 花子']")).ToContainTextAsync("乙:");
+        await Expect(page.Locator("#no-fields")).ToBeVisibleAsync();
+        var envelopeId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        var signing = new GmoSign.Signing.V1.SigningService.SigningServiceClient(Platform.Channel);
+        async Task<GmoSign.Signing.V1.Envelope> CurrentAsync() =>
+            (await signing.GetEnvelopeAsync(new GmoSign.Signing.V1.GetEnvelopeRequest { EnvelopeId = envelopeId }, admin)).Envelope;
+        var draft = await CurrentAsync();
+        Assert.Equal(["甲", "乙"], draft.Recipients.OrderBy(r => r.Step).Select(r => r.Label));
+        var second = draft.Recipients.Single(r => r.Label == "乙").RecipientId;
+
+        // A text field for 乙, placed by clicking on page 2 of the rendered document.
+        await page.Locator("#place-fields").ClickAsync();
+        await Expect(page.Locator(".pdf-page[data-page='2']")).ToBeVisibleAsync();
+        await page.Locator("#field-recipient").SelectOptionAsync(new SelectOptionValue { Label = "乙: 乙山 花子" });
+        await page.Locator("#field-label").FillAsync("会社名");
+        await page.Locator("#field-required").CheckAsync();
+        var target = page.Locator(".pdf-page[data-page='2']");
+        await target.ScrollIntoViewIfNeededAsync();
+        await Expect(page.Locator(".pdf-page[data-page='2'][data-drawn='true']")).ToBeVisibleAsync();
+        await target.ClickAsync(new LocatorClickOptions { Position = new Position { X = 120, Y = 200 } });
+        await Expect(page.Locator("#field-page")).ToHaveValueAsync("2");
+        await Expect(page.Locator("#field-x")).Not.ToHaveValueAsync("");
+        await Expect(page.Locator(".pdf-page[data-page='2'] [data-overlay='new-field']")).ToBeVisibleAsync();
+        var scale = (await target.BoundingBoxAsync())!.Width / 595;
+        await sender.AssertAccessibleAsync("placing fields");
+        await sender.ScreenshotAsync("app-fields-placing-ja");
+        await page.Locator("#field-add").ClickAsync();
+        await Expect(page.Locator("#fields tr[data-field='text_1']")).ToContainTextAsync("会社名");
+        await Expect(page.Locator("#fields-saved")).ToContainTextAsync("text_1");
+
+        var placed = (await CurrentAsync()).Fields.Single();
+        Assert.Equal("text_1", placed.Name);
+        Assert.Equal(GmoSign.Signing.V1.FieldType.Text, placed.Type);
+        Assert.Equal(second, placed.RecipientId);
+        Assert.Equal(2, placed.Page);
+        Assert.True(placed.Required);
+        Assert.Equal("会社名", placed.Label);
+        Assert.InRange(placed.Rect.X, 120 / scale - 1, 120 / scale + 1);
+        Assert.InRange(placed.Rect.Y, 842 - 200 / scale - 20 - 1, 842 - 200 / scale - 20 + 1);
+        Assert.Equal(160, placed.Rect.Width);
+        Assert.Equal(20, placed.Rect.Height);
+
+        // A checkbox by typed position; the first try reuses the name, which the server refuses and the page shows.
+        await page.Locator("#field-type").SelectOptionAsync(new SelectOptionValue { Label = "チェックボックス" });
+        await page.Locator("#field-name").FillAsync("text_1");
+        await page.Locator("#field-page").FillAsync("1");
+        await page.Locator("#field-x").FillAsync("50");
+        await page.Locator("#field-y").FillAsync("60");
+        await page.Locator("#field-add").ClickAsync();
+        await Expect(page.Locator("#fields-error")).ToContainTextAsync("text_1");
+        await sender.AssertAccessibleAsync("field refused");
+        await page.Locator("#field-name").FillAsync("agree");
+        await page.Locator("#field-add").ClickAsync();
+        await Expect(page.Locator("#fields tr[data-field='agree']")).ToBeVisibleAsync();
+        await Expect(page.Locator("#fields-error")).ToHaveCountAsync(0);
+        var agree = (await CurrentAsync()).Fields.Single(f => f.Name == "agree");
+        Assert.Equal(GmoSign.Signing.V1.FieldType.Checkbox, agree.Type);
+        Assert.Equal(1, agree.Page);
+        Assert.Equal((50d, 60d, 14d, 14d), (agree.Rect.X, agree.Rect.Y, agree.Rect.Width, agree.Rect.Height));
+        await Expect(page.Locator(".pdf-page[data-page='1'] [data-overlay='agree']")).ToHaveCountAsync(1);
+        await sender.ScreenshotAsync("app-fields-placed-ja");
+
+        // Removing one sends the rest.
+        await page.Locator("[data-remove-field='agree']").ClickAsync();
+        await Expect(page.Locator("#fields tr[data-field='agree']")).ToHaveCountAsync(0);
+        Assert.Equal(["text_1"], (await CurrentAsync()).Fields.Select(f => f.Name));
+
+        // The draft goes out from its page; its fields are listed, no longer editable.
+        await page.Locator("#send-draft").ClickAsync();
+        await Expect(page.Locator("#envelope-status")).ToHaveTextAsync("署名待ち");
+        await Expect(page.Locator("#fields tr[data-field='text_1']")).ToBeVisibleAsync();
+        await Expect(page.Locator("#place-fields")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#audit tr[data-action='fields_set']")).ToHaveCountAsync(3);
+        Assert.Equal(GmoSign.Signing.V1.EnvelopeStatus.Sent, (await CurrentAsync()).Status);
+        sender.AssertNoProblems();
+    }
+
+    [Fact]
     public async Task An_ended_session_brings_the_sender_back_to_sign_in_with_a_message_and_voiding_shows_the_reason()
     {
         var tenant = await Platform.NewTenantAsync("standard", 12);

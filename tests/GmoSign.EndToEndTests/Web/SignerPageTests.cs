@@ -308,6 +308,135 @@ public sealed class SignerPageTests(WebFixture web, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_signer_fills_in_the_senders_fields_a_required_one_left_empty_or_a_value_the_server_refuses_stops_the_signature_and_the_values_are_signed()
+    {
+        var (_, admin) = await NewTenantAsync();
+        var party = Envelopes.Signer("甲野 一郎", 1);
+        party.Label = "甲";
+        var created = (await Signing.CreateEnvelopeAsync(Envelopes.Draft("入力項目つきの申込書", party), admin)).Envelope;
+        var document = await Envelopes.UploadAsync(Platform.Channel, admin, created.EnvelopeId, "application.pdf",
+            GmoSign.Testing.MinimalPdf.Create("Application " + Guid.NewGuid(), pages: 2));
+        FieldInput Place(string name, FieldType type, int page, double x, double y, double width, double height) => new()
+        {
+            Name = name, DocumentId = document.DocumentId, RecipientLabel = "甲", Type = type, Page = page,
+            Rect = new FieldRect { X = x, Y = y, Width = width, Height = height },
+        };
+        var company = Place("company", FieldType.Text, 1, 72, 700, 200, 20);
+        company.Required = true;
+        company.MaxLength = 40;
+        company.Label = "会社名";
+        var agreed = Place("agreed_on", FieldType.Date, 1, 72, 660, 100, 20);
+        agreed.Label = "申込日";
+        var confirm = Place("confirm", FieldType.Checkbox, 1, 72, 620, 14, 14);
+        confirm.Required = true;
+        confirm.Label = "約款を確認しました";
+        var plan = Place("plan", FieldType.Dropdown, 1, 72, 580, 120, 20);
+        plan.Options.Add(new[] { "ベーシック", "プレミアム" });
+        plan.Required = true;
+        plan.Label = "プラン";
+        var number = Place("contract_no", FieldType.Text, 1, 300, 760, 150, 20);
+        number.Value = "C-2026-001";
+        number.ReadOnly = true;
+        number.Label = "契約番号";
+        await Signing.SetFieldsAsync(new SetFieldsRequest
+        {
+            EnvelopeId = created.EnvelopeId, RequestId = "fields-" + Guid.NewGuid().ToString("N"),
+            Fields =
+            {
+                company, agreed, confirm, plan, number,
+                Place("initials", FieldType.Initials, 0, 500, 30, 50, 20),
+                Place("stamp", FieldType.Signature, 2, 300, 100, 170, 54),
+            },
+        }, admin);
+        var sent = (await Signing.SendEnvelopeAsync(new SendEnvelopeRequest { EnvelopeId = created.EnvelopeId, RequestId = "send" }, admin)).Envelope;
+
+        await using var signer = await web.NewPageAsync();
+        var page = signer.Page;
+        await page.GotoAsync(await LinkUrlAsync(admin, sent, "甲野 一郎"));
+        await Expect(page.Locator("#signer-fields")).ToBeVisibleAsync();
+        // One input per field to fill in (the signature field only places the stamp), labelled as the sender said.
+        await Expect(page.Locator("#signer-fields .field-input")).ToHaveCountAsync(6);
+        await Expect(page.GetByLabel("会社名")).ToHaveAttributeAsync("maxlength", "40");
+        await Expect(page.Locator("[data-field='company'] label")).ToContainTextAsync("必須");
+        var today = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo")).ToString("yyyy-MM-dd");
+        await Expect(page.Locator("#fv-agreed_on")).ToHaveValueAsync(today);
+        await Expect(page.Locator("#fv-initials")).ToHaveValueAsync("甲一");
+        await Expect(page.Locator("#fv-contract_no")).ToBeDisabledAsync();
+        await Expect(page.Locator("#fv-contract_no")).ToHaveValueAsync("C-2026-001");
+        await Expect(page.Locator("#fv-plan option")).ToHaveCountAsync(3);
+        // The fields are marked where they are on the pages: initials on both, the stamp on page 2.
+        await Expect(page.Locator(".pdf-page[data-page='1'] [data-overlay='company']")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-overlay='initials']")).ToHaveCountAsync(2);
+        await Expect(page.Locator(".pdf-page[data-page='2'] [data-overlay='stamp']")).ToHaveCountAsync(1);
+        var box = (await page.Locator(".pdf-page[data-page='1']").BoundingBoxAsync())!;
+        var mark = (await page.Locator(".pdf-page[data-page='1'] [data-overlay='company']").BoundingBoxAsync())!;
+        var scale = box.Width / 595;
+        Assert.InRange(mark.X - box.X, 72 * scale - 3, 72 * scale + 3);
+        Assert.InRange(mark.Y - box.Y, (842 - 720) * scale - 3, (842 - 720) * scale + 3);
+        Assert.InRange(mark.Width, 200 * scale - 3, 200 * scale + 3);
+        await page.Locator("#fv-company").FocusAsync();
+        await Expect(page.Locator("[data-overlay='company']")).ToHaveClassAsync(new Regex("active"));
+        await signer.AssertAccessibleAsync("signer page with fields");
+        await signer.ScreenshotAsync("signer-fields-ja");
+
+        // Required fields left empty: the page says which and nothing is signed.
+        await page.GetByLabel("電子署名に同意します").CheckAsync();
+        await page.Locator("#sign").ClickAsync();
+        await Expect(page.Locator("#sign-error")).ToContainTextAsync("入力項目");
+        await Expect(page.Locator("#fv-company-error")).ToContainTextAsync("入力してください");
+        await Expect(page.Locator("#fv-confirm-error")).ToContainTextAsync("チェック");
+        await Expect(page.Locator("#fv-plan-error")).ToBeVisibleAsync();
+        await Expect(page.Locator("#fv-company")).ToBeFocusedAsync();
+        await Expect(page.Locator("#fv-company")).ToHaveAttributeAsync("aria-invalid", "true");
+        await signer.AssertAccessibleAsync("signer page with field errors");
+        await signer.ScreenshotAsync("signer-fields-errors-ja");
+        var untouched = (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = sent.EnvelopeId }, admin)).Envelope;
+        Assert.NotEqual(RecipientStatus.Signed, untouched.Recipients.Single().Status);
+
+        await page.GetByLabel("会社名").FillAsync("株式会社テスト商事");
+        await Expect(page.Locator("#fv-company-error")).ToHaveCountAsync(0);
+        await page.GetByLabel("プラン").SelectOptionAsync("プレミアム");
+        await page.GetByLabel("約款を確認しました").CheckAsync();
+
+        // A value the server refuses comes back as its INVALID_ARGUMENT message, at the field it names: here the
+        // request is altered on its way (the checkbox sent as "yes"), once.
+        await page.RouteAsync("**/gmosign.signing.v1.SigningService/SignEnvelope", async route =>
+        {
+            var body = route.Request.PostDataBuffer!;
+            var request = SignEnvelopeRequest.Parser.ParseFrom(body, 5, body.Length - 5);
+            request.FieldValues.Single(v => v.Name == "confirm").Value = "yes";
+            var message = request.ToByteArray();
+            var framed = new byte[5 + message.Length];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(framed.AsSpan(1, 4), message.Length);
+            message.CopyTo(framed, 5);
+            await route.ContinueAsync(new RouteContinueOptions { PostData = framed });
+        }, new PageRouteOptions { Times = 1 });
+        await page.Locator("#sign").ClickAsync();
+        await Expect(page.Locator("#sign-error")).ToContainTextAsync("field_values[confirm]");
+        await Expect(page.Locator("#sign-error")).ToContainTextAsync("application.pdf");
+        await Expect(page.Locator("#fv-confirm-error")).ToContainTextAsync("true か false");
+
+        // As filled in, the values are signed.
+        await page.Locator("#sign").ClickAsync();
+        await Expect(page.Locator("#signed")).ToContainTextAsync("署名が完了しました");
+        await Expect(page.Locator("[data-overlay]")).ToHaveCountAsync(0);
+        var signed = (await Signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = sent.EnvelopeId }, admin)).Envelope;
+        Assert.Equal(EnvelopeStatus.Completed, signed.Status);
+        var values = signed.Fields.ToDictionary(f => f.Name, f => f.Value);
+        Assert.Equal("株式会社テスト商事", values["company"]);
+        Assert.Equal(today, values["agreed_on"]);
+        Assert.Equal("true", values["confirm"]);
+        Assert.Equal("プレミアム", values["plan"]);
+        Assert.Equal("甲一", values["initials"]);
+        Assert.Equal("C-2026-001", values["contract_no"]);
+        Assert.All(signed.Fields.Where(f => f.Type != FieldType.Signature), f => Assert.NotNull(f.FilledAt));
+        // The values are in the signed PDF.
+        var pdf = await Envelopes.DownloadAsync(Platform.Channel, admin, sent.EnvelopeId, document.DocumentId);
+        Assert.Contains("株式会社テスト商事", await Envelopes.PdfToTextAsync(pdf));
+        signer.AssertNoProblems();
+    }
+
+    [Fact]
     public async Task A_rate_limited_answer_tells_the_signer_how_long_to_wait_and_trying_again_later_works()
     {
         var (_, admin) = await NewTenantAsync();

@@ -1,5 +1,6 @@
 // One envelope: its state, each recipient's progress (requested, viewed, signed), resend, signing links, void with a
-// reason, the documents (current revision: signed when completed), and the audit trail with its verification.
+// reason, the documents (current revision: signed when completed), the input fields (placed on a draft), and the
+// audit trail with its verification.
 import { useEffect, useState } from "preact/hooks";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import {
@@ -12,6 +13,7 @@ import { Busy, Notice } from "../lib/ui";
 import { collect, save } from "../lib/download";
 import { guarded, navigate, t } from "./shared";
 import { statusText } from "./EnvelopeList";
+import { FieldsSection } from "./FieldsSection";
 
 const signing = client(SigningService);
 const at = (ts: Timestamp | undefined) => (ts ? formatDateTime(timestampDate(ts)) : "");
@@ -31,6 +33,7 @@ export function EnvelopeDetail(props: { envelopeId: string; userId: string }) {
   const [voidId] = useState(requestId);
   const [comment, setComment] = useState("");
   const [approvalId] = useState(requestId);
+  const [sendId] = useState(requestId);
 
   const load = async () => {
     try {
@@ -89,6 +92,13 @@ export function EnvelopeDetail(props: { envelopeId: string; userId: string }) {
             <button type="button" class="danger" onClick={() => setVoiding(true)} id="show-void">{t("voidEnvelope")}</button>
           </div>
         )}
+        {envelope.status === EnvelopeStatus.DRAFT && (
+          <div class="buttons">
+            <Busy busy={busy} id="send-draft" disabled={envelope.documents.length === 0} onClick={() => act(async () => {
+              await guarded(() => withRetry(() => signing.sendEnvelope({ envelopeId: envelope.envelopeId, requestId: sendId })));
+            })}>{t("send")}</Busy>
+          </div>
+        )}
         {envelope.status === EnvelopeStatus.APPROVAL && (
           <div class="approval" id="approval">
             <p>{t("approvalPending", { n: envelope.approverUserIds.filter((id) => !envelope.approvedBy.includes(id)).length })}</p>
@@ -137,7 +147,7 @@ export function EnvelopeDetail(props: { envelopeId: string; userId: string }) {
               {envelope.recipients.map((r) => (
                 <tr key={r.recipientId} data-recipient={r.name} data-status={RecipientStatus[r.status]}>
                   <td>{r.step}</td>
-                  <td>{r.name}<br /><span class="hint">{r.email}</span>{r.role === RecipientRole.CARBON_COPY && <span class="hint"> ({t("roleCopy")})</span>}</td>
+                  <td>{r.label && <strong class="recipient-label">{r.label}: </strong>}{r.name}<br /><span class="hint">{r.email}</span>{r.role === RecipientRole.CARBON_COPY && <span class="hint"> ({t("roleCopy")})</span>}</td>
                   <td><span class={`badge s-${RecipientStatus[r.status].toLowerCase()}`}>{t(`recipient.${RecipientStatus[r.status]}`)}</span>
                     {r.declineReason && <div class="hint">{r.declineReason}</div>}</td>
                   <td class="times">
@@ -179,6 +189,8 @@ export function EnvelopeDetail(props: { envelopeId: string; userId: string }) {
           })}>{t("certificate")}</button>
         )}
       </section>
+
+      <FieldsSection envelope={envelope} onChanged={(changed) => { setEnvelope(changed); void load(); }} />
 
       <section class="card" aria-labelledby="audit-title">
         <h2 id="audit-title">{t("auditTrail")}</h2>

@@ -26,6 +26,7 @@ interface RecipientRow {
   role: RecipientRole;
   step: number;
   accessCode: string;
+  label: string;
 }
 
 interface FileRow {
@@ -36,7 +37,7 @@ interface FileRow {
 }
 
 let keys = 0;
-const newRecipient = (step: number): RecipientRow => ({ key: ++keys, name: "", email: "", role: RecipientRole.SIGNER, step, accessCode: "" });
+const newRecipient = (step: number): RecipientRow => ({ key: ++keys, name: "", email: "", role: RecipientRole.SIGNER, step, accessCode: "", label: "" });
 
 export function NewEnvelope() {
   const [limits, setLimits] = useState<GetSigningLimitsResponse | null>(null);
@@ -120,7 +121,9 @@ export function NewEnvelope() {
           requestId: ids.current.create,
           title: title.trim(),
           message: message.trim(),
-          recipients: recipients.map((r) => ({ name: r.name.trim(), email: r.email.trim(), role: r.role, step: r.step, accessCode: r.accessCode.trim() })),
+          recipients: recipients.map((r) => ({
+            name: r.name.trim(), email: r.email.trim(), role: r.role, step: r.step, accessCode: r.accessCode.trim(), label: r.label.trim(),
+          })),
           steps: anyOneSteps.filter((s) => steps.includes(s)).map((step) => ({ step, completion: StepCompletion.ANY })),
           allowReassign,
           approverUserIds: approvers,
@@ -223,6 +226,8 @@ export function NewEnvelope() {
                 <input id={`r${r.key}-step`} type="number" min={1} max={20} required value={r.step} onInput={(e) => update(r.key, { step: Number((e.target as HTMLInputElement).value) || 1 })} /></div>
               <div><label for={`r${r.key}-code`}>{t("accessCode")}</label>
                 <input id={`r${r.key}-code`} minLength={4} maxLength={64} autocomplete="off" value={r.accessCode} onInput={(e) => update(r.key, { accessCode: (e.target as HTMLInputElement).value })} /></div>
+              <div><label for={`r${r.key}-label`}>{t("recipientLabel")}</label>
+                <input id={`r${r.key}-label`} maxLength={50} autocomplete="off" value={r.label} onInput={(e) => update(r.key, { label: (e.target as HTMLInputElement).value })} /></div>
             </div>
             {recipients.length > 1 && <button type="button" class="link" onClick={() => setRecipients(recipients.filter((x) => x.key !== r.key))}>{t("remove")}</button>}
           </fieldset>

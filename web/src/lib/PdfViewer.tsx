@@ -1,8 +1,11 @@
 // A PDF shown page by page with pdf.js. Pages are laid out at their size at once but drawn only when they come near
 // the screen (and dropped again when far away), so a 100-page contract opens as fast as a 1-page one and keeps the
 // page responsive. pdf.js itself is loaded on first use, after the page has painted.
+//
+// Optionally the viewer marks rectangles on the pages (input fields) and reports where a page was clicked, both in
+// PDF points from the lower-left corner of the page's box, y upwards — the coordinates the server's fields use.
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { PDFDocumentLoadingTask, PDFDocumentProxy, RenderTask } from "pdfjs-dist";
+import type { PDFDocumentLoadingTask, PDFDocumentProxy, PageViewport, RenderTask } from "pdfjs-dist";
 
 declare const PDFJS_BASE: string;
 
@@ -29,9 +32,65 @@ export interface PdfViewerLabels {
 interface PageBox {
   width: number;
   height: number;
+  /** The page at scale 1 (with its rotation): converts between PDF points and CSS pixels. */
+  viewport: PageViewport;
 }
 
-export function PdfViewer(props: { bytes: Uint8Array<ArrayBuffer>; name: string; labels: PdfViewerLabels }) {
+/** A page's size in PDF points, unrotated (the box fields are measured in). */
+export interface PageSize {
+  width: number;
+  height: number;
+}
+
+/** A rectangle in PDF points from the lower-left corner of the page's box, y upwards. */
+export interface PdfRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface PdfOverlay {
+  /** Unique among the overlays; also the element's data-overlay attribute. */
+  key: string;
+  /** 1-based page; 0 marks every page. */
+  page: number;
+  rect: PdfRect;
+  label: string;
+  /** How it is drawn: a placed field, the one in focus, or one not saved yet. */
+  look?: "field" | "active" | "pending";
+}
+
+export interface PdfViewerProps {
+  bytes: Uint8Array<ArrayBuffer>;
+  name: string;
+  labels: PdfViewerLabels;
+  overlays?: PdfOverlay[];
+  /** Called with the page and the point clicked on it, in PDF points (y from the bottom). */
+  onPageClick?: (page: number, x: number, y: number) => void;
+  /** Called once the document is read, with each page's size in PDF points. */
+  onPages?: (pages: PageSize[]) => void;
+}
+
+// The box the server measures from is the page's MediaBox; pdf.js shows the crop box, which is the same unless the
+// document crops its pages. Points are taken from the shown box's lower-left corner.
+function toPixels(viewport: PageViewport, scale: number, r: PdfRect): { left: string; top: string; width: string; height: string } {
+  const [ox, oy] = viewport.viewBox;
+  const [ax, ay] = viewport.convertToViewportPoint(ox + r.x, oy + r.y) as number[];
+  const [bx, by] = viewport.convertToViewportPoint(ox + r.x + r.width, oy + r.y + r.height) as number[];
+  return {
+    left: `${Math.min(ax, bx) * scale}px`, top: `${Math.min(ay, by) * scale}px`,
+    width: `${Math.abs(bx - ax) * scale}px`, height: `${Math.abs(by - ay) * scale}px`,
+  };
+}
+
+function toPoints(viewport: PageViewport, scale: number, cssX: number, cssY: number): [number, number] {
+  const [ox, oy] = viewport.viewBox;
+  const [x, y] = viewport.convertToPdfPoint(cssX / scale, cssY / scale) as number[];
+  return [x - ox, y - oy];
+}
+
+export function PdfViewer(props: PdfViewerProps) {
   const [doc, setDoc] = useState<PDFDocumentProxy | null>(null);
   const [boxes, setBoxes] = useState<PageBox[]>([]);
   const [failed, setFailed] = useState(false);
@@ -62,11 +121,12 @@ export function PdfViewer(props: { bytes: Uint8Array<ArrayBuffer>; name: string;
         for (let n = 1; n <= loaded.numPages; n++) {
           const page = await loaded.getPage(n);
           const viewport = page.getViewport({ scale: 1 });
-          sizes.push({ width: viewport.width, height: viewport.height });
+          sizes.push({ width: viewport.width, height: viewport.height, viewport });
         }
         if (!cancelled) {
           setBoxes(sizes);
           setDoc(loaded);
+          props.onPages?.(sizes.map((b) => ({ width: b.viewport.viewBox[2] - b.viewport.viewBox[0], height: b.viewport.viewBox[3] - b.viewport.viewBox[1] })));
         }
       } catch {
         if (!cancelled) {
@@ -102,14 +162,26 @@ export function PdfViewer(props: { bytes: Uint8Array<ArrayBuffer>; name: string;
       <div class="pdf-pages" ref={container} data-pages={doc?.numPages ?? 0}>
         {doc && boxes.map((box, i) => (
           <PdfPage key={`${i}-${scale}`} doc={doc} number={i + 1} box={box} scale={scale} label={props.labels.page(i + 1, doc.numPages)}
-            onVisible={setCurrent} />
+            onVisible={setCurrent} onClick={props.onPageClick}
+            overlays={(props.overlays ?? []).filter((o) => o.page === i + 1 || o.page === 0)} />
         ))}
       </div>
     </section>
   );
 }
 
-function PdfPage(props: { doc: PDFDocumentProxy; number: number; box: PageBox; scale: number; label: string; onVisible: (n: number) => void }) {
+interface PdfPageProps {
+  doc: PDFDocumentProxy;
+  number: number;
+  box: PageBox;
+  scale: number;
+  label: string;
+  onVisible: (n: number) => void;
+  onClick?: (page: number, x: number, y: number) => void;
+  overlays: PdfOverlay[];
+}
+
+function PdfPage(props: PdfPageProps) {
   const holder = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [drawn, setDrawn] = useState(false);
@@ -167,10 +239,22 @@ function PdfPage(props: { doc: PDFDocumentProxy; number: number; box: PageBox; s
     };
   }, [props.doc, props.number, props.scale]);
 
+  const click = props.onClick && ((e: MouseEvent) => {
+    const bounds = holder.current!.getBoundingClientRect();
+    const [x, y] = toPoints(props.box.viewport, props.scale, e.clientX - bounds.left, e.clientY - bounds.top);
+    props.onClick!(props.number, x, y);
+  });
   return (
-    <div class="pdf-page" ref={holder} style={{ width: `${props.box.width * props.scale}px`, height: `${props.box.height * props.scale}px` }}
-      data-page={props.number} data-drawn={drawn ? "true" : "false"}>
+    <div class={`pdf-page${click ? " placing" : ""}`} ref={holder} style={{ width: `${props.box.width * props.scale}px`, height: `${props.box.height * props.scale}px` }}
+      data-page={props.number} data-drawn={drawn ? "true" : "false"} onClick={click}>
       <canvas ref={canvas} role="img" aria-label={props.label} style={{ width: "100%", height: "100%" }} />
+      {props.overlays.map((o) => (
+        // The marks repeat what the form beside the viewer says; screen readers read the form.
+        <div key={o.key} class={`pdf-overlay ${o.look ?? "field"}`} data-overlay={o.key} aria-hidden="true"
+          style={toPixels(props.box.viewport, props.scale, o.rect)}>
+          <span>{o.label}</span>
+        </div>
+      ))}
     </div>
   );
 }

@@ -5,14 +5,16 @@ import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import {
-  EnvelopeStatus, RecipientRole, RecipientStatus, SigningService,
-  type Document, type Envelope, type OpenEnvelopeResponse, type Recipient,
+  EnvelopeStatus, FieldType, RecipientRole, RecipientStatus, SigningService,
+  type Document, type Envelope, type Field, type OpenEnvelopeResponse, type Recipient,
 } from "../gen/gmosign/signing/v1/signing_pb";
 import { Code, client, failure, requestId, setBearer, withRetry, type Failure } from "../lib/rpc";
 import { formatBytes, formatDateTime, translate } from "../lib/i18n";
 import { Busy, Header, Notice, useLanguage } from "../lib/ui";
 import { collect, save, type DownloadedFile } from "../lib/download";
-import { PdfViewer } from "../lib/PdfViewer";
+import { PdfViewer, type PdfOverlay } from "../lib/PdfViewer";
+import { caption, typeName } from "../lib/fields";
+import { FieldsForm, fillable, initialValues, inputId, problems, refusedField } from "./FieldsForm";
 import { texts } from "./texts";
 
 const t = (key: string, vars?: Record<string, string | number>) => translate(texts, key, vars);
@@ -188,6 +190,7 @@ function EnvelopePage(props: EnvelopeProps) {
   const [files, setFiles] = useState<Record<string, DownloadedFile>>({});
   const [shown, setShown] = useState(envelope.documents[0]?.documentId ?? "");
   const [error, setError] = useState("");
+  const [activeField, setActiveField] = useState("");
 
   const fetchDocument = async (d: Document): Promise<DownloadedFile> => {
     // A new revision (after a signature) has another hash: fetch it again.
@@ -216,6 +219,21 @@ function EnvelopePage(props: EnvelopeProps) {
     }
   };
 
+  // While the signer may sign, their fields are marked on the pages; the one being filled in stands out.
+  const filling = !!me && props.opened.canSign && !props.justSigned && envelope.status === EnvelopeStatus.SENT
+    && me.role !== RecipientRole.CARBON_COPY && me.status !== RecipientStatus.SIGNED;
+  const myFields = me ? envelope.fields.filter((f) => f.recipientId === me.recipientId) : [];
+  const overlays: PdfOverlay[] = filling
+    ? myFields.filter((f) => f.documentId === shownDocument?.documentId && f.rect).map((f) => ({
+      key: f.name, page: f.page, rect: f.rect!, look: f.name === activeField ? "active" : "field",
+      label: f.type === FieldType.SIGNATURE ? typeName(f.type) : caption(f),
+    }))
+    : [];
+  const focusField = (f: Field) => {
+    setActiveField(f.name);
+    setShown(f.documentId);
+  };
+
   const steps = [...new Set(envelope.recipients.map((r) => r.step))].sort((a, b) => a - b);
   const labels = {
     page: (n: number, total: number) => t("page", { n, total }), pages: (n: number) => t("pages", { n }),
@@ -234,7 +252,7 @@ function EnvelopePage(props: EnvelopeProps) {
         {envelope.message && (<><h2 class="small">{t("message")}</h2><p class="message" id="envelope-message">{envelope.message}</p></>)}
       </section>
 
-      <StatePanel {...props} me={me} download={download} />
+      <StatePanel {...props} me={me} download={download} fields={myFields} onFocusField={focusField} />
       {error && <Notice kind="error">{error}</Notice>}
 
       <div class="columns">
@@ -272,14 +290,21 @@ function EnvelopePage(props: EnvelopeProps) {
           </ul>
         </section>
         <section class="viewer" aria-label={shownDocument?.fileName}>
-          {shownFile ? <PdfViewer bytes={shownFile.bytes} name={shownFile.fileName} labels={labels} /> : <p class="loading">{t("pdfLoading")}</p>}
+          {shownFile ? <PdfViewer bytes={shownFile.bytes} name={shownFile.fileName} labels={labels} overlays={overlays} />
+            : <p class="loading">{t("pdfLoading")}</p>}
         </section>
       </div>
     </div>
   );
 }
 
-function StatePanel(props: EnvelopeProps & { me: Recipient | undefined; download: (d: Document) => Promise<void> }) {
+interface FieldProps {
+  /** The acting signer's fields. */
+  fields: Field[];
+  onFocusField: (f: Field) => void;
+}
+
+function StatePanel(props: EnvelopeProps & FieldProps & { me: Recipient | undefined; download: (d: Document) => Promise<void> }) {
   const envelope: Envelope = props.opened.envelope!;
   const me = props.me;
   const downloads = (
@@ -337,10 +362,10 @@ function StatePanel(props: EnvelopeProps & { me: Recipient | undefined; download
       ? <Notice title={t("notYetTitle")} id="not-yet"><p>{t("notYetBody")}</p></Notice>
       : <Notice title={t("stepDoneTitle")} id="step-done"><p>{t("stepDoneBody")}</p></Notice>;
   }
-  return <SignPanel {...props} envelope={envelope} />;
+  return <SignPanel {...props} envelope={envelope} me={me} />;
 }
 
-function SignPanel(props: EnvelopeProps & { envelope: Envelope }) {
+function SignPanel(props: EnvelopeProps & FieldProps & { envelope: Envelope; me: Recipient }) {
   const [consent, setConsent] = useState(false);
   const [mode, setMode] = useState<"sign" | "decline" | "reassign">("sign");
   const [busy, setBusy] = useState(false);
@@ -350,6 +375,17 @@ function SignPanel(props: EnvelopeProps & { envelope: Envelope }) {
   const [reason, setReason] = useState("");
   const [newName, setNewName] = useState("");
   const [newEmail, setNewEmail] = useState("");
+  const [values, setValues] = useState(() => initialValues(props.fields, props.me.name));
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+
+  const changeField = (name: string, value: string) => {
+    setValues((all) => ({ ...all, [name]: value }));
+    // A corrected value loses its message at once; a new problem is reported when signing.
+    setFieldErrors((all) => {
+      const { [name]: _, ...rest } = all;
+      return rest;
+    });
+  };
 
   const act = async (action: () => Promise<void>) => {
     if (busy) {
@@ -369,14 +405,32 @@ function SignPanel(props: EnvelopeProps & { envelope: Envelope }) {
         props.onProblem(view);
       } else {
         setError(t("actionFailed", { message: f.message }));
+        // The server names the field it refused (field_values[name]): the message goes there too.
+        const refused = f.code === Code.InvalidArgument ? refusedField(f.field, props.fields) : null;
+        if (refused) {
+          setFieldErrors({ [refused]: f.message });
+        }
       }
     } finally {
       setBusy(false);
     }
   };
 
-  const sign = () => act(async () => {
-    const reply = await withRetry(() => signing.signEnvelope({ accessCode: props.accessCode, requestId: ids.sign }));
+  const sign = () => {
+    const found = problems(props.fields, values);
+    setFieldErrors(found);
+    const first = fillable(props.fields).find((f) => found[f.name]);
+    if (first) {
+      setError(t("fieldsInvalid"));
+      document.getElementById(inputId(first.name))?.focus();
+      return Promise.resolve();
+    }
+    return signWithValues();
+  };
+  const signWithValues = () => act(async () => {
+    // Read-only fields keep the sender's value on the server; they are not sent.
+    const fieldValues = fillable(props.fields).filter((f) => !f.readOnly).map((f) => ({ name: f.name, value: values[f.name] ?? "" }));
+    const reply = await withRetry(() => signing.signEnvelope({ accessCode: props.accessCode, requestId: ids.sign, fieldValues }));
     props.onChanged({ ...props.opened, envelope: reply.envelope, canSign: false }, true);
   });
   const decline = (e: Event) => {
@@ -402,12 +456,14 @@ function SignPanel(props: EnvelopeProps & { envelope: Envelope }) {
       {mode === "sign" && (
         <>
           <h2 id="action-title">{t("sign")}</h2>
+          <FieldsForm fields={props.fields} documents={props.envelope.documents} values={values} errors={fieldErrors}
+            onChange={changeField} onFocusField={props.onFocusField} />
           <p class="consent-detail">{t("consentDetail")}</p>
           <label class="check">
             <input type="checkbox" id="consent" checked={consent} onChange={(e) => setConsent((e.target as HTMLInputElement).checked)} />
             <span>{t("consent")}</span>
           </label>
-          {error && <Notice kind="error">{error}</Notice>}
+          {error && <Notice kind="error" id="sign-error">{error}</Notice>}
           <div class="buttons">
             <Busy busy={busy} disabled={!consent} onClick={sign} id="sign">{busy ? t("signing") : t("sign")}</Busy>
             <button type="button" class="secondary" onClick={() => setMode("decline")} id="show-decline">{t("decline")}</button>

@@ -55,6 +55,17 @@ export const texts: Texts = {
   cancel: { ja: "キャンセル", en: "Cancel" },
   required: { ja: "入力してください。", en: "Please fill this in." },
 
+  fieldsTitle: { ja: "入力項目", en: "Fields to fill in" },
+  fieldsIntro: {
+    ja: "送信者が文書への記入を求めている項目です。入力した内容は署名の前に文書に書き込まれ、署名で保護されます。",
+    en: "The sender asks you to fill these in. What you enter is written into the document before your signature, which protects it.",
+  },
+  fieldPage: { ja: "{n}ページ", en: "page {n}" },
+  fieldEveryPage: { ja: "全ページ", en: "every page" },
+  fieldMaxLength: { ja: "{n}文字以内", en: "up to {n} characters" },
+  fieldReadOnly: { ja: "送信者が入力済み（変更できません）", en: "filled in by the sender (cannot be changed)" },
+  fieldsInvalid: { ja: "入力内容に誤りがあります。上の入力項目をご確認ください。", en: "Some fields need attention: please check the fields above." },
+
   signedTitle: { ja: "署名が完了しました", en: "You have signed" },
   signedBody: { ja: "ご署名ありがとうございました。署名済みの文書はいつでもこのリンクからダウンロードできます。", en: "Thank you. You can download the signed documents from this link at any time." },
   waitingOthers: { ja: "他の方の署名を待っています。すべての署名が揃うと、締結済みの文書がメールで通知されます。", en: "Waiting for the other signers. You will be notified by e-mail when everyone has signed." },
