@@ -23,6 +23,8 @@ internal sealed class SigningDataDeletion(NpgsqlDataSource db) : ITenantDataDele
                  w AS (DELETE FROM signing.webhook_endpoint WHERE tenant_id = @TenantId),
                  u AS (DELETE FROM signing.upload WHERE tenant_id = @TenantId),
                  tv AS (DELETE FROM signing.template_version WHERE tenant_id = @TenantId),
+                 br AS (DELETE FROM signing.bulk_send_row WHERE tenant_id = @TenantId),
+                 bs AS (DELETE FROM signing.bulk_send WHERE tenant_id = @TenantId),
                  t AS (DELETE FROM signing.template WHERE tenant_id = @TenantId)
             DELETE FROM signing.envelope WHERE tenant_id = @TenantId
             """, new { TenantId = tenantId }, cancellationToken: cancellationToken));

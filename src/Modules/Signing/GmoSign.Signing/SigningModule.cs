@@ -61,10 +61,13 @@ public static class SigningModule
             }
             yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.ListWebhookEndpoints), user, integration);
             yield return RpcAccess.For(s, nameof(SigningService.SigningServiceBase.ListWebhookDeliveries), user, integration);
-            // Templates are the tenant's: its users and integrations prepare and use them.
-            foreach (var method in TemplateService.Descriptor.Methods)
+            // Templates and bulk sends are the tenant's: its users and integrations prepare and use them.
+            foreach (var service in new[] { TemplateService.Descriptor, BulkSendService.Descriptor })
             {
-                yield return RpcAccess.For(TemplateService.Descriptor, method.Name, user, integration);
+                foreach (var method in service.Methods)
+                {
+                    yield return RpcAccess.For(service, method.Name, user, integration);
+                }
             }
         }
     }
@@ -93,6 +96,9 @@ public static class SigningModule
         services.AddSingleton<EnvelopeQueries>();
         services.AddSingleton<TemplateStore>();
         services.AddSingleton<TemplateEnvelopes>();
+        services.Configure<BulkSendOptions>(configuration.GetSection(BulkSendOptions.Section));
+        services.AddSingleton<BulkSendStore>();
+        services.AddHostedService<BulkSendWorker>();
         services.AddHostedService<WebhookDispatcher>();
         services.Configure<HandOverOptions>(configuration.GetSection(HandOverOptions.Section));
         services.AddHostedService<HandOverWorker>();
@@ -119,6 +125,7 @@ public static class SigningModule
     {
         endpoints.MapGrpcService<SigningGrpcService>();
         endpoints.MapGrpcService<TemplateGrpcService>();
+        endpoints.MapGrpcService<BulkSendGrpcService>();
         // The development CA publishes its root and CRLs, for viewers and validators outside (404 with external keys).
         endpoints.MapGet("/pki/root.crt", (PdfSignatures signatures) => signatures.Pki is { } pki
             ? Results.File(pki.Root.RawData, "application/pkix-cert", "root.crt") : Results.NotFound());
