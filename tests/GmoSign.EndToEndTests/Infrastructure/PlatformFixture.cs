@@ -73,6 +73,9 @@ public sealed class PlatformFixture : IAsyncLifetime
         _settings.TryAdd("GmoSign__Webhooks__AllowLoopbackForDevelopment", "true");
         _settings["GmoSign__Webhooks__PollInterval"] = "00:00:00.200";
         _settings["GmoSign__Webhooks__RetryBase"] = "00:00:01";
+        // Bulk sends at a pace a test can watch (and kill the host in the middle of).
+        _settings["GmoSign__BulkSend__RowsPerSecond"] = "5";
+        _settings["GmoSign__BulkSend__PollInterval"] = "00:00:00.200";
         Host = await HostProcess.StartServingAsync(Database.ConnectionString, settings: _settings);
         Channel = Host.GrpcChannel();
         OperatorToken = await Calls.LoginOperatorAsync(Channel);
