@@ -15,7 +15,9 @@ using Npgsql;
 // a real PAdES B-T signature committed to PostgreSQL, next to PostgreSQL's own rate of single-row commits.
 var address = args[0];
 var (operatorLogin, operatorPassword, connection) = (args[1], args[2], args[3]);
-var envelopes = args.Length > 4 ? int.Parse(args[4]) : 2000;
+// "bulk <rows>" instead of the envelope count runs the CSV bulk-send benchmark (bench/bulk.sh).
+var bulkRows = args.Length > 5 && args[4] == "bulk" ? int.Parse(args[5]) : 0;
+var envelopes = bulkRows > 0 ? 0 : args.Length > 4 ? int.Parse(args[4]) : 2000;
 var concurrencies = args.Length > 5 ? args[5..].Select(int.Parse).ToArray() : [1, 8, 32, 64];
 
 using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
@@ -54,6 +56,11 @@ var application = await resellers.SubmitApplicationAsync(new SubmitApplicationRe
 var approved = await op.ApproveApplicationAsync(new ApproveApplicationRequest { ApplicationId = application.Application.ApplicationId }, asOperator);
 var admin = Bearer((await accounts.LoginAsync(new LoginRequest { LoginId = approved.AdminLoginId, Password = approved.AdminInitialPassword })).SessionToken);
 var signing = new SigningService.SigningServiceClient(channel);
+if (bulkRows > 0)
+{
+    await BulkBench.RunAsync(channel, admin, bulkRows);
+    return;
+}
 
 Console.WriteLine($"preparing {envelopes} envelopes (two signers in turn, one 1-page PDF, sent and opened) …");
 var pdf = GmoSign.Testing.MinimalPdf.Create("Service Agreement");

@@ -109,6 +109,12 @@ public sealed class BulkSendTests(PlatformFixture platform)
             RequestId = "bulk-" + Guid.NewGuid(), TemplateId = template.TemplateId, Csv = ByteString.CopyFrom(0x81, 0x00, 0xFF, 0xFE, 0x82),
         }, admin).ResponseAsync);
         Assert.Equal("csv", Calls.ErrorInfo(binary).Field);
+        var malformed = await Calls.FailsAsync(() => Bulk.StartBulkSendAsync(new StartBulkSendRequest
+        {
+            RequestId = "bulk-" + Guid.NewGuid(), TemplateId = template.TemplateId, Csv = ByteString.CopyFromUtf8(Header + "\n" + Row(1) + "\n\"担当\"2,a@b.example.jp,x,1\n"),
+        }, admin).ResponseAsync);
+        Assert.Equal((StatusCode.InvalidArgument, "csv"), (malformed.StatusCode, Calls.ErrorInfo(malformed).Field));
+        Assert.Matches("row 3|3行目", malformed.Status.Detail);
     }
 
     [Fact]

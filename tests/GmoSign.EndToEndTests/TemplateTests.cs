@@ -96,6 +96,8 @@ public sealed class TemplateTests(PlatformFixture platform)
         await Refused("recipients[乙]", r => r.Recipients.RemoveAt(1));
         await Refused("recipients[乙].access_code", r => r.Recipients[1].AccessCode = "");
         await Refused("recipients[甲].email", r => r.Recipients[0].Email = "not-an-address");
+        // A value that passes its merge field's own type but breaks the field it fills is refused before anything is made.
+        await Refused("merge_values[契約日]", r => r.MergeValues["契約日"] = "2200-01-01");
 
         var envelope = (await Templates.CreateEnvelopeFromTemplateAsync(from, admin)).Envelope;
         Assert.Equal(EnvelopeStatus.Draft, envelope.Status);
@@ -201,6 +203,26 @@ public sealed class TemplateTests(PlatformFixture platform)
         var adminB = await NewAdminAsync();
         var source = await SourceDraftAsync(adminA);
         var template = (await Templates.CreateTemplateAsync(new CreateTemplateRequest { Name = "A社NDA", Definition = Nda(), SourceEnvelopeId = source.EnvelopeId }, adminA)).Template;
+        // Within the tenant every user uses the template, but only its creator or an administrator changes or archives it.
+        var member = await platform.Accounts.CreateUserAsync(new GmoSign.Accounts.V1.CreateUserRequest
+        {
+            LoginId = $"member-{Guid.NewGuid():N}@customer.example.jp", DisplayName = "一般 社員", Role = GmoSign.Accounts.V1.UserRole.Member,
+        }, adminA);
+        var asMember = Calls.Bearer(await Calls.LoginAsync(platform.Channel, member.User.LoginId, member.InitialPassword));
+        Assert.Equal(template.TemplateId, (await Templates.GetTemplateAsync(new GetTemplateRequest { TemplateId = template.TemplateId }, asMember)).Template.TemplateId);
+        foreach (var call in new Func<Task>[]
+        {
+            () => Templates.ArchiveTemplateAsync(new ArchiveTemplateRequest { TemplateId = template.TemplateId }, asMember).ResponseAsync,
+            () => Templates.UpdateTemplateAsync(new UpdateTemplateRequest { TemplateId = template.TemplateId, ExpectedVersion = 1, Name = "x", Definition = Nda() }, asMember).ResponseAsync,
+        })
+        {
+            Assert.Equal(StatusCode.PermissionDenied, (await Calls.FailsAsync(call)).StatusCode);
+        }
+        // A template takes a draft's documents only: not a sent envelope's.
+        var sent = await Envelopes.SendAsync(platform.Channel, adminA, Envelopes.Draft("送信済み", Envelopes.Signer("署名者", 1)));
+        var notDraft = await Calls.FailsAsync(() => Templates.CreateTemplateAsync(new CreateTemplateRequest { Name = "送信済みから", Definition = Nda(), SourceEnvelopeId = sent.EnvelopeId }, adminA).ResponseAsync);
+        Assert.Equal((StatusCode.FailedPrecondition, "ENVELOPE_STATUS"), (notDraft.StatusCode, Calls.ErrorInfo(notDraft).Reason));
+
         var probed = new List<string>();
         async Task Denied(string rpc, Func<Task> call)
         {

@@ -171,7 +171,32 @@ public sealed class EnvelopeFieldTests
         { "two stamps of one signer on one document", "fields[4].type" },
         { "read-only required checkbox left unchecked", "fields[2].value" },
         { "501 fields", "fields" },
+        { "two every-page initials of one signer", "fields[4].page" },
+        { "counterparty text over 200", "fields[0].max_length" },
+        { "label with a newline", "fields[0].label" },
     };
+
+    [Fact]
+    public void Initials_on_every_page_of_a_long_document_are_bounded_by_what_a_signature_may_draw()
+    {
+        var e = Draft();
+        var pages = new Dictionary<Guid, IReadOnlyList<PageSize>>
+        {
+            [Contract(e)] = Enumerable.Repeat(Portrait, 1000).ToList(),
+            [Appendix(e)] = [Portrait],
+        };
+        List<FieldSpec> fields =
+        [
+            Field("ko_initials", FieldKind.Initials, Contract(e), "甲", page: 0, y: 20, width: 40, height: 16),
+            Field("otsu_initials", FieldKind.Initials, Contract(e), "乙", page: 0, y: 60, width: 40, height: 16),
+        ];
+        Assert.NotNull(e.SetFields(fields, pages, Sender)); // 2,000 drawn: the limit
+        fields.Add(Field("one_more", FieldKind.Text, Contract(e), "甲", y: 200));
+        var ex = Assert.Throws<DomainException>(() => e.SetFields(fields, pages, Sender));
+        Assert.Equal("fields", ex.Field);
+        Assert.Contains("contract.pdf", ex.English);
+        Assert.Equal(2, e.State.Fields.Count);
+    }
 
     [Theory]
     [MemberData(nameof(PlacementMistakes))]
@@ -220,6 +245,12 @@ public sealed class EnvelopeFieldTests
                 fields.Add(Field("stamp2", FieldKind.Signature, contract, y: 400));
                 break;
             case "read-only required checkbox left unchecked": fields[2] = fields[2] with { ReadOnly = true }; break;
+            case "two every-page initials of one signer":
+                fields.Add(Field("initials", FieldKind.Initials, contract, page: 0, y: 20, width: 40, height: 16));
+                fields.Add(Field("initials2", FieldKind.Initials, contract, page: 0, y: 60, width: 40, height: 16));
+                break;
+            case "counterparty text over 200": fields[0] = fields[0] with { MapsTo = FieldMapping.Counterparty, MaxLength = 201 }; break;
+            case "label with a newline": fields[0] = fields[0] with { Label = "会社名\n(必須)" }; break;
             case "501 fields":
                 fields = Enumerable.Range(0, FieldRules.MaxFields + 1).Select(i => Field($"f{i}", FieldKind.Text, Appendix(e), "乙")).ToList();
                 break;
@@ -326,6 +357,7 @@ public sealed class EnvelopeFieldTests
         { "impossible date", "field_values[signed_on]", "contract.pdf" },
         { "date with slashes", "field_values[signed_on]", "contract.pdf" },
         { "date before 1900", "field_values[signed_on]", "contract.pdf" },
+        { "date after 2100", "field_values[signed_on]", "contract.pdf" },
         { "amount in words", "field_values[amount]", "contract.pdf" },
         { "amount over 10^15", "field_values[amount]", "contract.pdf" },
         { "newline", "field_values[company]", "contract.pdf" },
@@ -359,6 +391,7 @@ public sealed class EnvelopeFieldTests
             case "impossible date": Set("signed_on", "2026-02-30"); break;
             case "date with slashes": Set("signed_on", "2026/12/01"); break;
             case "date before 1900": Set("signed_on", "1899-12-31"); break;
+            case "date after 2100": Set("signed_on", "9999-12-31"); break;
             case "amount in words": Set("amount", "12万円"); break;
             case "amount over 10^15": Set("amount", "1,000,000,000,000,001"); break;
             case "newline": values.RemoveAll(v => v.Key == "company"); Set("company", "株式会社\n甲商事"); break;

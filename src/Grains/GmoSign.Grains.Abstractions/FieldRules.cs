@@ -30,6 +30,12 @@ public static partial class FieldRules
     /// <summary>A recipient's label is at most this long (as CreateEnvelope takes it).</summary>
     public const int MaxLabel = 50;
 
+    /// <summary>Field appearances one document may carry (a page-0 initials field counts once per page).</summary>
+    public const int MaxDrawnPerDocument = 2000;
+
+    /// <summary>A field that fills the counterparty holds at most what Retention keeps.</summary>
+    public const int MaxCounterparty = 200;
+
     /// <summary>Date formats a date field may be drawn in; the first is the default.</summary>
     public static readonly IReadOnlyList<string> DateFormats = ["yyyy/MM/dd", "yyyy-MM-dd", "yyyy年M月d日"];
 
@@ -102,6 +108,16 @@ public static partial class FieldRules
                 throw DomainException.Invalid($"{at}.value", "a read-only required checkbox must be checked by the sender", "読み取り専用の必須チェックボックスは送信者がチェックしてください");
             }
             placed.Add(field);
+        }
+        // What a signature draws is bounded: initials on every page multiply by the page count.
+        foreach (var document in documents)
+        {
+            var drawn = placed.Where(f => f.DocumentId == document.DocumentId).Sum(f => f.Page == 0 ? document.Pages.Count : 1);
+            if (drawn > MaxDrawnPerDocument)
+            {
+                throw DomainException.Invalid("fields", $"'{document.FileName}' would carry {drawn} drawn fields (initials count once per page); at most {MaxDrawnPerDocument}",
+                    $"「{document.FileName}」に描画される項目が{drawn}個になります（全ページのイニシャルはページ数分）。{MaxDrawnPerDocument}個までです");
+            }
         }
         return placed;
     }
@@ -221,6 +237,20 @@ public static partial class FieldRules
         {
             throw DomainException.Invalid($"{at}.maps_to", $"another field already fills {f.MapsTo}", $"{f.MapsTo} には既に別の項目が対応付けられています");
         }
+        if (f.MapsTo == FieldMapping.Counterparty && field.Kind == FieldKind.Text && field.MaxLength > MaxCounterparty)
+        {
+            throw DomainException.Invalid($"{at}.max_length", $"a field that fills the counterparty holds at most {MaxCounterparty} characters",
+                $"取引先に対応付ける項目は{MaxCounterparty}文字までです");
+        }
+        if (field.Kind == FieldKind.Initials && field.Page == 0
+            && earlier.Any(e => e.Kind == FieldKind.Initials && e.Page == 0 && e.RecipientId == field.RecipientId && e.DocumentId == field.DocumentId))
+        {
+            throw DomainException.Invalid($"{at}.page", "a signer has at most one every-page initials field per document", "全ページのイニシャル欄は署名者・文書ごとに1つまでです");
+        }
+        if (f.Label is { } label && label.Any(char.IsControl))
+        {
+            throw DomainException.Invalid($"{at}.label", "must be one line without control characters", "改行や制御文字は使えません");
+        }
         if (f.Label is { Length: > 100 })
         {
             throw DomainException.TooLong($"{at}.label", 100);
@@ -323,9 +353,9 @@ public static partial class FieldRules
                 {
                     return today?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
                 }
-                if (!DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) || date.Year < 1900)
+                if (!DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) || date.Year is < 1900 or > 2100)
                 {
-                    throw Refusal(at, fileName, "must be a date YYYY-MM-DD (1900 or later)", "日付を YYYY-MM-DD（1900年以降）で入力してください");
+                    throw Refusal(at, fileName, "must be a date YYYY-MM-DD between 1900 and 2100", "日付を YYYY-MM-DD（1900〜2100年）で入力してください");
                 }
                 return date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             case FieldKind.Checkbox:

@@ -144,19 +144,26 @@ internal sealed class Envelope
     }
 
     /// <summary>The checks of sending that need nothing from other modules.</summary>
-    /// <summary>
-    /// The sender places the draft's input fields (replacing earlier ones), checked against the documents' pages
-    /// (<paramref name="pages"/>, by document id). Null when the same fields are already placed.
-    /// </summary>
-    public EnvelopeChange? SetFields(IReadOnlyList<FieldSpec> fields, IReadOnlyDictionary<Guid, IReadOnlyList<PageSize>> pages, Actor actor)
+    /// <summary>The checks of placing fields, before any document is read: the caller manages the envelope and it is a draft.</summary>
+    public void CheckSetFields(Actor actor)
     {
-        var s = State;
         if (!IsManagedBy(actor))
         {
             throw DomainException.Denied("Only the envelope's sender or a tenant administrator can place fields.",
                 "入力項目を配置できるのは封筒の送信者またはテナント管理者のみです。");
         }
         RequireStatus("place fields on", EnvelopeStatus.Draft);
+    }
+
+    /// <summary>
+    /// The sender places the draft's input fields (replacing earlier ones), checked against the documents' pages
+    /// (<paramref name="pages"/>, by document id). Every call records a change (a repeat with the same request id is answered
+    /// from memory by the grain).
+    /// </summary>
+    public EnvelopeChange? SetFields(IReadOnlyList<FieldSpec> fields, IReadOnlyDictionary<Guid, IReadOnlyList<PageSize>> pages, Actor actor)
+    {
+        var s = State;
+        CheckSetFields(actor);
         var placed = FieldRules.Place(fields,
             s.Documents.Select(d => new FieldDocument(d.DocumentId, d.FileName, pages.TryGetValue(d.DocumentId, out var p) ? p : [])).ToList(),
             s.Recipients.Where(r => r.Status != RecipientStatus.Reassigned).Select(r => new FieldRecipient(r.RecipientId, r.Label, r.CarbonCopy)).ToList());

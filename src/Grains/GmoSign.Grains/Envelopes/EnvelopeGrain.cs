@@ -109,6 +109,7 @@ internal sealed class EnvelopeGrain(
         {
             return e.View();
         }
+        e.CheckSetFields(actor);
         // The pages of the documents the fields name (unknown ids are refused by the rules, naming the field).
         var pages = new Dictionary<Guid, IReadOnlyList<PageSize>>();
         foreach (var d in e.State.Documents.Where(d => fields.Any(f => f.DocumentId == d.DocumentId)))

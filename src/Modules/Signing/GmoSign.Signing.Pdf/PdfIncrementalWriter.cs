@@ -132,6 +132,10 @@ public static class PdfIncrementalWriter
         var catalog = Dictionary(structure.GetObject(catalogRef).Data, "catalog");
         var pageRefs = PageRefs(structure, catalog);
         var pageRef = pageRefs[0];
+        var origins = new Dictionary<int, (double Left, double Bottom)>();
+        string Rect(int number, PdfPlacement placement) => PdfIncrementalWriter.Rect(n => origins.TryGetValue(n, out var o)
+            ? o
+            : origins[n] = document.GetPage(n).MediaBox.Bounds is var box ? (box.Left, box.Bottom) : default, number, placement);
 
         var nextNumber = (long)Math.Max(trailer.Size, structure.CrossReferenceTable.ObjectOffsets.Keys.Select(k => k.ObjectNumber).DefaultIfEmpty(0).Max() + 1);
         var sigRef = new IndirectReference(nextNumber++, 0);
@@ -201,7 +205,7 @@ public static class PdfIncrementalWriter
             if (info.StampPlacement is { Page: > 0 } placement)
             {
                 stampPage = pageRefs[Math.Min(placement.Page, pageRefs.Count) - 1];
-                rect = Rect(document, placement.Page, placement);
+                rect = Rect(Math.Min(placement.Page, pageRefs.Count), placement);
             }
             else
             {
@@ -222,13 +226,18 @@ public static class PdfIncrementalWriter
         var fieldTokens = new List<IToken> { new IndirectReferenceToken(fieldRef) };
         foreach (var mark in marks)
         {
+            if (mark.Placement.Page < 0 || mark.Placement.Page > pageRefs.Count)
+            {
+                throw new InvalidPdfException($"The field '{mark.Name}' is on page {mark.Placement.Page}; the document has {pageRefs.Count}.");
+            }
             var pages = mark.Placement.Page == 0 ? Enumerable.Range(1, pageRefs.Count) : [mark.Placement.Page];
             foreach (var number in pages)
             {
                 var page = pageRefs[number - 1];
                 var (widget, look) = (new IndirectReference(nextNumber++, 0), new IndirectReference(nextNumber++, 0));
-                var name = mark.Placement.Page == 0 ? $"{mark.Name}_p{number}" : mark.Name;
-                WriteMark(output, offsets, widget, look, page, name, Rect(document, number, mark.Placement), mark, font, fontResources);
+                // Names of their own (a prefix, and '~' which field names cannot hold): never a signature's or the document's own field.
+                var name = mark.Placement.Page == 0 ? $"gmosign_{mark.Name}~p{number}" : $"gmosign_{mark.Name}";
+                WriteMark(output, offsets, widget, look, page, name, Rect(number, mark.Placement), mark, font, fontResources);
                 Annotate(page, widget);
                 fieldTokens.Add(new IndirectReferenceToken(widget));
             }
@@ -472,11 +481,11 @@ public static class PdfIncrementalWriter
         return pages.Count > 0 ? pages : throw new InvalidPdfException("The PDF has no pages.");
     }
 
-    /// <summary>A placement as a /Rect on the page: offset by the MediaBox's lower-left corner.</summary>
-    private static string Rect(PdfDocument document, int pageNumber, PdfPlacement placement)
+    /// <summary>A placement as a /Rect on the page: offset by the MediaBox's lower-left corner (read once per page).</summary>
+    private static string Rect(Func<int, (double Left, double Bottom)> origin, int pageNumber, PdfPlacement placement)
     {
-        var box = document.GetPage(pageNumber).MediaBox.Bounds;
-        var (x, y) = (box.Left + placement.X, box.Bottom + placement.Y);
+        var (left, bottom) = origin(pageNumber);
+        var (x, y) = (left + placement.X, bottom + placement.Y);
         return $"{PdfText.N(x)} {PdfText.N(y)} {PdfText.N(x + placement.Width)} {PdfText.N(y + placement.Height)}";
     }
 

@@ -14,7 +14,8 @@ internal sealed record CsvRow(int Row, IReadOnlyList<string> Cells);
 /// </summary>
 internal static class BulkSendCsv
 {
-    public const int MaxBytes = 4 * 1024 * 1024;
+    /// <summary>The largest file: under gRPC's 4 MB message limit, so the service's own refusal is what the sender sees.</summary>
+    public const int MaxBytes = 3 * 1024 * 1024;
 
     /// <summary>The longest cell accepted, in characters (a bound on what one malformed quote can swallow).</summary>
     public const int MaxCellChars = 10_000;
@@ -39,6 +40,7 @@ internal static class BulkSendCsv
     public static (IReadOnlyList<string> Headers, IReadOnlyList<CsvRow> Rows) Parse(string text, int maxRows)
     {
         var rows = new List<CsvRow>();
+        var row = 1;
         try
         {
             using var reader = CsvDataReader.Create(new StringReader(text), new CsvDataReaderOptions
@@ -46,7 +48,6 @@ internal static class BulkSendCsv
                 HasHeaders = true, Delimiter = ',', MaxBufferSize = MaxCellChars * 4, HeaderComparer = StringComparer.Ordinal,
             });
             var headers = Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetName(i).Trim()).ToList();
-            var row = 1;
             while (reader.Read())
             {
                 row++;
@@ -72,6 +73,11 @@ internal static class BulkSendCsv
         {
             throw DomainException.Invalid("csv", $"a cell is longer than {MaxCellChars} characters (an unclosed quote?)",
                 $"{MaxCellChars}文字を超えるセルがあります（引用符の閉じ忘れ？）");
+        }
+        catch (CsvFormatException)
+        {
+            throw DomainException.Invalid("csv", $"row {row + 1} is not well-formed CSV (a quote not closed, or text after a closing quote)",
+                $"{row + 1}行目がCSVとして正しくありません（引用符の閉じ忘れ、または閉じ引用符の後に文字）");
         }
     }
 

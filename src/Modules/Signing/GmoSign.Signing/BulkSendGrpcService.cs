@@ -38,6 +38,9 @@ internal sealed class BulkSendGrpcService(TemplateStore templates, TemplateEnvel
 {
     private readonly BulkSendOptions _options = options.Value;
 
+    /// <summary>Problems kept per row (a row of 250 bad cells would otherwise fill the response).</summary>
+    public const int MaxProblemsPerRow = 10;
+
     public override async Task<StartBulkSendResponse> StartBulkSend(StartBulkSendRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
@@ -120,8 +123,15 @@ internal sealed class BulkSendGrpcService(TemplateStore templates, TemplateEnvel
 
     public override async Task<CancelBulkSendResponse> CancelBulkSend(CancelBulkSendRequest request, ServerCallContext context)
     {
-        var tenantId = context.GetCaller().RequireTenant();
+        var caller = context.GetCaller();
+        var tenantId = caller.RequireTenant();
         var id = Check.Id(request.BulkSendId, "bulk_send_id");
+        var record = await store.GetAsync(tenantId, id, context.CancellationToken) ?? throw BulkSendStore.NotFound();
+        if (caller.Kind != CallerKind.Integration && !caller.HasRole("admin") && (caller.UserId is null || caller.UserId != record.CreatedByUser))
+        {
+            throw DomainException.Denied("Only who started the bulk send or a tenant administrator can cancel it.",
+                "一括送信を中止できるのは開始した人またはテナント管理者のみです。");
+        }
         await store.CancelAsync(tenantId, id, context.CancellationToken);
         return new CancelBulkSendResponse { BulkSend = ToProto((await store.GetAsync(tenantId, id, context.CancellationToken))!) };
     }
@@ -164,13 +174,13 @@ internal sealed class BulkSendGrpcService(TemplateStore templates, TemplateEnvel
             }
             if (column is null)
             {
-                problems.Add($"column {index + 1} '{header}' is neither a role's column (<label>:name, :email, :access_code, :user_id), a merge field nor title");
-                problemsJa.Add($"{index + 1}列目「{header}」は役割の列（<ラベル>:氏名・:メールアドレス・:アクセスコード・:ユーザーID）、差し込み項目、件名のいずれでもありません");
+                problems.Add($"column {index + 1} '{TemplateEnvelopes.Short(header)}' is neither a role's column (<label>:name, :email, :access_code, :user_id), a merge field nor title");
+                problemsJa.Add($"{index + 1}列目「{TemplateEnvelopes.Short(header)}」は役割の列（<ラベル>:氏名・:メールアドレス・:アクセスコード・:ユーザーID）、差し込み項目、件名のいずれでもありません");
             }
             else if (columns.Any(c => c.Kind == column.Kind && c.Key == column.Key))
             {
-                problems.Add($"column {index + 1} '{header}' repeats an earlier column");
-                problemsJa.Add($"{index + 1}列目「{header}」は前の列と重複しています");
+                problems.Add($"column {index + 1} '{TemplateEnvelopes.Short(header)}' repeats an earlier column");
+                problemsJa.Add($"{index + 1}列目「{TemplateEnvelopes.Short(header)}」は前の列と重複しています");
             }
             else
             {
@@ -195,8 +205,11 @@ internal sealed class BulkSendGrpcService(TemplateStore templates, TemplateEnvel
         }
         if (problems.Count > 0)
         {
-            throw new DomainException(ErrorKind.InvalidArgument, "INVALID_FIELD", "csv: row 1 (header): " + string.Join("; ", problems),
-                "csv: 1行目（見出し）: " + string.Join("、", problemsJa), "csv");
+            // The first ten: a refusal must fit in the response trailers.
+            var more = problems.Count > 10 ? $"; and {problems.Count - 10} more" : "";
+            var moreJa = problems.Count > 10 ? $"、ほか{problems.Count - 10}件" : "";
+            throw new DomainException(ErrorKind.InvalidArgument, "INVALID_FIELD", "csv: row 1 (header): " + string.Join("; ", problems.Take(10)) + more,
+                "csv: 1行目（見出し）: " + string.Join("、", problemsJa.Take(10)) + moreJa, "csv");
         }
         return columns;
     }
@@ -267,7 +280,7 @@ internal sealed class BulkSendGrpcService(TemplateStore templates, TemplateEnvel
             }
         }
         return problems.Count > 0
-            ? new CheckedRow(row.Row, null, problems)
+            ? new CheckedRow(row.Row, null, problems.Take(MaxProblemsPerRow).ToList())
             : new CheckedRow(row.Row, new BulkRowInput(assigned, merge, title), []);
     }
 

@@ -29,7 +29,7 @@ internal sealed record StoredCaller(CallerKind Kind, Guid? UserId, Guid TenantId
 internal sealed record BulkSendRecord(
     Guid BulkSendId, Guid TenantId, Guid TemplateId, int TemplateVersion, string FileName, string Encoding, string Status, int TotalRows,
     string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, int InvalidRows, int PendingRows, int CreatedRows, int SentRows,
-    int FailedRows, int CancelledRows);
+    int FailedRows, int CancelledRows, Guid? CreatedByUser);
 
 internal sealed record BulkRowRecord(int RowNumber, string Status, Guid? EnvelopeId, string? Errors);
 
@@ -50,7 +50,8 @@ internal sealed class BulkSendStore(NpgsqlDataSource db, TimeProvider clock)
                count(*) FILTER (WHERE r.status IN ('created', 'sent'))::int AS created_rows,
                count(*) FILTER (WHERE r.status = 'sent')::int AS sent_rows,
                count(*) FILTER (WHERE r.status = 'failed')::int AS failed_rows,
-               count(*) FILTER (WHERE r.status = 'cancelled')::int AS cancelled_rows
+               count(*) FILTER (WHERE r.status = 'cancelled')::int AS cancelled_rows,
+               b.created_by_user
         FROM signing.bulk_send b LEFT JOIN signing.bulk_send_row r ON r.bulk_send_id = b.bulk_send_id
         """;
 
@@ -77,8 +78,8 @@ internal sealed class BulkSendStore(NpgsqlDataSource db, TimeProvider clock)
         {
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO signing.bulk_send (bulk_send_id, tenant_id, template_id, template_version, file_name, encoding, status, total_rows, request_id,
-                                               caller, created_by, created_at, finished_at, last_turn_at)
-                VALUES (@Id, @TenantId, @TemplateId, @Version, @FileName, @Encoding, @Status, @Total, @RequestId, @Caller::jsonb, @CreatedBy, @Now,
+                                               caller, created_by, created_by_user, created_at, finished_at, last_turn_at)
+                VALUES (@Id, @TenantId, @TemplateId, @Version, @FileName, @Encoding, @Status, @Total, @RequestId, @Caller::jsonb, @CreatedBy, @CreatedByUser, @Now,
                         CASE WHEN @Status = 'rejected' THEN @Now END, @Now);
                 INSERT INTO signing.bulk_send_row (bulk_send_id, row_number, tenant_id, status, input, errors, updated_at)
                 SELECT @Id, r.row_number, @TenantId, CASE WHEN r.errors IS NOT NULL THEN 'invalid' WHEN @Status = 'rejected' THEN 'cancelled' ELSE 'pending' END,
@@ -88,7 +89,7 @@ internal sealed class BulkSendStore(NpgsqlDataSource db, TimeProvider clock)
             {
                 Id = id, TenantId = tenantId, TemplateId = template.TemplateId, Version = template.Version, FileName = fileName, Encoding = encoding,
                 Status = rejected ? "rejected" : "running", Total = rows.Count, RequestId = requestId,
-                Caller = JsonSerializer.Serialize(StoredCaller.Of(caller), Json), CreatedBy = caller.DisplayName, Now = now,
+                Caller = JsonSerializer.Serialize(StoredCaller.Of(caller), Json), CreatedBy = caller.DisplayName, CreatedByUser = caller.UserId, Now = now,
                 Rows = rows.Select(r => r.Row).ToArray(),
                 Inputs = rows.Select(r => r.Input is null ? null : JsonSerializer.Serialize(r.Input, Json)).ToArray(),
                 Errors = rows.Select(r => r.Problems.Count == 0 ? null : JsonSerializer.Serialize(r.Problems, Json)).ToArray(),

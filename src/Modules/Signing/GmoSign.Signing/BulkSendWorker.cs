@@ -61,7 +61,7 @@ internal sealed class BulkSendWorker(BulkSendStore store, TemplateStore template
             var input = JsonSerializer.Deserialize<BulkRowInput>(row.Input, BulkSendStore.Json)!;
             // The template may have been archived since the file was checked: its version still makes the rows started with it.
             var made = await envelopes.MakeAsync(caller, template with { Archived = false }, input.People.Select(BulkSendGrpcService.ToAssignment).ToList(),
-                input.Merge, input.Title, requestId, ct);
+                input.Merge, input.Title, requestId, "bulk-envelope", ct);
             envelopeId = made.EnvelopeId;
             await store.RecordAsync(row, "created", envelopeId, null, null, CancellationToken.None);
         }

@@ -22,6 +22,9 @@ internal sealed partial class TemplateEnvelopes(IGrainFactory grains, EnvelopeRe
 
     public const int DefaultMergeLength = 200;
 
+    /// <summary>Text from the request quoted in a refusal, shortened: a refusal must fit in the response trailers.</summary>
+    public static string Short(string text) => text.Length <= 50 && !text.Any(char.IsControl) ? text : string.Concat(text.Where(c => !char.IsControl(c)).Take(50)) + "…";
+
     public static TemplateDefinition Definition(TemplateRecord template) => Parser.Parse<TemplateDefinition>(template.DefinitionJson);
 
     /// <summary>
@@ -35,15 +38,44 @@ internal sealed partial class TemplateEnvelopes(IGrainFactory grains, EnvelopeRe
         var values = MergeValues(definition, mergeValues);
         var create = EnvelopeRequestFor(definition, people, values, titleOverride);
         await Rebased(() => requests.DraftAsync(caller, create, ct), RoleFieldNames(definition));
+        PlaceFields(definition, template.Documents, values);
     }
 
     /// <summary>
-    /// A draft from a template version: the envelope (its id derived from the request id), the template's documents (their
+    /// The template's fields with these merge values, placed on its documents by the envelope's rules, before anything is
+    /// made: a value that breaks a field's rule (too long, not a date, …) is refused naming the merge field it came from.
+    /// </summary>
+    public static void PlaceFields(TemplateDefinition definition, IReadOnlyList<TemplateDocumentRef> documents, IReadOnlyDictionary<string, string> values)
+    {
+        var documentIds = documents.Select((_, i) => EnvelopeRequests.IdFor(Guid.Empty, "template-document", i.ToString(CultureInfo.InvariantCulture))).ToList();
+        var specs = definition.Fields.Select(f => FieldSpecOf(f, documentIds[Math.Clamp(f.DocumentIndex, 0, documentIds.Count - 1)], Merge(f.Value, values))).ToList();
+        var fieldDocuments = documents.Select((d, i) => new FieldDocument(documentIds[i], d.FileName, d.Pages)).ToList();
+        var roles = definition.Roles.Select(r => new FieldRecipient(Guid.NewGuid(), r.Label, r.Role == RecipientRole.CarbonCopy)).ToList();
+        Rebase(() => FieldRules.Place(specs, fieldDocuments, roles), name =>
+        {
+            var match = Regex.Match(name, @"^fields\[(\d+)\](.*)$");
+            if (!match.Success)
+            {
+                return name;
+            }
+            var index = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+            if (match.Groups[2].Value == ".value" && Placeholder().Match(definition.Fields[index].Value) is { Success: true } placeholder)
+            {
+                return $"merge_values[{placeholder.Groups[1].Value}]";
+            }
+            return "definition." + name.Replace(".recipient_label", ".role_label", StringComparison.Ordinal)
+                .Replace(".document_id", ".document_index", StringComparison.Ordinal);
+        });
+    }
+
+    /// <summary>
+    /// A draft from a template version: the envelope (its id derived from the request id and <paramref name="idKind"/>), the
+    /// template's documents (their
     /// content shared, not copied) and the fields — each step idempotent, so a retry after a failure part-way finishes the
     /// same draft. Bulk send makes its envelopes the same way.
     /// </summary>
     public async Task<EnvelopeView> MakeAsync(Caller caller, TemplateRecord template, IReadOnlyList<RoleAssignment> people,
-        IReadOnlyDictionary<string, string> mergeValues, string titleOverride, string requestId, CancellationToken ct)
+        IReadOnlyDictionary<string, string> mergeValues, string titleOverride, string requestId, string idKind, CancellationToken ct)
     {
         if (template.Archived)
         {
@@ -53,7 +85,11 @@ internal sealed partial class TemplateEnvelopes(IGrainFactory grains, EnvelopeRe
         var values = MergeValues(definition, mergeValues);
         var create = EnvelopeRequestFor(definition, people, values, titleOverride);
         create.RequestId = requestId;
-        var (envelopeId, draft) = await Rebased(() => requests.DraftAsync(caller, create, ct), RoleFieldNames(definition));
+        var (_, draft) = await Rebased(() => requests.DraftAsync(caller, create, ct), RoleFieldNames(definition));
+        PlaceFields(definition, template.Documents, values);
+        // An id of its own kind per way of making envelopes: a request id a client reuses elsewhere (CreateEnvelope, another
+        // template call, a bulk row) can never land on this envelope.
+        var envelopeId = EnvelopeRequests.IdFor(caller.RequireTenant(), idKind, requestId);
         var grain = grains.GetGrain<IEnvelopeGrain>(envelopeId);
         var envelope = await grain.CreateAsync(WithTemplate(draft, template));
         if (envelope.Status != EnvelopeStatus.Draft)
@@ -87,7 +123,7 @@ internal sealed partial class TemplateEnvelopes(IGrainFactory grains, EnvelopeRe
         {
             if (definition.MergeFields.All(m => m.Name != name))
             {
-                throw DomainException.Invalid($"merge_values[{name}]", "is not a merge field of the template", "テンプレートの差し込み項目ではありません");
+                throw DomainException.Invalid($"merge_values[{Short(name)}]", "is not a merge field of the template", "テンプレートの差し込み項目ではありません");
             }
         }
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -141,11 +177,11 @@ internal sealed partial class TemplateEnvelopes(IGrainFactory grains, EnvelopeRe
         {
             if (definition.Roles.All(r => r.Label != person.RoleLabel))
             {
-                throw DomainException.Invalid($"recipients[{i}].role_label", $"'{person.RoleLabel}' is not a role of the template", $"「{person.RoleLabel}」はテンプレートの役割ではありません");
+                throw DomainException.Invalid($"recipients[{i}].role_label", $"'{Short(person.RoleLabel)}' is not a role of the template", $"「{Short(person.RoleLabel)}」はテンプレートの役割ではありません");
             }
             if (!byLabel.TryAdd(person.RoleLabel, person))
             {
-                throw DomainException.Invalid($"recipients[{i}].role_label", $"'{person.RoleLabel}' is given twice", $"「{person.RoleLabel}」が重複しています");
+                throw DomainException.Invalid($"recipients[{i}].role_label", $"'{Short(person.RoleLabel)}' is given twice", $"「{Short(person.RoleLabel)}」が重複しています");
             }
         }
         var create = new CreateEnvelopeRequest

@@ -42,7 +42,7 @@ internal sealed partial class TemplateGrpcService(
         var documents = await DocumentsFromAsync(caller, tenantId, Check.Id(request.SourceEnvelopeId, "source_envelope_id"), context.CancellationToken);
         await CheckDefinitionAsync(caller, request.Definition, documents, context.CancellationToken);
         var record = await store.CreateAsync(tenantId, name, description, Formatter.Format(request.Definition), documents, requestId, caller.DisplayName,
-            context.CancellationToken);
+            caller.UserId, context.CancellationToken);
         return new CreateTemplateResponse { Template = ToProto(record) };
     }
 
@@ -54,6 +54,11 @@ internal sealed partial class TemplateGrpcService(
         var requestId = EnvelopeRequests.OptionalRequestId(request.RequestId);
         var (name, description) = Names(request.Name, request.Description);
         var current = await store.GetAsync(tenantId, templateId, 0, context.CancellationToken) ?? throw TemplateStore.NotFound();
+        RequireManager(caller, current);
+        if (current.Version != request.ExpectedVersion && (requestId is null || !await store.MadeAsync(templateId, requestId, context.CancellationToken)))
+        {
+            throw TemplateStore.VersionConflict(current.Version, request.ExpectedVersion);
+        }
         var documents = string.IsNullOrEmpty(request.SourceEnvelopeId)
             ? null
             : await DocumentsFromAsync(caller, tenantId, Check.Id(request.SourceEnvelopeId, "source_envelope_id"), context.CancellationToken);
@@ -96,7 +101,10 @@ internal sealed partial class TemplateGrpcService(
 
     public override async Task<ArchiveTemplateResponse> ArchiveTemplate(ArchiveTemplateRequest request, ServerCallContext context)
     {
-        var record = await store.ArchiveAsync(context.GetCaller().RequireTenant(), Check.Id(request.TemplateId, "template_id"), context.CancellationToken);
+        var caller = context.GetCaller();
+        var templateId = Check.Id(request.TemplateId, "template_id");
+        RequireManager(caller, await store.GetAsync(caller.RequireTenant(), templateId, 0, context.CancellationToken) ?? throw TemplateStore.NotFound());
+        var record = await store.ArchiveAsync(caller.RequireTenant(), templateId, context.CancellationToken);
         return new ArchiveTemplateResponse { Template = ToProto(record) };
     }
 
@@ -111,11 +119,22 @@ internal sealed partial class TemplateGrpcService(
         }
         var template = await store.GetAsync(tenantId, Check.Id(request.TemplateId, "template_id"), request.Version, context.CancellationToken)
             ?? throw TemplateStore.NotFound();
-        var view = await envelopes.MakeAsync(caller, template, request.Recipients, request.MergeValues, request.Title, requestId, context.CancellationToken);
+        var view = await envelopes.MakeAsync(caller, template, request.Recipients, request.MergeValues, request.Title, requestId, "template-envelope",
+            context.CancellationToken);
         return new CreateEnvelopeFromTemplateResponse { Envelope = Mapping.ToProto(view) };
     }
 
     // ------------------------------------------------------------------ checks
+
+    /// <summary>Every user of the tenant uses its templates; changing one is for its creator, a tenant administrator or an integration.</summary>
+    private static void RequireManager(Caller caller, TemplateRecord template)
+    {
+        if (caller.Kind != CallerKind.Integration && !caller.HasRole("admin") && (caller.UserId is null || caller.UserId != template.CreatedByUser))
+        {
+            throw DomainException.Denied("Only the template's creator or a tenant administrator can change or archive it.",
+                "テンプレートを変更・アーカイブできるのは作成者またはテナント管理者のみです。");
+        }
+    }
 
     private static (string Name, string Description) Names(string name, string description) =>
         (Check.Required(name, "name", 100), Check.Optional(description, "description", 1000) ?? "");
@@ -136,6 +155,11 @@ internal sealed partial class TemplateGrpcService(
         {
             throw DomainException.Denied("Only the draft's sender or a tenant administrator can make a template of it.",
                 "下書きからテンプレートを作成できるのは送信者またはテナント管理者のみです。");
+        }
+        if (source.Status != EnvelopeStatus.Draft)
+        {
+            throw DomainException.Precondition("ENVELOPE_STATUS", $"source_envelope_id: a template is made from a draft's documents; the envelope is {source.Status}.",
+                $"source_envelope_id: テンプレートは下書きの文書から作成します（封筒の状態: {source.Status}）。");
         }
         if (source.Documents.Count == 0)
         {
@@ -171,7 +195,7 @@ internal sealed partial class TemplateGrpcService(
             }
             if (!merge.TryAdd(m.Name, m))
             {
-                throw DomainException.Invalid($"{at}.name", $"'{m.Name}' is declared twice", $"「{m.Name}」が重複しています");
+                throw DomainException.Invalid($"{at}.name", $"'{TemplateEnvelopes.Short(m.Name)}' is declared twice", $"「{TemplateEnvelopes.Short(m.Name)}」が重複しています");
             }
             if (!System.Enum.IsDefined(m.Type))
             {
@@ -194,7 +218,7 @@ internal sealed partial class TemplateGrpcService(
             {
                 if (!merge.ContainsKey(match.Groups[1].Value))
                 {
-                    throw DomainException.Invalid(at, $"{match.Value} is not a declared merge field", $"{match.Value} は宣言されていない差し込み項目です");
+                    throw DomainException.Invalid(at, $"{TemplateEnvelopes.Short(match.Value)} is not a declared merge field", $"{TemplateEnvelopes.Short(match.Value)} は宣言されていない差し込み項目です");
                 }
             }
         }
@@ -206,9 +230,13 @@ internal sealed partial class TemplateGrpcService(
         foreach (var (role, i) in definition.Roles.Select((r, i) => (r, i)))
         {
             Check.Required(role.Label, $"definition.roles[{i}].label", 50);
+            if (role.Label != role.Label.Trim())
+            {
+                throw DomainException.Invalid($"definition.roles[{i}].label", "must not start or end with spaces", "前後に空白を入れないでください");
+            }
             if (!labels.Add(role.Label))
             {
-                throw DomainException.Invalid($"definition.roles[{i}].label", $"'{role.Label}' labels another role", $"「{role.Label}」は他の役割のラベルです");
+                throw DomainException.Invalid($"definition.roles[{i}].label", $"'{TemplateEnvelopes.Short(role.Label)}' labels another role", $"「{TemplateEnvelopes.Short(role.Label)}」は他の役割のラベルです");
             }
             if (role.DefaultName.Length > 0 != role.DefaultEmail.Length > 0)
             {

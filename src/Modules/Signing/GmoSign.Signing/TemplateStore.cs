@@ -23,7 +23,8 @@ internal sealed record TemplateRecord(
     DateTimeOffset UpdatedAt,
     string UpdatedBy,
     string DefinitionJson,
-    IReadOnlyList<TemplateDocumentRef> Documents);
+    IReadOnlyList<TemplateDocumentRef> Documents,
+    Guid? CreatedByUser);
 
 internal sealed record TemplateSummaryRow(Guid TemplateId, string Name, string Description, int Version, DateTimeOffset? ArchivedAt, DateTimeOffset UpdatedAt);
 
@@ -37,15 +38,16 @@ internal sealed class TemplateStore(NpgsqlDataSource db, TimeProvider clock)
 
     private const string Select = """
         SELECT t.template_id, t.tenant_id, v.name, v.description, v.version, t.version AS latest_version, t.archived_at IS NOT NULL AS archived,
-               t.created_at, v.created_at AS updated_at, v.created_by AS updated_by, v.definition::text AS definition_json, v.documents::text AS documents_json
+               t.created_at, v.created_at AS updated_at, v.created_by AS updated_by, v.definition::text AS definition_json, v.documents::text AS documents_json,
+               t.created_by_user
         FROM signing.template t JOIN signing.template_version v ON v.template_id = t.template_id
         """;
 
     private sealed record Row(Guid TemplateId, Guid TenantId, string Name, string Description, int Version, int LatestVersion, bool Archived,
-        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string UpdatedBy, string DefinitionJson, string DocumentsJson)
+        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string UpdatedBy, string DefinitionJson, string DocumentsJson, Guid? CreatedByUser)
     {
         public TemplateRecord ToRecord() => new(TemplateId, TenantId, Name, Description, Version, LatestVersion, Archived, CreatedAt, UpdatedAt, UpdatedBy,
-            DefinitionJson, JsonSerializer.Deserialize<List<TemplateDocumentRef>>(DocumentsJson, Json)!);
+            DefinitionJson, JsonSerializer.Deserialize<List<TemplateDocumentRef>>(DocumentsJson, Json)!, CreatedByUser);
     }
 
     private sealed record Current(int Version, DateTimeOffset? ArchivedAt);
@@ -54,7 +56,7 @@ internal sealed class TemplateStore(NpgsqlDataSource db, TimeProvider clock)
 
     /// <summary>Saves version 1; a retry with the same request id returns the template it made.</summary>
     public async Task<TemplateRecord> CreateAsync(Guid tenantId, string name, string description, string definitionJson,
-        IReadOnlyList<TemplateDocumentRef> documents, string? requestId, string actor, CancellationToken ct)
+        IReadOnlyList<TemplateDocumentRef> documents, string? requestId, string actor, Guid? actorUser, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         if (requestId is not null && await ByRequestAsync(connection, tenantId, requestId, ct) is { } earlier)
@@ -67,14 +69,14 @@ internal sealed class TemplateStore(NpgsqlDataSource db, TimeProvider clock)
         try
         {
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO signing.template (template_id, tenant_id, name, description, version, request_id, created_at, updated_at)
-                VALUES (@TemplateId, @TenantId, @Name, @Description, 1, @RequestId, @Now, @Now);
+                INSERT INTO signing.template (template_id, tenant_id, name, description, version, request_id, created_at, updated_at, created_by_user)
+                VALUES (@TemplateId, @TenantId, @Name, @Description, 1, @RequestId, @Now, @Now, @ActorUser);
                 INSERT INTO signing.template_version (template_id, version, tenant_id, name, description, definition, documents, request_id, created_at, created_by)
                 VALUES (@TemplateId, 1, @TenantId, @Name, @Description, @Definition::jsonb, @Documents::jsonb, @RequestId, @Now, @Actor);
                 """, new
             {
                 TemplateId = templateId, TenantId = tenantId, Name = name, Description = description, RequestId = requestId, Now = now,
-                Definition = definitionJson, Documents = JsonSerializer.Serialize(documents, Json), Actor = actor,
+                Definition = definitionJson, Documents = JsonSerializer.Serialize(documents, Json), Actor = actor, ActorUser = actorUser,
             }, transaction, cancellationToken: ct));
             await transaction.CommitAsync(ct);
         }
@@ -119,9 +121,7 @@ internal sealed class TemplateStore(NpgsqlDataSource db, TimeProvider clock)
         }
         if (current.Version != expectedVersion)
         {
-            throw new DomainException(ErrorKind.FailedPrecondition, "TEMPLATE_VERSION_CONFLICT",
-                $"expected_version: the template is at version {current.Version}, not {expectedVersion}; read it again and apply the change to it.",
-                $"expected_version: テンプレートは現在バージョン{current.Version}です（{expectedVersion}ではありません）。読み直してから変更してください。", "expected_version");
+            throw VersionConflict(current.Version, expectedVersion);
         }
         var next = current.Version + 1;
         var now = clock.GetUtcNow();
@@ -185,6 +185,19 @@ internal sealed class TemplateStore(NpgsqlDataSource db, TimeProvider clock)
             UPDATE signing.template SET archived_at = COALESCE(archived_at, @Now) WHERE template_id = @TemplateId AND tenant_id = @TenantId
             """, new { TemplateId = templateId, TenantId = tenantId, Now = clock.GetUtcNow() }, cancellationToken: ct));
         return found == 0 ? throw NotFound() : (await GetAsync(tenantId, templateId, 0, ct))!;
+    }
+
+    public static DomainException VersionConflict(int current, int expected) => new(ErrorKind.FailedPrecondition, "TEMPLATE_VERSION_CONFLICT",
+        $"expected_version: the template is at version {current}, not {expected}; read it again and apply the change to it.",
+        $"expected_version: テンプレートは現在バージョン{current}です（{expected}ではありません）。読み直してから変更してください。", "expected_version");
+
+    /// <summary>Whether an update with this request id already made a version (its retry is answered, not refused as a conflict).</summary>
+    public async Task<bool> MadeAsync(Guid templateId, string requestId, CancellationToken ct)
+    {
+        await using var connection = db.CreateConnection();
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM signing.template_version WHERE template_id = @TemplateId AND request_id = @RequestId)",
+            new { TemplateId = templateId, RequestId = requestId }, cancellationToken: ct));
     }
 
     public static DomainException Archived() => DomainException.Precondition("TEMPLATE_ARCHIVED",

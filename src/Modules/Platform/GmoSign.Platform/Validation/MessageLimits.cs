@@ -70,9 +70,14 @@ public static class MessageLimits
                 }
                 var valueField = field.MessageType.FindFieldByNumber(2);
                 var valueRule = rule with { Field = valueField, Kind = KindOf(valueField) };
+                var index = 0;
                 foreach (DictionaryEntry entry in map)
                 {
-                    var keyPath = $"{name}[{entry.Key}]";
+                    // A key is named in the path only while it is short: a refusal must fit in the response trailers.
+                    var keyPath = entry.Key is string { Length: > 50 } || entry.Key is string k && k.Any(char.IsControl)
+                        ? $"{name}[#{index}]"
+                        : $"{name}[{entry.Key}]";
+                    index++;
                     if (entry.Key is string key)
                     {
                         CheckText(key, keyPath, rule.MaxLength);

@@ -11,6 +11,8 @@ CREATE TABLE signing.template
     version        int         NOT NULL,
     archived_at    timestamptz NULL,
     request_id     text        NULL,
+    -- The user who made it (null for an integration): they, tenant administrators and integrations may change it.
+    created_by_user uuid       NULL,
     created_at     timestamptz NOT NULL,
     updated_at     timestamptz NOT NULL
 );

@@ -16,6 +16,8 @@ CREATE TABLE signing.bulk_send
     -- Who started it, as the envelopes name their sender.
     caller           jsonb       NOT NULL,
     created_by       text        NOT NULL,
+    -- The user who started it (null for an integration): they, tenant administrators and integrations may cancel it.
+    created_by_user  uuid        NULL,
     created_at       timestamptz NOT NULL,
     finished_at      timestamptz NULL,
     last_turn_at     timestamptz NOT NULL
