@@ -33,7 +33,20 @@ public sealed class SenderConsoleTemplateTests(WebFixture web)
         var request = Envelopes.Draft("業務委託契約書（原本）", Envelopes.Signer("仮 太郎", 1));
         request.Recipients[0].Label = "甲";
         var draft = (await Signing.CreateEnvelopeAsync(request, admin)).Envelope;
-        await Envelopes.UploadAsync(Platform.Channel, admin, draft.EnvelopeId, "service.pdf", Documents.Pdf("業務委託契約書 " + Guid.NewGuid()));
+        var document = await Envelopes.UploadAsync(Platform.Channel, admin, draft.EnvelopeId, "service.pdf", Documents.Pdf("業務委託契約書 " + Guid.NewGuid()));
+        // A signature field for 甲: the template keeps it for the role that stands for 甲.
+        await Signing.SetFieldsAsync(new SetFieldsRequest
+        {
+            EnvelopeId = draft.EnvelopeId, RequestId = "fields-" + Guid.NewGuid(),
+            Fields =
+            {
+                new FieldInput
+                {
+                    Name = "sign_ko", DocumentId = document.DocumentId, RecipientId = draft.Recipients[0].RecipientId, Type = FieldType.Signature, Page = 1,
+                    Rect = new FieldRect { X = 300, Y = 80, Width = 170, Height = 54 },
+                },
+            },
+        }, admin);
 
         await using var sender = await web.NewPageAsync();
         var page = sender.Page;
@@ -51,6 +64,7 @@ public sealed class SenderConsoleTemplateTests(WebFixture web)
         await page.Locator("#template-message").FillAsync("{{会社名}} 様　契約金額 {{契約金額}} 円です。");
         await Expect(page.Locator("[data-role='1'] input[id$='-label']")).ToHaveValueAsync("甲");
         await Expect(page.Locator("[data-merge='会社名']")).ToBeVisibleAsync();
+        await Expect(page.Locator("#fields-kept")).ToContainTextAsync("1件");
         await page.Locator("[data-merge='契約金額'] select").SelectOptionAsync(new SelectOptionValue { Label = "数値" });
         await page.Locator("[data-merge='契約金額'] input[id$='-required']").UncheckAsync();
         await sender.AssertAccessibleAsync("new template form");
@@ -67,6 +81,7 @@ public sealed class SenderConsoleTemplateTests(WebFixture web)
         Assert.Equal(["service.pdf"], saved.Documents.Select(d => d.FileName));
         Assert.Equal([("会社名", MergeFieldType.Text, true), ("契約金額", MergeFieldType.Number, false)],
             saved.Definition.MergeFields.Select(m => (m.Name, m.Type, m.Required)));
+        Assert.Equal([("sign_ko", "甲", 0)], saved.Definition.Fields.Select(f => (f.Name, f.RoleLabel, f.DocumentIndex)));
 
         // A draft from it: a person for 甲 and the values.
         var email = $"kono-{Guid.NewGuid():N}@counterparty.example.jp";
@@ -87,6 +102,7 @@ public sealed class SenderConsoleTemplateTests(WebFixture web)
         Assert.Equal((templateId, 1), (made.TemplateId, made.TemplateVersion));
         Assert.Contains("契約金額 1,250,000 円", made.Message);
         Assert.Equal(email, made.Recipients.Single().Email);
+        Assert.Equal(made.Recipients.Single().RecipientId, made.Fields.Single(f => f.Name == "sign_ko").RecipientId);
 
         // The list shows it; archived, it is listed only on request and makes no more envelopes.
         await page.Locator("#nav-templates").ClickAsync();
