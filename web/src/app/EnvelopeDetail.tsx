@@ -97,6 +97,10 @@ export function EnvelopeDetail(props: { envelopeId: string; userId: string }) {
             <Busy busy={busy} id="send-draft" disabled={envelope.documents.length === 0} onClick={() => act(async () => {
               await guarded(() => withRetry(() => signing.sendEnvelope({ envelopeId: envelope.envelopeId, requestId: sendId })));
             })}>{t("send")}</Busy>
+            {envelope.documents.length > 0 && (
+              <a class="button secondary" href={`/app/templates/new/${envelope.envelopeId}`} id="save-as-template"
+                onClick={(e) => { e.preventDefault(); navigate(`/app/templates/new/${envelope.envelopeId}`); }}>{t("saveAsTemplate")}</a>
+            )}
           </div>
         )}
         {envelope.status === EnvelopeStatus.APPROVAL && (

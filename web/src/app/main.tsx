@@ -1,5 +1,6 @@
 // The sender console, /app: sign in (password and TOTP, with enrolment), envelopes (list, create with uploads, send,
-// follow, void, resend, links, documents, audit trail). The session token lives in sessionStorage (this tab only)
+// follow, void, resend, links, documents, audit trail), templates (saved from a draft, envelopes made from them) and
+// CSV bulk sends. The session token lives in sessionStorage (this tab only)
 // and is dropped on sign-out or when the server says it has ended.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -13,6 +14,8 @@ import { NewEnvelope } from "./NewEnvelope";
 import { EnvelopeDetail } from "./EnvelopeDetail";
 import { Retention } from "./Retention";
 import { Admin } from "./Admin";
+import { NewTemplate, TemplateDetail, TemplateList } from "./Templates";
+import { BulkSendPage } from "./BulkSend";
 
 const accounts = client(AccountsService);
 const storageKey = "gmosign.session";
@@ -89,6 +92,8 @@ function App() {
   }
 
   const detail = /^\/app\/envelopes\/([0-9a-f-]{36})$/.exec(path);
+  const templateFrom = /^\/app\/templates\/new\/([0-9a-f-]{36})$/.exec(path);
+  const templateDetail = /^\/app\/templates\/([0-9a-f-]{36})$/.exec(path);
   return (
     <>
       <a class="skip" href="#main">{t("skip")}</a>
@@ -99,6 +104,8 @@ function App() {
       <nav class="tabs" aria-label={t("console")}>
         <a href="/app/" onClick={(e) => { e.preventDefault(); navigate("/app/"); }} aria-current={path === "/app/" ? "page" : undefined}>{t("navEnvelopes")}</a>
         <a href="/app/new" onClick={(e) => { e.preventDefault(); navigate("/app/new"); }} aria-current={path === "/app/new" ? "page" : undefined} id="nav-new">{t("navNew")}</a>
+        <a href="/app/templates" onClick={(e) => { e.preventDefault(); navigate("/app/templates"); }} aria-current={path.startsWith("/app/templates") ? "page" : undefined} id="nav-templates">{t("navTemplates")}</a>
+        <a href="/app/bulk" onClick={(e) => { e.preventDefault(); navigate("/app/bulk"); }} aria-current={path === "/app/bulk" ? "page" : undefined} id="nav-bulk">{t("navBulk")}</a>
         <a href="/app/retention" onClick={(e) => { e.preventDefault(); navigate("/app/retention"); }} aria-current={path === "/app/retention" ? "page" : undefined} id="nav-retention">{t("navRetention")}</a>
         <a href="/app/admin" onClick={(e) => { e.preventDefault(); navigate("/app/admin"); }} aria-current={path === "/app/admin" ? "page" : undefined} id="nav-admin">{t("navAdmin")}</a>
       </nav>
@@ -107,8 +114,13 @@ function App() {
         {path === "/app/new" && <NewEnvelope />}
         {path === "/app/retention" && <Retention />}
         {path === "/app/admin" && <Admin session={session} />}
+        {path === "/app/templates" && <TemplateList />}
+        {path === "/app/bulk" && <BulkSendPage />}
+        {templateFrom && <NewTemplate key={templateFrom[1]} sourceEnvelopeId={templateFrom[1]} />}
+        {templateDetail && <TemplateDetail key={templateDetail[1]} templateId={templateDetail[1]} />}
         {detail && <EnvelopeDetail envelopeId={detail[1]} userId={session.identity.userId} />}
-        {!["/app/", "/app", "/app/login", "/app/new", "/app/retention", "/app/admin"].includes(path) && !detail && <p>{t("notFound")}</p>}
+        {!["/app/", "/app", "/app/login", "/app/new", "/app/retention", "/app/admin", "/app/templates", "/app/bulk"].includes(path) && !detail
+          && !templateFrom && !templateDetail && <p>{t("notFound")}</p>}
       </main>
     </>
   );
