@@ -23,7 +23,7 @@ public sealed class FoundationTests
             // Reflection lists every service (what `buf curl --list-services` shows).
             Assert.Equal(
                 ["gmosign.accounts.v1.AccountsService", "gmosign.reseller.v1.ContractService", "gmosign.reseller.v1.OperatorService", "gmosign.reseller.v1.ResellerService", "gmosign.retention.v1.RetentionService",
-                 "gmosign.signing.v1.SigningService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                 "gmosign.signing.v1.BulkSendService", "gmosign.signing.v1.SigningService", "gmosign.signing.v1.TemplateService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
                  "grpc.reflection.v1alpha.ServerReflection"],
                 await ListServicesAsync(grpc));
 

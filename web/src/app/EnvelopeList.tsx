@@ -1,11 +1,12 @@
 // Envelopes of the tenant: filter by status, search titles, page through with the server's cursor.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { EnvelopeStatus, SigningService, type EnvelopeSummary } from "../gen/gmosign/signing/v1/signing_pb";
-import { client, failure, withRetry } from "../lib/rpc";
+import { client } from "../lib/rpc";
 import { formatDateTime } from "../lib/i18n";
 import { Notice } from "../lib/ui";
-import { guarded, navigate, t } from "./shared";
+import { usePagedList } from "./paging";
+import { navigate, t } from "./shared";
 
 const signing = client(SigningService);
 const statuses = [EnvelopeStatus.DRAFT, EnvelopeStatus.APPROVAL, EnvelopeStatus.SENT, EnvelopeStatus.COMPLETED, EnvelopeStatus.DECLINED,
@@ -17,36 +18,17 @@ export function EnvelopeList() {
   const [status, setStatus] = useState(EnvelopeStatus.UNSPECIFIED);
   const [search, setSearch] = useState("");
   const [query, setQuery] = useState("");
-  // Tokens of the pages seen so far: going back re-reads the previous page with its token.
-  const [tokens, setTokens] = useState<string[]>([""]);
-  const [rows, setRows] = useState<EnvelopeSummary[] | null>(null);
-  const [next, setNext] = useState("");
-  const [error, setError] = useState("");
-
-  const page = tokens[tokens.length - 1];
-  useEffect(() => {
-    let cancelled = false;
-    setRows(null);
-    guarded(() => withRetry(() => signing.listEnvelopes({ status, titleContains: query, pageSize: 20, pageToken: page })))
-      .then((reply) => {
-        if (!cancelled) {
-          setRows(reply.envelopes);
-          setNext(reply.nextPageToken);
-        }
-      })
-      .catch((e) => !cancelled && setError(failure(e).message));
-    return () => {
-      cancelled = true;
-    };
-  }, [status, query, page]);
+  const { rows, error, restart, pager } = usePagedList(
+    (pageToken) => signing.listEnvelopes({ status, titleContains: query, pageSize: 20, pageToken }).then((r) => ({ rows: r.envelopes, next: r.nextPageToken })),
+    [status, query]);
 
   return (
     <section aria-labelledby="list-title">
       <h1 id="list-title">{t("envelopes")}</h1>
-      <form class="filters" role="search" onSubmit={(e) => { e.preventDefault(); setQuery(search.trim()); setTokens([""]); }}>
+      <form class="filters" role="search" onSubmit={(e) => { e.preventDefault(); setQuery(search.trim()); restart(); }}>
         <div>
           <label for="status-filter">{t("filterStatus")}</label>
-          <select id="status-filter" value={status} onChange={(e) => { setStatus(Number((e.target as HTMLSelectElement).value)); setTokens([""]); }}>
+          <select id="status-filter" value={status} onChange={(e) => { setStatus(Number((e.target as HTMLSelectElement).value)); restart(); }}>
             <option value={EnvelopeStatus.UNSPECIFIED}>{t("filterAll")}</option>
             {statuses.map((s) => <option key={s} value={s}>{statusText(s)}</option>)}
           </select>
@@ -75,10 +57,7 @@ export function EnvelopeList() {
           </table>
         </div>
       )}
-      <div class="buttons">
-        <button type="button" class="secondary" disabled={tokens.length < 2} onClick={() => setTokens(tokens.slice(0, -1))} id="previous-page">{t("previous")}</button>
-        <button type="button" class="secondary" disabled={!next} onClick={() => setTokens([...tokens, next])} id="next-page">{t("next")}</button>
-      </div>
+      {pager({ previous: "previous-page", next: "next-page" })}
     </section>
   );
 }

@@ -12,6 +12,7 @@ import {
 import { client, failure, requestId, withRetry } from "../lib/rpc";
 import { formatBytes, formatDateTime } from "../lib/i18n";
 import { Busy, Notice } from "../lib/ui";
+import { usePagedList } from "./paging";
 import { guarded, navigate, t } from "./shared";
 
 const signing = client(SigningService);
@@ -33,40 +34,23 @@ export function TemplateList() {
   const [includeArchived, setIncludeArchived] = useState(false);
   const [search, setSearch] = useState("");
   const [query, setQuery] = useState("");
-  const [tokens, setTokens] = useState<string[]>([""]);
-  const [rows, setRows] = useState<TemplateSummary[] | null>(null);
-  const [next, setNext] = useState("");
-  const [error, setError] = useState("");
-
-  const page = tokens[tokens.length - 1];
-  useEffect(() => {
-    let cancelled = false;
-    setRows(null);
-    guarded(() => withRetry(() => templates.listTemplates({ includeArchived, nameContains: query, pageSize: 20, pageToken: page })))
-      .then((reply) => {
-        if (!cancelled) {
-          setRows(reply.templates);
-          setNext(reply.nextPageToken);
-        }
-      })
-      .catch((e) => !cancelled && setError(failure(e).message));
-    return () => {
-      cancelled = true;
-    };
-  }, [includeArchived, query, page]);
+  const { rows, error, restart, pager } = usePagedList<TemplateSummary>(
+    (pageToken) => templates.listTemplates({ includeArchived, nameContains: query, pageSize: 20, pageToken })
+      .then((r) => ({ rows: r.templates, next: r.nextPageToken })),
+    [includeArchived, query]);
 
   return (
     <section aria-labelledby="templates-title">
       <h1 id="templates-title">{t("templates")}</h1>
       <p class="hint">{t("templatesHint")}</p>
-      <form class="filters" role="search" onSubmit={(e) => { e.preventDefault(); setQuery(search.trim()); setTokens([""]); }}>
+      <form class="filters" role="search" onSubmit={(e) => { e.preventDefault(); setQuery(search.trim()); restart(); }}>
         <div class="grow">
           <label for="template-search">{t("searchName")}</label>
           <input id="template-search" type="search" maxLength={100} value={search} onInput={(e) => setSearch(value(e))} />
         </div>
         <button type="submit" class="secondary" id="template-search-go">{t("search")}</button>
         <label class="check"><input type="checkbox" id="show-archived" checked={includeArchived}
-          onChange={(e) => { setIncludeArchived(checked(e)); setTokens([""]); }} /><span>{t("showArchived")}</span></label>
+          onChange={(e) => { setIncludeArchived(checked(e)); restart(); }} /><span>{t("showArchived")}</span></label>
       </form>
       {error && <Notice kind="error">{error}</Notice>}
       {rows === null ? <p class="loading">{t("loading")}</p> : rows.length === 0 ? <p id="no-templates">{t("noTemplates")}</p> : (
@@ -86,10 +70,7 @@ export function TemplateList() {
           </table>
         </div>
       )}
-      <div class="buttons">
-        <button type="button" class="secondary" disabled={tokens.length < 2} onClick={() => setTokens(tokens.slice(0, -1))}>{t("previous")}</button>
-        <button type="button" class="secondary" disabled={!next} onClick={() => setTokens([...tokens, next])}>{t("next")}</button>
-      </div>
+      {pager()}
     </section>
   );
 }

@@ -46,7 +46,7 @@ internal sealed class WebhookEndpoints(NpgsqlDataSource db, IKeyDerivation keys,
     public static readonly string[] Events =
     [
         "created", "document_added", "sent", "approved", "rejected", "notified", "viewed", "signed", "delegated_signing", "declined",
-        "reassigned", "reminder_sent", "voided", "expired", "completed", "document_downloaded", "access_code_failed",
+        "reassigned", "reminder_sent", "voided", "expired", "completed", "document_downloaded", "access_code_failed", "fields_set",
     ];
 
     private readonly Lazy<byte[]> _key = new(() => keys.DeriveKey("gmosign webhook secrets v1"));
