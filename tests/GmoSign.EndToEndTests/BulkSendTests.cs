@@ -206,4 +206,39 @@ public sealed class BulkSendTests(PlatformFixture platform)
         Assert.Equal(later.Sent, (await Bulk.GetBulkSendAsync(new GetBulkSendRequest { BulkSendId = started.BulkSendId }, admin)).BulkSend.Sent);
         Assert.Contains((await Bulk.ListBulkSendsAsync(new ListBulkSendsRequest(), admin)).BulkSends, b => b.BulkSendId == started.BulkSendId);
     }
+
+    [Fact]
+    public async Task Tenants_take_turns_so_one_tenants_many_rows_do_not_hold_back_anothers_few()
+    {
+        var (_, busy) = await NewAdminAsync();
+        var busyTemplate = await TemplateAsync(busy);
+        var csv = ByteString.CopyFromUtf8(string.Join("\n", new[] { Header }.Concat(Enumerable.Range(1, 60).Select(Row))));
+        // One tenant with two large sends running (under turns per send it would get two shares of three)…
+        var large = new List<string>();
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            large.Add((await Bulk.StartBulkSendAsync(new StartBulkSendRequest { RequestId = "bulk-" + Guid.NewGuid(), TemplateId = busyTemplate.TemplateId, Csv = csv }, busy))
+                .BulkSend.BulkSendId);
+        }
+        await WaitAsync(busy, large[1], b => b.Sent >= 1, "the second large send is under way");
+        async Task<int> BusySent() => (await Task.WhenAll(large.Select(id => Bulk.GetBulkSendAsync(new GetBulkSendRequest { BulkSendId = id, PageSize = 1 }, busy).ResponseAsync)))
+            .Sum(r => r.BulkSend.Sent);
+
+        // …and another tenant's six rows: sent while the first sends about as many, not twice as many.
+        var (_, small) = await NewAdminAsync();
+        var smallTemplate = await TemplateAsync(small);
+        var before = await BusySent();
+        var few = (await Bulk.StartBulkSendAsync(new StartBulkSendRequest
+        {
+            RequestId = "bulk-" + Guid.NewGuid(), TemplateId = smallTemplate.TemplateId,
+            Csv = ByteString.CopyFromUtf8(string.Join("\n", new[] { Header }.Concat(Enumerable.Range(1, 6).Select(Row)))),
+        }, small)).BulkSend;
+        await WaitAsync(small, few.BulkSendId, b => b.Status == BulkSendStatus.Completed, "the small send completed");
+        var meanwhile = await BusySent() - before;
+        foreach (var id in large)
+        {
+            await Bulk.CancelBulkSendAsync(new CancelBulkSendRequest { BulkSendId = id }, busy);
+        }
+        Assert.True(meanwhile <= 9, $"the busy tenant sent {meanwhile} rows while the other sent 6");
+    }
 }

@@ -12,13 +12,48 @@ namespace GmoSign.EndToEndTests.Infrastructure;
 /// <summary>The ports one host listens on; a fresh set of free loopback ports per host.</summary>
 public sealed record HostPorts(int Grpc, int GrpcWeb, int Silo, int Gateway, int Management)
 {
+    /// <summary>Ports handed out in this test run: each goes to one host only.</summary>
+    private static readonly ConcurrentDictionary<int, bool> Given = new();
+
     public static HostPorts Free() => new(FreePort(), FreePort(), FreePort(), FreePort(), FreePort());
 
+    /// <summary>
+    /// A free port below the kernel's ephemeral range. A port the kernel hands out for <c>bind(0)</c> comes from that range,
+    /// which is also where every outgoing connection takes its source port — so between our check and the host's bind,
+    /// any connection could take it (a CI run once failed on "address already in use"). Below the range only listeners
+    /// bind, and this run's listeners get each port once.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var ephemeralLow = 32768;
+        try
+        {
+            ephemeralLow = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0]);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+        {
+            // not Linux, or not readable: the usual range
+        }
+        var (low, high) = (20000, Math.Min(29999, ephemeralLow - 1));
+        for (var attempt = 0; attempt < 2000; attempt++)
+        {
+            var port = Random.Shared.Next(low, high + 1);
+            if (!Given.TryAdd(port, true))
+            {
+                continue;
+            }
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // in use by something outside this run
+            }
+        }
+        throw new InvalidOperationException($"No free loopback port between {low} and {high}.");
     }
 }
 
@@ -169,11 +204,26 @@ public sealed partial class HostProcess : IAsyncDisposable
         return new HostProcess(process, ports, database);
     }
 
+    /// <summary>
+    /// Starts a host and waits until it serves. With ports of its own choosing, a host that could not bind one (another
+    /// process took it meanwhile) is started again on fresh ports, and the output says so.
+    /// </summary>
     public static async Task<HostProcess> StartServingAsync(string connectionString, HostPorts? ports = null, IDictionary<string, string>? settings = null)
     {
-        var host = Start(connectionString, ports, settings);
-        await host.WaitUntilServingAsync(TimeSpan.FromSeconds(90));
-        return host;
+        for (var attempt = 1; ; attempt++)
+        {
+            var host = Start(connectionString, ports, settings);
+            try
+            {
+                await host.WaitUntilServingAsync(TimeSpan.FromSeconds(90));
+                return host;
+            }
+            catch (InvalidOperationException) when (ports is null && attempt < 3 && host.HasExited && host.Output.Contains("address already in use", StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine($"A port of host attempt {attempt} ({host.Ports}) was taken before it could bind; starting it on fresh ports.");
+                await host.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Polls grpc.health.v1.Health/Check until SERVING; fails with the host's output if it dies or times out.</summary>

@@ -159,8 +159,9 @@ internal sealed class BulkSendStore(NpgsqlDataSource db, TimeProvider clock)
     }
 
     /// <summary>
-    /// Claims the next open row with a lease: of the running send whose turn came longest ago (sends take turns, so one
-    /// tenant's thousand rows do not hold back another's), its lowest open row. The send's turn moves to now.
+    /// Claims the next open row with a lease: of the tenant whose turn came longest ago, of its running send whose turn came
+    /// longest ago, the lowest open row — tenants take turns, so one tenant's thousand rows (or ten sends) do not hold back
+    /// another's. The send's turn moves to now.
     /// </summary>
     public async Task<ClaimedRow?> ClaimAsync(TimeSpan lease, CancellationToken ct)
     {
@@ -173,7 +174,8 @@ internal sealed class BulkSendStore(NpgsqlDataSource db, TimeProvider clock)
                     WHERE bulk_send_id = b.bulk_send_id AND status IN ('pending', 'created') AND (claimed_until IS NULL OR claimed_until < @Now)
                     ORDER BY row_number LIMIT 1) r ON true
                 WHERE b.status = 'running'
-                ORDER BY b.last_turn_at
+                -- Tenants take turns (the one whose last turn is oldest), then that tenant's sends take turns.
+                ORDER BY (SELECT max(t.last_turn_at) FROM signing.bulk_send t WHERE t.tenant_id = b.tenant_id AND t.status = 'running'), b.last_turn_at
                 LIMIT 1
                 FOR UPDATE OF b SKIP LOCKED),
             turn AS (
