@@ -12,6 +12,19 @@ namespace GmoSign.EndToEndTests.Infrastructure;
 /// <summary>The ports one host listens on; a fresh set of free loopback ports per host.</summary>
 public sealed record HostPorts(int Grpc, int GrpcWeb, int Silo, int Gateway, int Management)
 {
+    /// <summary>The kernel's lowest ephemeral port, read once (the usual 32768 where it cannot be read).</summary>
+    private static readonly Lazy<int> EphemeralLow = new(() =>
+    {
+        try
+        {
+            return int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0]);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return 32768; // not Linux, or not readable
+        }
+    });
+
     /// <summary>Ports handed out in this test run: each goes to one host only.</summary>
     private static readonly ConcurrentDictionary<int, bool> Given = new();
 
@@ -25,16 +38,7 @@ public sealed record HostPorts(int Grpc, int GrpcWeb, int Silo, int Gateway, int
     /// </summary>
     private static int FreePort()
     {
-        var ephemeralLow = 32768;
-        try
-        {
-            ephemeralLow = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0]);
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
-        {
-            // not Linux, or not readable: the usual range
-        }
-        var (low, high) = (20000, Math.Min(29999, ephemeralLow - 1));
+        var (low, high) = (20000, Math.Min(29999, EphemeralLow.Value - 1));
         for (var attempt = 0; attempt < 2000; attempt++)
         {
             var port = Random.Shared.Next(low, high + 1);

@@ -52,11 +52,7 @@ internal sealed class BulkSendGrpcService(TemplateStore templates, TemplateEnvel
             return await ResponseAsync(earlier, ct);
         }
         var fileName = Check.Optional(request.FileName, "file_name", 200) ?? "bulk.csv";
-        if (request.Version < 0)
-        {
-            throw DomainException.Invalid("version", "must be 0 (the latest) or a version number", "0（最新）またはバージョン番号を指定してください");
-        }
-        var template = await templates.GetAsync(tenantId, Check.Id(request.TemplateId, "template_id"), request.Version, ct) ?? throw TemplateStore.NotFound();
+        var template = await templates.RequireAsync(tenantId, request.TemplateId, request.Version, ct);
         if (template.Archived)
         {
             throw TemplateStore.Archived();
@@ -127,7 +123,7 @@ internal sealed class BulkSendGrpcService(TemplateStore templates, TemplateEnvel
         var tenantId = caller.RequireTenant();
         var id = Check.Id(request.BulkSendId, "bulk_send_id");
         var record = await store.GetAsync(tenantId, id, context.CancellationToken) ?? throw BulkSendStore.NotFound();
-        if (caller.Kind != CallerKind.Integration && !caller.HasRole("admin") && (caller.UserId is null || caller.UserId != record.CreatedByUser))
+        if (!EnvelopeRequests.ManagesOrMade(caller, record.CreatedByUser))
         {
             throw DomainException.Denied("Only who started the bulk send or a tenant administrator can cancel it.",
                 "一括送信を中止できるのは開始した人またはテナント管理者のみです。");
@@ -222,7 +218,7 @@ internal sealed class BulkSendGrpcService(TemplateStore templates, TemplateEnvel
         CancellationToken ct)
     {
         var problems = new List<BulkRowProblem>();
-        if (row.Cells.Count != columns.Count && row.Cells.Count > columns.Count)
+        if (row.Cells.Count > columns.Count)
         {
             problems.Add(new BulkRowProblem("", $"列が多すぎます（{row.Cells.Count}列、見出しは{columns.Count}列）", $"too many cells ({row.Cells.Count}; the header has {columns.Count})"));
         }

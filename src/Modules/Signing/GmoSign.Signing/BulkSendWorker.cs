@@ -59,8 +59,9 @@ internal sealed class BulkSendWorker(BulkSendStore store, TemplateStore template
             var template = await templates.GetAsync(row.TenantId, row.TemplateId, row.TemplateVersion, ct)
                 ?? throw DomainException.NotFound("Template", "テンプレート", "template_id");
             var input = JsonSerializer.Deserialize<BulkRowInput>(row.Input, BulkSendStore.Json)!;
-            // The template may have been archived since the file was checked: its version still makes the rows started with it.
-            var made = await envelopes.MakeAsync(caller, template with { Archived = false }, input.People.Select(BulkSendGrpcService.ToAssignment).ToList(),
+            // The template may have been archived since the file was checked: its version still makes the rows started with it
+            // (archived templates are refused where a send or an envelope is started, not here).
+            var made = await envelopes.MakeAsync(caller, template, input.People.Select(BulkSendGrpcService.ToAssignment).ToList(),
                 input.Merge, input.Title, requestId, "bulk-envelope", ct);
             envelopeId = made.EnvelopeId;
             await store.RecordAsync(row, "created", envelopeId, null, null, CancellationToken.None);

@@ -92,6 +92,10 @@ internal sealed class EnvelopeRequests(
     public static Actor ActorOf(Caller caller) => new(caller.UserId, caller.DisplayName, null, caller.IpAddress, caller.UserAgent,
         ManagesAll: caller.Kind == CallerKind.Integration || (caller.Kind == CallerKind.TenantUser && caller.HasRole("admin")));
 
+    /// <summary>Whether the caller may change what <paramref name="creator"/> made (a template, a bulk send): its maker, a tenant administrator or an integration.</summary>
+    public static bool ManagesOrMade(Caller caller, Guid? creator) =>
+        ActorOf(caller).ManagesAll || (caller.UserId is { } user && user == creator);
+
     /// <summary>The sender's fields as the envelope's rules take them; ids and enums are read here, naming <c>fields[i].…</c>.</summary>
     public static List<FieldSpec> Fields(SetFieldsRequest request) => request.Fields.Select((f, i) =>
     {

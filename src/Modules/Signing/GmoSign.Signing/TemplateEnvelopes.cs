@@ -43,9 +43,12 @@ internal sealed partial class TemplateEnvelopes(IGrainFactory grains, EnvelopeRe
 
     /// <summary>
     /// The template's fields with these merge values, placed on its documents by the envelope's rules, before anything is
-    /// made: a value that breaks a field's rule (too long, not a date, …) is refused naming the merge field it came from.
+    /// made: a value that breaks a field's rule (too long, not a date, …) is refused naming the merge field it came from —
+    /// or, checking a definition with sample values (<paramref name="blameMergeValues"/> false), naming the field's value.
+    /// Other refusals name the definition's field (<c>definition.fields[i].role_label</c>).
     /// </summary>
-    public static void PlaceFields(TemplateDefinition definition, IReadOnlyList<TemplateDocumentRef> documents, IReadOnlyDictionary<string, string> values)
+    public static void PlaceFields(TemplateDefinition definition, IReadOnlyList<TemplateDocumentRef> documents, IReadOnlyDictionary<string, string> values,
+        bool blameMergeValues = true)
     {
         var documentIds = documents.Select((_, i) => EnvelopeRequests.IdFor(Guid.Empty, "template-document", i.ToString(CultureInfo.InvariantCulture))).ToList();
         var specs = definition.Fields.Select(f => FieldSpecOf(f, documentIds[Math.Clamp(f.DocumentIndex, 0, documentIds.Count - 1)], Merge(f.Value, values))).ToList();
@@ -59,7 +62,7 @@ internal sealed partial class TemplateEnvelopes(IGrainFactory grains, EnvelopeRe
                 return name;
             }
             var index = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-            if (match.Groups[2].Value == ".value" && Placeholder().Match(definition.Fields[index].Value) is { Success: true } placeholder)
+            if (blameMergeValues && match.Groups[2].Value == ".value" && Placeholder().Match(definition.Fields[index].Value) is { Success: true } placeholder)
             {
                 return $"merge_values[{placeholder.Groups[1].Value}]";
             }
@@ -70,17 +73,12 @@ internal sealed partial class TemplateEnvelopes(IGrainFactory grains, EnvelopeRe
 
     /// <summary>
     /// A draft from a template version: the envelope (its id derived from the request id and <paramref name="idKind"/>), the
-    /// template's documents (their
-    /// content shared, not copied) and the fields — each step idempotent, so a retry after a failure part-way finishes the
+    /// template's documents (their content shared, not copied) and the fields — each step idempotent, so a retry after a failure part-way finishes the
     /// same draft. Bulk send makes its envelopes the same way.
     /// </summary>
     public async Task<EnvelopeView> MakeAsync(Caller caller, TemplateRecord template, IReadOnlyList<RoleAssignment> people,
         IReadOnlyDictionary<string, string> mergeValues, string titleOverride, string requestId, string idKind, CancellationToken ct)
     {
-        if (template.Archived)
-        {
-            throw TemplateStore.Archived();
-        }
         var definition = Definition(template);
         var values = MergeValues(definition, mergeValues);
         var create = EnvelopeRequestFor(definition, people, values, titleOverride);

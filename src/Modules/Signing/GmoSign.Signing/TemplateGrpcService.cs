@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using GmoSign.Errors;
 using GmoSign.Grains;
@@ -70,12 +69,7 @@ internal sealed partial class TemplateGrpcService(
 
     public override async Task<GetTemplateResponse> GetTemplate(GetTemplateRequest request, ServerCallContext context)
     {
-        if (request.Version < 0)
-        {
-            throw DomainException.Invalid("version", "must be 0 (the latest) or a version number", "0（最新）またはバージョン番号を指定してください");
-        }
-        var record = await store.GetAsync(context.GetCaller().RequireTenant(), Check.Id(request.TemplateId, "template_id"), request.Version,
-            context.CancellationToken) ?? throw TemplateStore.NotFound();
+        var record = await store.RequireAsync(context.GetCaller().RequireTenant(), request.TemplateId, request.Version, context.CancellationToken);
         return new GetTemplateResponse { Template = ToProto(record) };
     }
 
@@ -113,12 +107,11 @@ internal sealed partial class TemplateGrpcService(
         var caller = context.GetCaller();
         var tenantId = caller.RequireTenant();
         var requestId = Check.RequestId(request.RequestId);
-        if (request.Version < 0)
+        var template = await store.RequireAsync(tenantId, request.TemplateId, request.Version, context.CancellationToken);
+        if (template.Archived)
         {
-            throw DomainException.Invalid("version", "must be 0 (the latest) or a version number", "0（最新）またはバージョン番号を指定してください");
+            throw TemplateStore.Archived();
         }
-        var template = await store.GetAsync(tenantId, Check.Id(request.TemplateId, "template_id"), request.Version, context.CancellationToken)
-            ?? throw TemplateStore.NotFound();
         var view = await envelopes.MakeAsync(caller, template, request.Recipients, request.MergeValues, request.Title, requestId, "template-envelope",
             context.CancellationToken);
         return new CreateEnvelopeFromTemplateResponse { Envelope = Mapping.ToProto(view) };
@@ -129,7 +122,7 @@ internal sealed partial class TemplateGrpcService(
     /// <summary>Every user of the tenant uses its templates; changing one is for its creator, a tenant administrator or an integration.</summary>
     private static void RequireManager(Caller caller, TemplateRecord template)
     {
-        if (caller.Kind != CallerKind.Integration && !caller.HasRole("admin") && (caller.UserId is null || caller.UserId != template.CreatedByUser))
+        if (!EnvelopeRequests.ManagesOrMade(caller, template.CreatedByUser))
         {
             throw DomainException.Denied("Only the template's creator or a tenant administrator can change or archive it.",
                 "テンプレートを変更・アーカイブできるのは作成者またはテナント管理者のみです。");
@@ -260,8 +253,6 @@ internal sealed partial class TemplateGrpcService(
         var create = TemplateEnvelopes.EnvelopeRequestFor(definition, standIns, samples, "");
         await TemplateEnvelopes.Rebased(() => requests.DraftAsync(caller, create, ct), DefinitionFieldNames(definition));
         // The fields, on the template's documents and roles.
-        var documentIds = documents.Select((_, i) => EnvelopeRequests.IdFor(Guid.Empty, "template-document", i.ToString(CultureInfo.InvariantCulture))).ToList();
-        var specs = new List<FieldSpec>();
         foreach (var (f, i) in definition.Fields.Select((f, i) => (f, i)))
         {
             if (f.DocumentIndex < 0 || f.DocumentIndex >= documents.Count)
@@ -276,13 +267,8 @@ internal sealed partial class TemplateGrpcService(
             {
                 throw DomainException.Required($"definition.fields[{i}].type");
             }
-            specs.Add(TemplateEnvelopes.FieldSpecOf(f, documentIds[f.DocumentIndex], TemplateEnvelopes.Merge(f.Value, samples)));
         }
-        var fieldDocuments = documents.Select((d, i) => new FieldDocument(documentIds[i], d.FileName, d.Pages)).ToList();
-        var roles = definition.Roles.Select((r, i) => new FieldRecipient(Guid.NewGuid(), r.Label, r.Role == RecipientRole.CarbonCopy)).ToList();
-        TemplateEnvelopes.Rebase(() => FieldRules.Place(specs, fieldDocuments, roles), name => name.StartsWith("fields[", StringComparison.Ordinal)
-            ? "definition." + name.Replace(".recipient_label", ".role_label", StringComparison.Ordinal).Replace(".document_id", ".document_index", StringComparison.Ordinal)
-            : name);
+        TemplateEnvelopes.PlaceFields(definition, documents, samples, blameMergeValues: false);
     }
 
     /// <summary>How a CreateEnvelope refusal's field reads for a template's definition (<c>recipients[0].step</c> → <c>definition.roles[0].step</c>).</summary>

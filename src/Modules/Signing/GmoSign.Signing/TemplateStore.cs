@@ -3,6 +3,7 @@ using Dapper;
 using GmoSign.Errors;
 using GmoSign.Grains.Ports;
 using GmoSign.Platform.Database;
+using GmoSign.Platform.Validation;
 using Npgsql;
 
 namespace GmoSign.Signing;
@@ -145,6 +146,20 @@ internal sealed class TemplateStore(NpgsqlDataSource db, TimeProvider clock)
             throw NameTaken(name);
         }
         return (await GetAsync(tenantId, templateId, next, ct))!;
+    }
+
+    /// <summary>
+    /// The version a request names (<c>template_id</c>, <c>version</c> — 0 for the latest) of the tenant's template:
+    /// INVALID_ARGUMENT for a bad id or a negative version, NOT_FOUND for none.
+    /// </summary>
+    public async Task<TemplateRecord> RequireAsync(Guid tenantId, string templateId, int version, CancellationToken ct)
+    {
+        var id = Check.Id(templateId, "template_id");
+        if (version < 0)
+        {
+            throw DomainException.Invalid("version", "must be 0 (the latest) or a version number", "0（最新）またはバージョン番号を指定してください");
+        }
+        return await GetAsync(tenantId, id, version, ct) ?? throw NotFound();
     }
 
     /// <summary>One version (0: the latest) of the tenant's template, or null.</summary>
