@@ -65,6 +65,7 @@ if (bulkRows > 0)
 Console.WriteLine($"preparing {envelopes} envelopes (two signers in turn, one 1-page PDF, sent and opened) …");
 var pdf = GmoSign.Testing.MinimalPdf.Create("Service Agreement");
 var links = new System.Collections.Concurrent.ConcurrentBag<(Metadata First, Metadata Second)>();
+var envelopeIds = new System.Collections.Concurrent.ConcurrentBag<string>();
 await Parallel.ForEachAsync(Enumerable.Range(0, envelopes), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
 {
     var created = (await signing.CreateEnvelopeAsync(new CreateEnvelopeRequest
@@ -88,6 +89,7 @@ await Parallel.ForEachAsync(Enumerable.Range(0, envelopes), new ParallelOptions 
     {
         EnvelopeId = sent.EnvelopeId, RecipientId = sent.Recipients[index].RecipientId,
     }, admin, cancellationToken: ct)).Token);
+    envelopeIds.Add(sent.EnvelopeId);
     var first = await Link(0);
     await signing.OpenEnvelopeAsync(new OpenEnvelopeRequest(), first, cancellationToken: ct);
     links.Add((first, await Link(1)));
@@ -95,9 +97,24 @@ await Parallel.ForEachAsync(Enumerable.Range(0, envelopes), new ParallelOptions 
 
 Console.WriteLine($"{Environment.ProcessorCount} cores; a sign = 1 RPC: PAdES B-T + stamp, 1 document revision, 1 commit (state, audit, outbox, webhooks);");
 Console.WriteLine("the last signature also time-stamps the document, makes and signs the certificate of completion and archives it.");
+// The host's sign stages (histogram sums and counts) from its Prometheus endpoint, when bench/service.sh names it.
+var metricsUrl = Environment.GetEnvironmentVariable("GMOSIGN_BENCH_METRICS");
+using var metricsClient = new HttpClient();
+Console.WriteLine("after each SignEnvelope line: the host's mean time per call in each stage of the envelope grain (ms), from gmosign.sign.stage");
 Console.WriteLine($"{"case",-44} {"clients",7} {"ops/s",9} {"p50 ms",8} {"p99 ms",8}");
-var share = links.Count / concurrencies.Length;
-var groups = links.Chunk(Math.Max(1, share)).ToList();
+var rates = new Dictionary<(string Case, int Clients), double>();
+// A service runs for days: the sign path is measured warm (its code optimised by the JIT's tiers), after signing a
+// tenth of the envelopes, both signers, that are not counted.
+var warm = links.Take(links.Count / 10).ToList();
+await Parallel.ForEachAsync(warm, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (pair, ct) =>
+{
+    await signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = Guid.NewGuid().ToString("N") }, pair.First, cancellationToken: ct);
+    await signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = Guid.NewGuid().ToString("N") }, pair.Second, cancellationToken: ct);
+});
+await Task.Delay(TimeSpan.FromSeconds(2));
+var measured = links.Skip(warm.Count).ToList();
+var share = measured.Count / concurrencies.Length;
+var groups = measured.Chunk(Math.Max(1, share)).ToList();
 for (var c = 0; c < concurrencies.Length && c < groups.Count; c++)
 {
     var clients = concurrencies[c];
@@ -105,8 +122,63 @@ for (var c = 0; c < concurrencies.Length && c < groups.Count; c++)
     await Measure("SignEnvelope, last signer (completes)", clients, groups[c].Select(g => g.Second).ToList());
 }
 
+// A tenant user's plain read: GetEnvelope with a session token, spread over the prepared envelopes.
+var ids = envelopeIds.ToArray();
+var warmUntil = Stopwatch.StartNew();
+while (warmUntil.Elapsed < TimeSpan.FromSeconds(2))
+{
+    await signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = ids[Random.Shared.Next(ids.Length)] }, admin);
+}
+foreach (var clients in concurrencies)
+{
+    await MeasureFor("GetEnvelope (tenant user's session)", clients, TimeSpan.FromSeconds(3), i =>
+        signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = ids[i % ids.Length] }, admin).ResponseAsync);
+}
+
+async Task MeasureFor(string name, int clients, TimeSpan duration, Func<int, Task> call)
+{
+    var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+    long count = 0;
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        while (watch.Elapsed < duration)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await call((int)Interlocked.Increment(ref count));
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }));
+    Print(name, clients, count / watch.Elapsed.TotalSeconds, latencies);
+}
+
+async Task<Dictionary<string, (double Sum, double Count)>> StagesAsync()
+{
+    var stages = new Dictionary<string, (double Sum, double Count)>();
+    if (metricsUrl is not { } url)
+    {
+        return stages;
+    }
+    foreach (var line in (await metricsClient.GetStringAsync(url)).Split('\n'))
+    {
+        // gmosign_sign_stage_seconds_sum{otel_scope_name="GmoSign",stage="commit"} 1.23
+        var isSum = line.StartsWith("gmosign_sign_stage_seconds_sum{", StringComparison.Ordinal);
+        if (!isSum && !line.StartsWith("gmosign_sign_stage_seconds_count{", StringComparison.Ordinal))
+        {
+            continue;
+        }
+        var at = line.IndexOf("stage=\"", StringComparison.Ordinal) + 7;
+        var stage = line[at..line.IndexOf('"', at)];
+        var value = double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var known = stages.GetValueOrDefault(stage);
+        stages[stage] = isSum ? (value, known.Count) : (known.Sum, value);
+    }
+    return stages;
+}
+
 async Task Measure(string name, int clients, List<Metadata> batch)
 {
+    var before = await StagesAsync();
     var work = new System.Collections.Concurrent.ConcurrentQueue<Metadata>(batch);
     var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
     var watch = Stopwatch.StartNew();
@@ -120,6 +192,19 @@ async Task Measure(string name, int clients, List<Metadata> batch)
         }
     }));
     Print(name, clients, batch.Count / watch.Elapsed.TotalSeconds, latencies);
+    var after = await StagesAsync();
+    var order = new[] { "authorize", "tenant_check", "sign_read", "sign_pdf", "sign_seal", "timestamp_read", "timestamp_pdf", "timestamp_seal",
+        "trail_read", "certificate_pdf", "certificate_seal", "commit", "total" };
+    var parts = order.Where(after.ContainsKey).Select(stage =>
+    {
+        var (sum, count) = after[stage];
+        var (sumBefore, countBefore) = before.GetValueOrDefault(stage);
+        return count > countBefore ? $"{stage} {(sum - sumBefore) / (count - countBefore) * 1000:0.00}" : null;
+    }).OfType<string>().ToList();
+    if (parts.Count > 0)
+    {
+        Console.WriteLine($"    stages (ms): {string.Join(", ", parts)}");
+    }
 }
 
 // A login flood from one address (wrong passwords, 16 clients) next to another caller's plain call: the flood meets the
@@ -203,8 +288,52 @@ foreach (var clients in concurrencies)
     Print("PostgreSQL single-row INSERT commit", clients, count / watch.Elapsed.TotalSeconds, latencies);
 }
 
-static void Print(string name, int clients, double rate, IEnumerable<double> latencies)
+// PostgreSQL's own rate of single-row reads by primary key, with as many connections.
+foreach (var clients in concurrencies)
 {
+    var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+    long count = 0;
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await using var select = new NpgsqlCommand("SELECT payload FROM public.bench_commit WHERE id = $1", conn);
+        var id = new NpgsqlParameter<long>();
+        select.Parameters.Add(id);
+        var i = c * 7919L;
+        while (watch.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            id.TypedValue = 1 + i++ % 1000;
+            var started = Stopwatch.GetTimestamp();
+            await select.ExecuteScalarAsync();
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Interlocked.Increment(ref count);
+        }
+    }));
+    Print("PostgreSQL single-row SELECT by key", clients, count / watch.Elapsed.TotalSeconds, latencies);
+}
+
+// The issue's targets are ratios within this one run, so that the machine's load affects both sides alike.
+Console.WriteLine();
+Console.WriteLine("ratios in this run:");
+foreach (var clients in concurrencies)
+{
+    Ratio($"first signer / PostgreSQL INSERT commit, {clients} clients", ("SignEnvelope, first of two signers", clients), ("PostgreSQL single-row INSERT commit", clients));
+    Ratio($"last signer / first signer, {clients} clients", ("SignEnvelope, last signer (completes)", clients), ("SignEnvelope, first of two signers", clients));
+    Ratio($"GetEnvelope / PostgreSQL SELECT by key, {clients} clients", ("GetEnvelope (tenant user's session)", clients), ("PostgreSQL single-row SELECT by key", clients));
+}
+
+void Ratio(string name, (string, int) of, (string, int) to)
+{
+    if (rates.TryGetValue(of, out var a) && rates.TryGetValue(to, out var b) && b > 0)
+    {
+        Console.WriteLine($"  {name,-60} {a / b * 100,6:0.0} %");
+    }
+}
+
+void Print(string name, int clients, double rate, IEnumerable<double> latencies)
+{
+    rates[(name, clients)] = rate;
     var sorted = latencies.Order().ToArray();
     Console.WriteLine($"{name,-44} {clients,7} {rate,9:N0} {sorted[sorted.Length / 2],8:N1} {sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))],8:N1}");
 }

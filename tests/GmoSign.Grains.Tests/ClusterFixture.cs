@@ -41,7 +41,9 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.Configure<LifecycleOptions>(o => o.ExportWindow = TimeSpan.FromDays(30));
                 // The envelope grain's ports (EnvelopeFakes.cs).
                 services.AddSingleton<GmoSign.Grains.Ports.IEnvelopeStore, MemoryEnvelopeStore>();
-                services.AddSingleton<GmoSign.Retention.Contracts.IDocumentContent, MemoryContent>();
+                services.AddSingleton<MemoryContent>();
+                services.AddSingleton<GmoSign.Retention.Contracts.IDocumentContent>(sp => sp.GetRequiredService<MemoryContent>());
+                services.AddSingleton<GmoSign.Grains.Ports.IContentWrites>(sp => sp.GetRequiredService<MemoryContent>());
                 services.AddSingleton<GmoSign.Grains.Ports.IPdfSignatures, MarkingPdfSignatures>();
                 services.AddSingleton<GmoSign.Grains.Ports.IEnvelopeArchive, RecordingArchive>();
                 services.AddSingleton<ITenantContracts, ActiveTenants>();

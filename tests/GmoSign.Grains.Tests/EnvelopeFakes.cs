@@ -49,6 +49,11 @@ public sealed class MemoryEnvelopeStore : IEnvelopeStore
             }
             list.Add(commit);
         }
+        // The content the change references is stored with it, as the real store's batch does.
+        foreach (var write in commit.Writes ?? [])
+        {
+            MemoryContent.Apply(write);
+        }
         return Task.CompletedTask;
     }
 
@@ -64,9 +69,21 @@ public sealed class MemoryEnvelopeStore : IEnvelopeStore
     }
 }
 
-public sealed class MemoryContent : IDocumentContent
+public sealed class MemoryContent : IDocumentContent, IContentWrites
 {
+    private const string WriteStatement = "memory content";
+
     public static ConcurrentDictionary<(Guid Tenant, Guid Content), byte[]> Items { get; } = new();
+
+    /// <summary>Content is kept only when the change that carries its write is committed.</summary>
+    public Task<DeferredWrite?> PrepareAsync(Guid tenantId, Guid contentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
+        Task.FromResult<DeferredWrite?>(new DeferredWrite(WriteStatement, [tenantId, contentId, plaintext.ToArray()]));
+
+    public static void Apply(DeferredWrite write)
+    {
+        Assert.Equal(WriteStatement, write.Sql);
+        Items[((Guid)write.Parameters[0], (Guid)write.Parameters[1])] = (byte[])write.Parameters[2];
+    }
 
     public Task PutAsync(Guid tenantId, Guid contentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {

@@ -95,9 +95,12 @@ public sealed class EnvelopeGrainTests(ClusterFixture fixture)
         var (id, sent) = await SentAsync("Aoki");
         var grain = Grain(id);
         MemoryEnvelopeStore.FailCommits[id] = 1;
+        var contentBefore = MemoryContent.Items.Keys.Count(k => k.Tenant == Tenant);
 
         await Assert.ThrowsAnyAsync<Exception>(() => grain.SignAsync(Link(sent, "Aoki"), "sign-1", []));
         Assert.Equal(EnvelopeStatus.Sent, (await grain.GetAsync(Tenant)).Status);
+        // The signed revision, the time-stamped one, the certificate and the trail travel with the change: none is stored.
+        Assert.Equal(contentBefore, MemoryContent.Items.Keys.Count(k => k.Tenant == Tenant));
 
         var signed = await grain.SignAsync(Link(sent, "Aoki"), "sign-1", []);
         var again = await grain.SignAsync(Link(sent, "Aoki"), "sign-1", []);

@@ -37,8 +37,8 @@ public sealed record NotificationMessage(
     string Detail);
 
 /// <summary>
-/// One change of one envelope: the new state, its audit entries, its notifications, its hand-overs and its row
-/// are written in one database transaction, and only if the stored version is still <see cref="ExpectedVersion"/>.
+/// One change of one envelope: the new state, its audit entries, its notifications, its hand-overs, its row and the
+/// content it references (<see cref="Writes"/>) are written in one database round trip and one transaction, and only if the stored version is still <see cref="ExpectedVersion"/>.
 /// Either all of it is durable or none of it is.
 /// </summary>
 public sealed record EnvelopeCommit(
@@ -48,7 +48,8 @@ public sealed record EnvelopeCommit(
     string StateJson,
     IReadOnlyList<AuditRecord> Audit,
     IReadOnlyList<NotificationMessage> Notifications,
-    IReadOnlyList<HandOver>? HandOvers = null);
+    IReadOnlyList<HandOver>? HandOvers = null,
+    IReadOnlyList<DeferredWrite>? Writes = null);
 
 /// <summary>
 /// Work for other modules that a change makes due, written in the same statement as the change and carried out by a

@@ -17,6 +17,9 @@ internal sealed class EnvelopeChange(DateTimeOffset at)
     public List<NotificationMessage> Notifications { get; } = [];
     public List<HandOver> HandOvers { get; } = [];
 
+    /// <summary>Content the change references (new document revisions, the certificate, the trail), written in its transaction.</summary>
+    public List<DeferredWrite> Writes { get; } = [];
+
     public void Audit(string action, Actor? actor, string? principal = null, Guid? recipientId = null, object? detail = null) =>
         Events.Add(new AuditEvent(action, actor, principal, recipientId, JsonSerializer.Serialize(detail ?? new { }, Json)));
 

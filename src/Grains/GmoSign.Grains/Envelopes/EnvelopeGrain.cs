@@ -18,6 +18,7 @@ namespace GmoSign.Grains.Envelopes;
 internal sealed class EnvelopeGrain(
     IEnvelopeStore store,
     IDocumentContent contents,
+    IContentWrites contentWrites,
     IPdfSignatures pdf,
     IEnvelopeArchive archive,
     ITenantContracts tenants,
@@ -202,12 +203,16 @@ internal sealed class EnvelopeGrain(
         {
             return e.View();
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var since = started;
         var who = await AuthorizeAsync(e, access);
         e.CheckSign(who);
+        GmoSignMetrics.RecordSignStage("authorize", ref since);
         await tenants.EnsureCanTransactAsync(e.TenantId, CancellationToken.None);
+        GmoSignMetrics.RecordSignStage("tenant_check", ref since);
         var change = new EnvelopeChange(e.Now());
         var filled = e.CheckFieldValues(who, values);
-        var signed = await ReviseAllAsync(e, (document, bytes) =>
+        var signed = await ReviseAllAsync(e, change, "sign", (document, bytes) =>
             pdf.SignAsync(bytes, e.SignatureRequestFor(who, change.At, document.DocumentId, filled), CancellationToken.None));
         try
         {
@@ -216,15 +221,16 @@ internal sealed class EnvelopeGrain(
             {
                 await CompleteAsync(e, change);
             }
+            since = System.Diagnostics.Stopwatch.GetTimestamp();
             await CommitAsync(change, requestId);
+            GmoSignMetrics.RecordSignStage("commit", ref since);
+            GmoSignMetrics.RecordSignStage("total", ref started);
         }
         catch
         {
             // Memory may hold half of this signature (the failure may have come before the commit): the next call reloads.
+            // The new revisions are written with the change or not at all.
             _stale = true;
-            // Whether the revisions stored for it are referenced is decided by what the database holds — the commit may
-            // have landed with its reply lost — so they are left to the content sweep, which removes only what no
-            // envelope references.
             throw;
         }
         if (e.Status == EnvelopeStatus.Completed)
@@ -283,15 +289,18 @@ internal sealed class EnvelopeGrain(
     /// <summary>Archive timestamps, then the certificate of completion and the audit trail file, which include this change's entries.</summary>
     private async Task CompleteAsync(Envelope e, EnvelopeChange change)
     {
-        var stamped = await ReviseAllAsync(e, (_, bytes) => pdf.TimestampAsync(bytes, "ArchiveTimestamp", CancellationToken.None));
+        var stamped = await ReviseAllAsync(e, change, "timestamp", (_, bytes) => pdf.TimestampAsync(bytes, "ArchiveTimestamp", CancellationToken.None));
         e.Complete(change, stamped);
+        var since = System.Diagnostics.Stopwatch.GetTimestamp();
         var trail = (await store.AuditTrailAsync(e.Id, CancellationToken.None)).Concat(e.Chain(change, out _)).ToList();
+        GmoSignMetrics.RecordSignStage("trail_read", ref since);
         var certificate = await pdf.CertificateOfCompletionAsync(EnvelopeCompletion.Certificate(e.State, trail), CancellationToken.None);
+        GmoSignMetrics.RecordSignStage("certificate_pdf", ref since);
         var certificateId = Guid.NewGuid();
         var trailId = Guid.NewGuid();
-        await Task.WhenAll(
-            contents.PutAsync(e.TenantId, certificateId, certificate, CancellationToken.None),
-            contents.PutAsync(e.TenantId, trailId, JsonSerializer.SerializeToUtf8Bytes(trail, EnvelopeChange.Json), CancellationToken.None));
+        await PrepareAsync(e, change, certificateId, certificate);
+        await PrepareAsync(e, change, trailId, JsonSerializer.SerializeToUtf8Bytes(trail, EnvelopeChange.Json));
+        GmoSignMetrics.RecordSignStage("certificate_seal", ref since);
         e.AttachCompletionRecords(change, certificateId, trailId);
     }
 
@@ -373,14 +382,25 @@ internal sealed class EnvelopeGrain(
             : await contents.GetAsync(e.TenantId, d.ContentId, CancellationToken.None)
               ?? throw new InvalidOperationException($"Content {d.ContentId} of envelope {e.Id} is missing.");
 
-    /// <summary>Makes a new revision of every document (signed or time-stamped) and stores it; the state is not changed.</summary>
-    private async Task<DocumentRevision[]> ReviseAllAsync(Envelope e, Func<DocumentState, ReadOnlyMemory<byte>, Task<byte[]>> revise)
+    /// <summary>
+    /// Makes a new revision of every document (signed or time-stamped), sealed to be written with <paramref name="change"/>;
+    /// the state is not changed.
+    /// </summary>
+    /// <param name="stage">"sign" or "timestamp": the stages the time is counted under (<c>…_read</c>, <c>…_pdf</c>, <c>…_seal</c>).</param>
+    private async Task<DocumentRevision[]> ReviseAllAsync(Envelope e, EnvelopeChange change, string stage,
+        Func<DocumentState, ReadOnlyMemory<byte>, Task<byte[]>> revise)
     {
+        var (readStage, pdfStage, sealStage) = (stage + "_read", stage + "_pdf", stage + "_seal");
         var revisions = await Task.WhenAll(e.State.Documents.Select(async d =>
         {
-            var revised = await revise(d, await ContentAsync(e, d));
+            var since = System.Diagnostics.Stopwatch.GetTimestamp();
+            var content = await ContentAsync(e, d);
+            GmoSignMetrics.RecordSignStage(readStage, ref since);
+            var revised = await revise(d, content);
+            GmoSignMetrics.RecordSignStage(pdfStage, ref since);
             var contentId = Guid.NewGuid();
-            await contents.PutAsync(e.TenantId, contentId, revised, CancellationToken.None);
+            await PrepareAsync(e, change, contentId, revised);
+            GmoSignMetrics.RecordSignStage(sealStage, ref since);
             return new DocumentRevision(d.DocumentId, contentId, revised);
         }));
         // The new revisions replace the old ones in the cache while the envelope is small enough to keep.
@@ -397,6 +417,15 @@ internal sealed class EnvelopeGrain(
             }
         }
         return revisions;
+    }
+
+    /// <summary>Seals content for the change's transaction (grain turns run one at a time, so the list needs no lock).</summary>
+    private async Task PrepareAsync(Envelope e, EnvelopeChange change, Guid contentId, byte[] bytes)
+    {
+        if (await contentWrites.PrepareAsync(e.TenantId, contentId, bytes, CancellationToken.None) is { } write)
+        {
+            change.Writes.Add(write);
+        }
     }
 
     /// <summary>The service's counters move only for what the database now holds.</summary>

@@ -11,6 +11,12 @@ public interface IDocumentBlobStore
 {
     Task PutAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, NpgsqlTransaction? transaction, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The write of one document's bytes for another store's transaction (see <see cref="DeferredWrite"/>); a store
+    /// outside PostgreSQL writes the bytes now and returns null.
+    /// </summary>
+    ValueTask<DeferredWrite?> PrepareAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, CancellationToken cancellationToken);
+
     Task<byte[]?> GetAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken);
 
     /// <summary>Removes one document's bytes; returns whether there were any.</summary>
@@ -29,6 +35,10 @@ internal sealed class PostgresBlobStore(NpgsqlDataSource db) : IDocumentBlobStor
             "INSERT INTO retention.blob (document_id, tenant_id, sealed) VALUES (@DocumentId, @TenantId, @Sealed)",
             new { DocumentId = documentId, TenantId = tenantId, Sealed = sealedBytes }, transaction, cancellationToken: cancellationToken));
     }
+
+    public ValueTask<DeferredWrite?> PrepareAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DeferredWrite?>(new DeferredWrite(
+            "INSERT INTO retention.blob (document_id, tenant_id, sealed) VALUES ($1, $2, $3)", [documentId, tenantId, sealedBytes]));
 
     public async Task<byte[]?> GetAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken)
     {

@@ -9,10 +9,13 @@ namespace GmoSign.Retention;
 /// tenant's key like retained documents, so tenant deletion shreds it too; and the sweep's view of content that no
 /// document or completed envelope references.
 /// </summary>
-internal sealed class ContentStore(DocumentVault vault, IDocumentBlobStore blobs, DocumentStore documents) : IDocumentContent
+internal sealed class ContentStore(DocumentVault vault, IDocumentBlobStore blobs, DocumentStore documents) : IDocumentContent, IContentWrites
 {
     public async Task PutAsync(Guid tenantId, Guid contentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
         await blobs.PutAsync(tenantId, contentId, await vault.SealAsync(tenantId, contentId, plaintext, cancellationToken), null, cancellationToken);
+
+    public async Task<DeferredWrite?> PrepareAsync(Guid tenantId, Guid contentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
+        await blobs.PrepareAsync(tenantId, contentId, await vault.SealAsync(tenantId, contentId, plaintext, cancellationToken), cancellationToken);
 
     public Task<byte[]?> GetAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken) =>
         vault.ReadAsync(tenantId, contentId, cancellationToken);

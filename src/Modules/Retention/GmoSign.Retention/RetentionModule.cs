@@ -56,7 +56,9 @@ public static class RetentionModule
         services.AddSingleton<DeletionRecords>();
         services.AddSingleton<ITenantDataDeletion>(sp => sp.GetRequiredService<DeletionRecords>());
         services.AddSingleton<StorageUsage>();
-        services.AddSingleton<IDocumentContent, ContentStore>();
+        services.AddSingleton<ContentStore>();
+        services.AddSingleton<IDocumentContent>(sp => sp.GetRequiredService<ContentStore>());
+        services.AddSingleton<IContentWrites>(sp => sp.GetRequiredService<ContentStore>());
         services.AddSingleton<IEnvelopeArchive, EnvelopeIntake>();
         services.AddSingleton<IKeyDerivation>(sp => sp.GetRequiredService<DocumentVault>());
         services.AddSingleton<IRetentionPolicy, DocumentTypePolicy>();

@@ -7,7 +7,8 @@ namespace GmoSign.Signing;
 
 /// <summary>
 /// Envelope persistence: one statement per change (data-modifying CTEs), so the state, its audit entries, its
-/// notifications, webhook deliveries and hand-overs are written together or not at all, in one round trip, and only over the expected version.
+/// notifications, webhook deliveries and hand-overs are written together or not at all, in one round trip, and only over the expected version;
+/// the content the change references travels in the same batch (one round trip, one transaction).
 /// </summary>
 internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
 {
@@ -67,7 +68,20 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
     {
         var row = commit.Row;
         var sql = $"WITH changed AS ({(commit.ExpectedVersion == 0 ? Insert : Update)}){Rest}";
-        await using var command = db.CreateCommand(sql);
+        // The change's statement first, then the content it references (written by the module that owns it): one
+        // batch is one round trip and one implicit transaction, so an error anywhere stores none of it.
+        await using var batch = db.CreateBatch();
+        var command = new NpgsqlBatchCommand(sql);
+        batch.BatchCommands.Add(command);
+        foreach (var write in commit.Writes ?? [])
+        {
+            var extra = new NpgsqlBatchCommand(write.Sql);
+            foreach (var value in write.Parameters)
+            {
+                extra.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+            batch.BatchCommands.Add(extra);
+        }
         var p = command.Parameters;
         p.AddWithValue(row.EnvelopeId);
         p.AddWithValue(row.TenantId);
@@ -104,7 +118,7 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
         p.AddWithValue(h.Select(x => x.Kind).ToArray());
         p.AddWithValue(h.Select(x => x.EnvelopesSent).ToArray());
         p.AddWithValue(h.Select(x => x.Signatures).ToArray());
-        var changed = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        var changed = (long)(await batch.ExecuteScalarAsync(cancellationToken))!;
         if (changed != 1)
         {
             throw new EnvelopeConcurrencyException(row.EnvelopeId, commit.ExpectedVersion);

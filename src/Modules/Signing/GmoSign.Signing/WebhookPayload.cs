@@ -9,10 +9,13 @@ internal static class WebhookPayload
 {
     private static readonly string[] StatusNames = ["", "draft", "approval", "sent", "completed", "declined", "voided", "expired"];
 
+    /// <summary>Japanese stays readable; made once (building an encoder is costly, and every change of every envelope makes payloads).</summary>
+    private static readonly JsonWriterOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All) };
+
     public static string Create(EnvelopeRow envelope, AuditRecord entry)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All) }))
+        using (var json = new Utf8JsonWriter(buffer, Options))
         {
             json.WriteStartObject();
             json.WriteString("id", $"{envelope.EnvelopeId:N}-{entry.Sequence}");
