@@ -120,4 +120,67 @@ public sealed class EnvelopeDeadlineTests
             await platform.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// A deadline reminder due while no host runs is not fired late by Orleans: it waits for its next period (an hour
+    /// here, as in production). The deadline sweep finds such envelopes by <c>signing.envelope.deadline_at</c> and has
+    /// their grains carry them out within seconds of the restart — the expiry once, the missed reminders as one — and the
+    /// reminders after that fire on time again.
+    /// </summary>
+    [Fact]
+    public async Task Deadlines_missed_while_no_host_ran_are_carried_out_within_seconds_of_the_restart_not_a_period_later()
+    {
+        var platform = PlatformFixture.With(new Dictionary<string, string>
+        {
+            ["GmoSign__Signing__DayLengthOverride"] = "00:00:02",
+            ["GmoSign__Signing__DeadlineCheckPeriod"] = "01:00:00",
+        });
+        await platform.InitializeAsync();
+        try
+        {
+            var tenant = await platform.NewTenantAsync("standard");
+            var admin = Calls.Bearer(await Calls.LoginAsync(platform.Channel, tenant.AdminLogin, tenant.AdminPassword));
+            // Expires after 3 "days" (6 s), no reminders.
+            var expiring = Envelopes.Draft("停止中に期限切れ", Envelopes.Signer("未署名の人", 1));
+            expiring.ExpiryDays = 3;
+            expiring.RemindersOff = true;
+            var toExpire = await Envelopes.SendAsync(platform.Channel, admin, expiring);
+            // Reminded every "day" (2 s) for 30 "days".
+            var reminding = Envelopes.Draft("停止中にリマインド", Envelopes.Signer("未署名の人", 1));
+            reminding.ExpiryDays = 30;
+            reminding.ReminderEveryDays = 1;
+            var toRemind = await Envelopes.SendAsync(platform.Channel, admin, reminding);
+            Assert.NotNull(await platform.Database.ScalarAsync<DateTime?>(
+                "SELECT deadline_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(toExpire.EnvelopeId)));
+
+            await platform.StopAsync();
+            await Eventually.PassedAsync(platform.Database, "SELECT expires_at + interval '1 second' FROM signing.envelope WHERE envelope_id = $1",
+                Guid.Parse(toExpire.EnvelopeId), "the first envelope's expiry passed while no host ran");
+            await platform.StartAgainAsync();
+            var restartedAt = DateTimeOffset.UtcNow;
+
+            async Task<long> Count(string envelopeId, string action) => await platform.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM signing.audit_event WHERE envelope_id = $1 AND action = $2", Guid.Parse(envelopeId), action);
+            // Generous for a loaded machine; without the sweep both would wait for the reminders' next period, an hour away.
+            await Eventually.HoldsAsync(async () => await Count(toExpire.EnvelopeId, "expired") == 1, "the missed expiry was carried out",
+                TimeSpan.FromSeconds(45));
+            await Eventually.HoldsAsync(async () => await Count(toRemind.EnvelopeId, "reminder_sent") >= 1, "the missed reminders were sent",
+                TimeSpan.FromSeconds(45));
+            Assert.Null(await platform.Database.ScalarAsync<DateTime?>(
+                "SELECT deadline_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(toExpire.EnvelopeId)));
+            // The reminders missed while down went out as one; the schedule then goes on.
+            var first = await Count(toRemind.EnvelopeId, "reminder_sent");
+            await Eventually.HoldsAsync(async () => await Count(toRemind.EnvelopeId, "reminder_sent") >= first + 2,
+                "the reminder schedule goes on", TimeSpan.FromSeconds(45));
+            var next = await platform.Database.ScalarAsync<DateTime>(
+                "SELECT deadline_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(toRemind.EnvelopeId));
+            Assert.True(new DateTimeOffset(next, TimeSpan.Zero) > restartedAt, "the next deadline lies ahead");
+            Assert.Equal(1, await Count(toExpire.EnvelopeId, "expired"));
+            Assert.Contains("that their reminders missed", platform.Host.Output);
+        }
+        finally
+        {
+            await platform.DisposeAsync();
+        }
+    }
 }

@@ -153,6 +153,13 @@ public interface IEnvelopeGrain : IGrainWithGuidKey
     /// <summary>Places the draft's input fields, replacing those placed before.</summary>
     Task<EnvelopeView> SetFieldsAsync(Guid tenantId, IReadOnlyList<FieldSpec> fields, Actor actor, string? requestId);
 
+    /// <summary>
+    /// Sends the reminders and carries out the expiry that are due (what the deadline reminder does when it fires), then
+    /// schedules the reminder for the next deadline. The deadline sweep calls it for deadlines a reminder missed,
+    /// <paramref name="dueAt"/> being the deadline it found; a call with nothing due changes nothing.
+    /// </summary>
+    Task CheckDeadlineAsync(DateTimeOffset dueAt);
+
     /// <summary>Hands a completed envelope to Retention once (the hand-over worker calls it; repeated calls do nothing more).</summary>
     Task HandOverToRetentionAsync();
 

@@ -3,7 +3,10 @@ namespace GmoSign.Grains.Ports;
 /// <summary>An envelope as stored: the version of its last change and its state document.</summary>
 public sealed record StoredEnvelope(long Version, string StateJson);
 
-/// <summary>The queryable columns of an envelope (lists, filters), written with every change.</summary>
+/// <summary>
+/// The queryable columns of an envelope (lists, filters), written with every change; <see cref="DeadlineAt"/> is when
+/// its next reminder or its expiry is due while it is open (the deadline sweep's column).
+/// </summary>
 public sealed record EnvelopeRow(
     Guid EnvelopeId,
     Guid TenantId,
@@ -12,7 +15,8 @@ public sealed record EnvelopeRow(
     Guid? SenderUserId,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? ExpiresAt);
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? DeadlineAt = null);
 
 /// <summary>One entry of an envelope's append-only, hash-chained audit trail.</summary>
 public sealed record AuditRecord(

@@ -752,7 +752,8 @@ internal sealed class Envelope
                 }
             }
         }
-        var row = new EnvelopeRow(s.EnvelopeId, s.TenantId, (int)s.Status, s.Title, s.Sender.UserId, s.CreatedAt, change.At, s.ExpiresAt);
+        var row = new EnvelopeRow(s.EnvelopeId, s.TenantId, (int)s.Status, s.Title, s.Sender.UserId, s.CreatedAt, change.At, s.ExpiresAt,
+            NextDeadline());
         return new EnvelopeCommit(row, expectedVersion, s.Version, Serialize(), audit, change.Notifications, change.HandOvers, change.Writes);
     }
 

@@ -331,7 +331,22 @@ internal sealed class EnvelopeGrain(
             return;
         }
         var late = clock.GetUtcNow() - new DateTimeOffset(DateTime.SpecifyKind(status.CurrentTickTime, DateTimeKind.Utc));
-        GmoSignMetrics.ReminderLag.Record(Math.Max(0, late.TotalSeconds));
+        GmoSignMetrics.ReminderLag.Record(Math.Max(0, late.TotalSeconds), new KeyValuePair<string, object?>("by", "reminder"));
+        await CarryOutDeadlineAsync(e);
+    }
+
+    public async Task CheckDeadlineAsync(DateTimeOffset dueAt)
+    {
+        if (_envelope is not { } e || e.NextDeadline() is not { } next || next > e.Now())
+        {
+            return; // ended, or already carried out (by its reminder or another host's sweep)
+        }
+        GmoSignMetrics.ReminderLag.Record(Math.Max(0, (e.Now() - dueAt).TotalSeconds), new KeyValuePair<string, object?>("by", "sweep"));
+        await CarryOutDeadlineAsync(e);
+    }
+
+    private async Task CarryOutDeadlineAsync(Envelope e)
+    {
         if (e.CheckDeadline() is { } change)
         {
             await CommitAsync(change, null);

@@ -28,7 +28,10 @@ public static class GmoSignMetrics
     public static readonly Counter<long> RateLimitRefusals = Meter.CreateCounter<long>("gmosign.rate_limit.refusals", "{call}",
         "Calls refused by a rate-limit budget");
 
-    /// <summary>How late an envelope's deadline reminder fired after the time it was due.</summary>
+    /// <summary>
+    /// How late an envelope's deadline (a reminder to send, its expiry) was carried out after the time it was due; tag
+    /// <c>by</c>: reminder (its Orleans reminder fired) or sweep (the deadline sweep found one a reminder missed).
+    /// </summary>
     public static readonly Histogram<double> ReminderLag = Meter.CreateHistogram<double>("gmosign.reminder.lag", "s",
         "How late envelope deadline reminders fire");
 

@@ -13,12 +13,12 @@ namespace GmoSign.Signing;
 internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
 {
     private const string Insert = """
-        INSERT INTO signing.envelope (envelope_id, tenant_id, version, status, title, sender_user_id, created_at, updated_at, expires_at, state)
-        VALUES ($1, $2, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (envelope_id) DO NOTHING RETURNING 1
+        INSERT INTO signing.envelope (envelope_id, tenant_id, version, status, title, sender_user_id, created_at, updated_at, expires_at, state, deadline_at)
+        VALUES ($1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $33) ON CONFLICT (envelope_id) DO NOTHING RETURNING 1
         """;
 
     private const string Update = """
-        UPDATE signing.envelope SET version = $4, status = $5, title = $6, updated_at = $9, expires_at = $10, state = $11
+        UPDATE signing.envelope SET version = $4, status = $5, title = $6, updated_at = $9, expires_at = $10, state = $11, deadline_at = $33
         WHERE envelope_id = $1 AND version = $3 RETURNING 1
         """;
 
@@ -61,7 +61,7 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
     }
 
     /// <summary>
-    /// The one statement of a change. It stays with Npgsql's own parameters: 32 positional values, eleven of them typed
+    /// The one statement of a change. It stays with Npgsql's own parameters: 33 positional values, eleven of them typed
     /// arrays (some with null elements) that <c>unnest</c> turns into rows, on the path every signature takes.
     /// </summary>
     public async Task CommitAsync(EnvelopeCommit commit, CancellationToken cancellationToken)
@@ -118,6 +118,7 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
         p.AddWithValue(h.Select(x => x.Kind).ToArray());
         p.AddWithValue(h.Select(x => x.EnvelopesSent).ToArray());
         p.AddWithValue(h.Select(x => x.Signatures).ToArray());
+        p.Add(new NpgsqlParameter<DateTimeOffset?> { TypedValue = row.DeadlineAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         var changed = (long)(await batch.ExecuteScalarAsync(cancellationToken))!;
         if (changed != 1)
         {

@@ -102,6 +102,8 @@ public static class SigningModule
         services.AddHostedService<WebhookDispatcher>();
         services.Configure<HandOverOptions>(configuration.GetSection(HandOverOptions.Section));
         services.AddHostedService<HandOverWorker>();
+        services.Configure<DeadlineSweepOptions>(configuration.GetSection(DeadlineSweepOptions.Section));
+        services.AddHostedService<DeadlineSweeper>();
         services.AddHostedService<SigningGauges>();
         services.Configure<ContentSweepOptions>(configuration.GetSection(ContentSweepOptions.Section));
         services.AddHostedService<ContentSweeper>();
