@@ -17,8 +17,8 @@ var address = args[0];
 var (operatorLogin, operatorPassword, connection) = (args[1], args[2], args[3]);
 // "bulk <rows>" instead of the envelope count runs the CSV bulk-send benchmark (bench/bulk.sh).
 var bulkRows = args.Length > 5 && args[4] == "bulk" ? int.Parse(args[5]) : 0;
-var envelopes = bulkRows > 0 ? 0 : args.Length > 4 ? int.Parse(args[4]) : 2000;
-var concurrencies = args.Length > 5 ? args[5..].Select(int.Parse).ToArray() : [1, 8, 32, 64];
+var envelopes = bulkRows > 0 || (args.Length > 4 && args[4] == "reminders") ? 0 : args.Length > 4 ? int.Parse(args[4]) : 2000;
+var concurrencies = args.Length > 5 && envelopes > 0 ? args[5..].Select(int.Parse).ToArray() : [1, 8, 32, 64];
 
 using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
 {
@@ -56,6 +56,12 @@ var application = await resellers.SubmitApplicationAsync(new SubmitApplicationRe
 var approved = await op.ApproveApplicationAsync(new ApproveApplicationRequest { ApplicationId = application.Application.ApplicationId }, asOperator);
 var admin = Bearer((await accounts.LoginAsync(new LoginRequest { LoginId = approved.AdminLoginId, Password = approved.AdminInitialPassword })).SessionToken);
 var signing = new SigningService.SigningServiceClient(channel);
+if (args.Length > 8 && args[4] == "reminders")
+{
+    // reminders <total> <due> <host dll> <host pid>
+    await RemindersBench.RunAsync(channel, admin, connection, int.Parse(args[5]), int.Parse(args[6]), args[7], int.Parse(args[8]));
+    return;
+}
 if (bulkRows > 0)
 {
     await BulkBench.RunAsync(channel, admin, bulkRows);

@@ -109,6 +109,12 @@ builder.UseOrleans(silo =>
         o.ProbeTimeout = builder.Configuration.GetValue("GmoSign:Orleans:ProbeTimeout", TimeSpan.FromSeconds(1.5));
         o.NumMissedProbesLimit = builder.Configuration.GetValue("GmoSign:Orleans:MissedProbesLimit", 3);
     });
+    // An envelope or tenant grain left idle this long is deactivated (its state stays in PostgreSQL), which bounds a
+    // host's memory by the grains in use rather than by every envelope ever touched.
+    if (builder.Configuration.GetValue<TimeSpan?>("GmoSign:Orleans:CollectionAge") is { } collectionAge)
+    {
+        silo.Configure<Orleans.Configuration.GrainCollectionOptions>(o => o.CollectionAge = collectionAge);
+    }
     silo.UseAdoNetClustering(o =>
     {
         o.Invariant = invariant;
