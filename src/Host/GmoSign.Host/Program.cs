@@ -93,12 +93,22 @@ builder.UseOrleans(silo =>
         }
     });
     const string invariant = "Npgsql";
+    if (settings.Kubernetes)
+    {
+        // In a pod (deploy/kubernetes): the silo is named after its pod (POD_NAME, POD_NAMESPACE from the downward API),
+        // and the silos watch the pods labelled with this cluster, declaring a silo dead as soon as its pod is deleted
+        // instead of waiting for missed probes. Membership, grain state and reminders stay in PostgreSQL. Registered
+        // before ClusterOptions below, so that the host's own GmoSign:Orleans settings are the ones that apply.
+        silo.UseKubernetesHosting();
+    }
     silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
     {
         o.ClusterId = settings.ClusterId;
         o.ServiceId = settings.ServiceId;
     });
-    silo.ConfigureEndpoints(settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort);
+    // In a pod the silo and gateway listen on every address and advertise the pod's IP; elsewhere they listen on the
+    // advertised address only.
+    silo.ConfigureEndpoints(settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.Kubernetes);
     // Failover: a host that stops answering is probed every ProbeTimeout; after NumMissedProbesLimit missed probes in a
     // row the others vote it dead (in a two-host cluster the survivor's one vote suffices) and its grains activate
     // elsewhere. A killed host refuses connections, so its probes fail at once: 1.5 s × 3 declares it dead in about 3–4 s
