@@ -7,8 +7,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-# Idle envelopes deactivate after a minute (production keeps Orleans' 15), so the memory after firing can be read.
-export GmoSign__Orleans__CollectionAge=00:01:00
+# Idle envelopes deactivate after 90 s (production keeps Orleans' 15 minutes; the age must exceed the 1-minute quantum), so the memory after firing can be read.
+export GmoSign__Orleans__CollectionAge=00:01:30
 export GMOSIGN_BENCH_LOG="$root/.data/bench-host.log"
 source bench/host.sh
 bench_host "$root"

@@ -222,7 +222,7 @@ internal static class RemindersBench
         var age = TimeSpan.Parse(Environment.GetEnvironmentVariable("GmoSign__Orleans__CollectionAge") ?? "00:15:00");
         await Task.Delay(age + TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(15));
         GC.Collect();
-        Console.WriteLine($"RSS after idle envelopes were deactivated ({age.TotalMinutes:0} min idle): {Rss(host.Process)} MiB");
+        Console.WriteLine($"RSS after idle envelopes were deactivated ({age.TotalSeconds:0} s idle): {Rss(host.Process)} MiB");
         await StopAsync(host.Process.Id);
         }
     }
