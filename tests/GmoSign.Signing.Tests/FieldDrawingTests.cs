@@ -11,6 +11,22 @@ public sealed class FieldDrawingTests(SigningFixture fixture) : IClassFixture<Si
     private static EmbeddedFont Font() =>
         EmbeddedFont.Find(null) ?? throw new InvalidOperationException("fonts-ipafont-gothic is not installed (deploy/test.sh installs it).");
 
+    [Fact]
+    public void A_subset_is_made_once_per_set_of_characters_and_covers_exactly_them()
+    {
+        using var font = Font();
+        var first = font.Subset(["山田 太郎", "2026/12/02"]);
+        // The same characters in another order and grouping: the subset already made.
+        Assert.Same(first, font.Subset(["2026/12/02 太郎", "山田"]));
+        var other = font.Subset(["佐藤 花子"]);
+        Assert.NotSame(first, other);
+        Assert.NotEqual(first.Program, other.Program);
+        // Every character of its text has a glyph (a non-zero code); one outside it draws as .notdef (code 0).
+        Assert.DoesNotContain("0000", first.Hex("山田太郎").Trim('<', '>').Chunk(4).Select(c => new string(c)));
+        Assert.Equal("<0000>", first.Hex("花"));
+        Assert.NotEqual("<0000>", other.Hex("花"));
+    }
+
     [Theory]
     [InlineData("classic.pdf")]
     [InlineData("pdftex.pdf")]

@@ -31,6 +31,14 @@ public sealed class EmbeddedFont : IDisposable
     private readonly Font _font;
     private readonly object _gate = new();
 
+    /// <summary>
+    /// Subsets made, by their characters: a subset is immutable, and the same stamp text (a signer's name, the day's
+    /// date) recurs. Planning one walks the font's whole character map, so this takes HarfBuzz off most signatures.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, FontSubset> _subsets = new();
+
+    private const int MaxCachedSubsets = 1024;
+
     private EmbeddedFont(string path)
     {
         _blob = Blob.FromFile(path);
@@ -81,6 +89,22 @@ public sealed class EmbeddedFont : IDisposable
     public FontSubset Subset(IEnumerable<string> texts)
     {
         var codepoints = texts.SelectMany(t => t.EnumerateRunes()).Select(r => r.Value).Where(v => v >= 0x20).Distinct().Order().ToArray();
+        var key = string.Join(',', codepoints);
+        if (_subsets.TryGetValue(key, out var made))
+        {
+            return made;
+        }
+        var subset = Make(codepoints);
+        if (_subsets.Count >= MaxCachedSubsets)
+        {
+            _subsets.Clear();
+        }
+        _subsets[key] = subset;
+        return subset;
+    }
+
+    private FontSubset Make(int[] codepoints)
+    {
         lock (_gate)
         {
             var input = hb_subset_input_create_or_fail();
