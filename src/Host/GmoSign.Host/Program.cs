@@ -158,12 +158,15 @@ builder.Services.AddGrpc(o =>
 builder.Services.AddMalformedMessageStatus();
 builder.Services.Configure<RateLimitOptions>(builder.Configuration.GetSection(RateLimitOptions.Section));
 // Interceptors registered in DI are created once (grpc-dotnet otherwise activates them per call); the rate limiter's
-// counters and the authenticator's resolver lists live for the process.
+// fallback counters and the authenticator's resolver lists live for the process.
 builder.Services.AddSingleton<ErrorInterceptor>();
 builder.Services.AddSingleton<RequestValidationInterceptor>();
 builder.Services.AddSingleton<AuthenticationInterceptor>();
 builder.Services.AddSingleton<MaintenanceInterceptor>();
 builder.Services.AddSingleton<RateLimitInterceptor>();
+// Budgets are budget grains, one per key, so that the cluster counts each once (in memory while a grain is unreachable).
+builder.Services.AddSingleton<LocalRateBudgets>();
+builder.Services.AddSingleton<IRateBudgets, ClusterRateBudgets>();
 builder.Services.AddGrpcReflection();
 builder.Services.AddGrpcHealthChecks()
     .AddCheck<SiloHealthCheck>("silo")
