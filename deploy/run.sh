@@ -10,29 +10,15 @@ cd "$root"
 source deploy/local/postgres.sh
 source deploy/local/web.sh
 source deploy/local/fonts.sh
+source deploy/local/host.sh
 
 pg_provision "$root/.data/postgres" "${GMOSIGN_PG_PORT:-55432}"
 font_install
 # The signer page, sender console and operator console the host serves on its gRPC-Web port.
 web_build "$root"
 
-# The operator's first administrator: created once at start-up from these settings (never a fixed password).
-secrets="$root/.data/secrets"
-if [ ! -s "$secrets/operator-password" ]; then
-  printf 'Op-%s-9a' "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" > "$secrets/operator-password"
-  chmod 600 "$secrets/operator-password"
-fi
-# The master key that wraps every tenant's document key (Art. 4-5): generated once, never committed.
-if [ ! -s "$secrets/master-key" ]; then
-  head -c 32 /dev/urandom | base64 > "$secrets/master-key"
-  chmod 600 "$secrets/master-key"
-fi
-export GmoSign__Retention__MasterKey="$(cat "$secrets/master-key")"
-export GmoSign__Accounts__BootstrapOperatorLoginId="${GMOSIGN_OPERATOR_LOGIN:-operator@gmosign.local}"
-export GmoSign__Accounts__BootstrapOperatorPassword="$(cat "$secrets/operator-password")"
-export ConnectionStrings__Postgres="$PG_CONNECTION"
-# The development CA, platform signer and timestamp authority (Art. 9): created on first start, kept here.
-export GmoSign__Signing__PkiDirectory="$root/.data/pki"
+# The generated secrets and the settings taken from them (deploy/local/host.sh).
+host_environment "$root"
 
 # What the host will listen on, as configured (environment variables override the defaults); the host logs the same.
 listen="${GmoSign__Http__ListenAddress:-127.0.0.1}"

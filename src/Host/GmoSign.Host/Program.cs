@@ -77,6 +77,12 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 builder.AddTelemetry(settings);
 
+// A graceful stop (SIGTERM, Ctrl-C) stops the hosted services in the reverse order of their start, and Kestrel starts
+// last: so it stops first — no new connections (HTTP/2 GOAWAY), the calls in flight finish — then the background
+// workers, then the silo, which leaves the cluster and deactivates its grains for the other hosts to activate on their
+// next call. All of it within GmoSign:ShutdownTimeout; a call still running then is cut off.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("GmoSign:ShutdownTimeout", TimeSpan.FromSeconds(30)));
+
 var lifecycle = builder.Configuration.GetSection(LifecycleOptions.Section).Get<LifecycleOptions>() ?? new LifecycleOptions();
 builder.Services.Configure<LifecycleOptions>(builder.Configuration.GetSection(LifecycleOptions.Section));
 var envelopes = builder.Configuration.GetSection(EnvelopeOptions.Section).Get<EnvelopeOptions>() ?? new EnvelopeOptions();
@@ -158,12 +164,15 @@ builder.Services.AddGrpc(o =>
 builder.Services.AddMalformedMessageStatus();
 builder.Services.Configure<RateLimitOptions>(builder.Configuration.GetSection(RateLimitOptions.Section));
 // Interceptors registered in DI are created once (grpc-dotnet otherwise activates them per call); the rate limiter's
-// counters and the authenticator's resolver lists live for the process.
+// fallback counters and the authenticator's resolver lists live for the process.
 builder.Services.AddSingleton<ErrorInterceptor>();
 builder.Services.AddSingleton<RequestValidationInterceptor>();
 builder.Services.AddSingleton<AuthenticationInterceptor>();
 builder.Services.AddSingleton<MaintenanceInterceptor>();
 builder.Services.AddSingleton<RateLimitInterceptor>();
+// Budgets are budget grains, one per key, so that the cluster counts each once (in memory while a grain is unreachable).
+builder.Services.AddSingleton<LocalRateBudgets>();
+builder.Services.AddSingleton<IRateBudgets, ClusterRateBudgets>();
 builder.Services.AddGrpcReflection();
 builder.Services.AddGrpcHealthChecks()
     .AddCheck<SiloHealthCheck>("silo")

@@ -37,6 +37,9 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public TestDatabase Database { get; private set; } = null!;
 
+    /// <summary>The host's settings (environment variables), for more hosts of the same cluster.</summary>
+    public Dictionary<string, string> HostSettings => new(_settings);
+
     /// <summary>The SMTP server the host delivers notifications to.</summary>
     public SmtpTestServer Mail { get; } = new();
     public HostProcess Host { get; private set; } = null!;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using GmoSign.Errors;
 using Google.Protobuf;
@@ -13,7 +12,7 @@ public sealed class RateLimitOptions
 {
     public const string Section = "GmoSign:RateLimit";
 
-    /// <summary>Calls a tenant (all its users and integrations together) or a reseller may make per window, per host.</summary>
+    /// <summary>Calls a tenant (all its users and integrations together) or a reseller may make per window, whichever hosts serve them.</summary>
     public int Limit { get; set; } = 1000;
 
     /// <summary>The window every limit counts in; it opens with the first call after the previous one closed.</summary>
@@ -40,25 +39,12 @@ public sealed class RateLimitOptions
 /// <c>x-ratelimit-remaining</c>, <c>x-ratelimit-reset</c> (Unix seconds) of the tightest budget on every call; beyond
 /// a budget RESOURCE_EXHAUSTED with <c>retry-after</c>. Budgets: per tenant and per reseller; per client address for
 /// calls without credentials; per login id on Login (a growing wait for an id that keeps overrunning); per signing
-/// link and per address for signer calls; per caller on VerifyDocument. Counted in memory per host, in windows
-/// opened by the first call — cheap on the hot path; operator calls are not limited.
+/// link and per address for signer calls; per caller on VerifyDocument. Each budget is counted once for the whole
+/// cluster, in windows opened by the first call (<see cref="IRateBudgets"/>: one budget grain per key in the host);
+/// operator calls are not limited.
 /// </summary>
-public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, TimeProvider clock) : CallInterceptor
+public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, IRateBudgets budgets, TimeProvider clock) : CallInterceptor
 {
-    /// <summary>Counters kept before stale ones (windows over, no wait running) are dropped.</summary>
-    private const int MaxTrackedKeys = 50_000;
-
-    private readonly ConcurrentDictionary<string, Counter> _counters = new();
-    private int _operations;
-
-    private sealed class Counter
-    {
-        public long WindowStart;
-        public long BlockedUntil;
-        public int Count;
-        public int Strikes;
-    }
-
     /// <param name="FailuresOnly">Counts only calls that fail authentication (wrong passwords), each overrun doubling the wait.</param>
     /// <param name="Kind">The budget's kind, for the refusal counter (never the tenant, link or address itself).</param>
     private readonly record struct Budget(string Kind, string Key, int Limit, bool FailuresOnly = false);
@@ -77,7 +63,8 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         }
         catch (DomainException ex) when (ex.Kind == ErrorKind.Unauthenticated)
         {
-            RecordFailure(failures.Value);
+            var budget = failures.Value;
+            await budgets.RecordFailureAsync(budget.Key, budget.Limit, options.Value.Window, CancellationToken.None);
             throw;
         }
     }
@@ -149,20 +136,21 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         {
             return null;
         }
-        var windowMs = (long)options.Value.Window.TotalMilliseconds;
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var window = options.Value.Window;
         (Budget Budget, int Count, long Reset)? tightest = null;
         (Budget Budget, long RetryAt)? refused = null;
         Budget? failures = null;
         foreach (var budget in BudgetsOf(caller, context, request))
         {
-            var (count, reset, retryAt) = budget.FailuresOnly ? Peek(budget, now) : Take(budget, now, windowMs);
+            var (count, reset, retryAt) = budget.FailuresOnly
+                ? await budgets.PeekAsync(budget.Key, budget.Limit, window, context.CancellationToken)
+                : await budgets.TakeAsync(budget.Key, budget.Limit, window, context.CancellationToken);
             failures = budget.FailuresOnly ? budget : failures;
             if (tightest is null || budget.Limit - count < tightest.Value.Budget.Limit - tightest.Value.Count)
             {
                 tightest = (budget, count, reset);
             }
-            if (retryAt > now)
+            if (retryAt != 0)
             {
                 refused = (budget, retryAt);
                 break;
@@ -183,7 +171,7 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
             await context.WriteResponseHeadersAsync(metadata);
             return failures;
         }
-        var retryAfter = Math.Max(1, (refused.Value.RetryAt - now + 999) / 1000);
+        var retryAfter = Math.Max(1, (refused.Value.RetryAt - clock.GetUtcNow().ToUnixTimeMilliseconds() + 999) / 1000);
         foreach (var entry in metadata)
         {
             context.ResponseTrailers.Add(entry);
@@ -198,87 +186,5 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, Tim
         {
             Metadata = { ["retry_after"] = retryAfter.ToString(CultureInfo.InvariantCulture) },
         };
-    }
-
-    /// <summary>Counts one call against a budget: its count, the end of its window, and when a refused caller may retry (≤ now: admitted).</summary>
-    private (int Count, long Reset, long RetryAt) Take(Budget budget, long now, long windowMs)
-    {
-        var counter = CounterOf(budget.Key, now, windowMs);
-        lock (counter)
-        {
-            OpenWindow(counter, now, windowMs);
-            var count = ++counter.Count;
-            var reset = counter.WindowStart + windowMs;
-            return (count, reset, count <= budget.Limit ? 0 : reset);
-        }
-    }
-
-    /// <summary>A failures-only budget before the call: refused while its wait runs, not counted.</summary>
-    private (int Count, long Reset, long RetryAt) Peek(Budget budget, long now)
-    {
-        if (!_counters.TryGetValue(budget.Key, out var counter))
-        {
-            return (0, now + (long)options.Value.Window.TotalMilliseconds, 0);
-        }
-        lock (counter)
-        {
-            return counter.BlockedUntil > now
-                ? (budget.Limit, counter.BlockedUntil, counter.BlockedUntil)
-                : (counter.Count, counter.WindowStart + (long)options.Value.Window.TotalMilliseconds, 0);
-        }
-    }
-
-    /// <summary>A failed authentication against a failures-only budget; reaching the limit starts a wait of 1, 2, 4 … 64 windows.</summary>
-    private void RecordFailure(Budget budget)
-    {
-        var windowMs = (long)options.Value.Window.TotalMilliseconds;
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var counter = CounterOf(budget.Key, now, windowMs);
-        lock (counter)
-        {
-            OpenWindow(counter, now, windowMs);
-            if (++counter.Count < budget.Limit)
-            {
-                return;
-            }
-            counter.Strikes = Math.Min(counter.Strikes + 1, 7);
-            counter.BlockedUntil = now + windowMs * (1L << (counter.Strikes - 1));
-            // Counting starts again when the wait ends; a whole quiet window after that forgives the strikes.
-            counter.WindowStart = counter.BlockedUntil;
-            counter.Count = 0;
-        }
-    }
-
-    private static void OpenWindow(Counter counter, long now, long windowMs)
-    {
-        // A window opens with the first call after the previous one closed.
-        if (now >= counter.WindowStart + windowMs)
-        {
-            if (now >= counter.WindowStart + 2 * windowMs)
-            {
-                counter.Strikes = 0;
-            }
-            counter.WindowStart = now;
-            counter.Count = 0;
-        }
-    }
-
-    private Counter CounterOf(string key, long now, long windowMs)
-    {
-        if (Interlocked.Increment(ref _operations) % 4096 == 0 && _counters.Count > MaxTrackedKeys)
-        {
-            // Forget counters whose window is over, with no wait running and no strikes left to forgive.
-            foreach (var (staleKey, stale) in _counters)
-            {
-                lock (stale)
-                {
-                    if (now >= stale.WindowStart + 2 * windowMs && stale.BlockedUntil <= now)
-                    {
-                        _counters.TryRemove(staleKey, out _);
-                    }
-                }
-            }
-        }
-        return _counters.GetOrAdd(key, _ => new Counter());
     }
 }
