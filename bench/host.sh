@@ -21,7 +21,7 @@ bench_host() {
   export Serilog__MinimumLevel__Default=Warning
   dotnet "$root/src/Host/GmoSign.Host/bin/Release/net10.0/GmoSign.Host.dll" >"$root/.data/bench-host.log" 2>&1 &
   bench_host_pid=$!
-  trap 'kill $bench_host_pid 2>/dev/null; wait $bench_host_pid 2>/dev/null || true; pg_stop "'"$root"'/.data/postgres-bench" >/dev/null 2>&1 || true' EXIT
+  trap 'kill $bench_host_pid 2>/dev/null || true; wait $bench_host_pid 2>/dev/null || true; pg_stop "'"$root"'/.data/postgres-bench" >/dev/null 2>&1 || true' EXIT
   for _ in $(seq 1 120); do
     if (exec 3<>/dev/tcp/127.0.0.1/5180) 2>/dev/null; then break; fi
     sleep 0.5
