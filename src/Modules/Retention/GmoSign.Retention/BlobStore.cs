@@ -1,4 +1,5 @@
 using Dapper;
+using GmoSign.Platform.Database;
 using Npgsql;
 
 namespace GmoSign.Retention;
@@ -28,17 +29,21 @@ public interface IDocumentBlobStore
 
 internal sealed class PostgresBlobStore(NpgsqlDataSource db) : IDocumentBlobStore
 {
+    /// <summary>The one way a blob is written, here or in another store's batch (<see cref="PrepareAsync"/>).</summary>
+    private static DeferredWrite Insert(Guid tenantId, Guid documentId, byte[] sealedBytes) =>
+        new("INSERT INTO retention.blob (document_id, tenant_id, sealed) VALUES ($1, $2, $3)", [documentId, tenantId, sealedBytes]);
+
     public async Task PutAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        await using var owned = transaction is null ? db.CreateConnection() : null;
-        await (owned ?? transaction!.Connection!).ExecuteAsync(new CommandDefinition(
-            "INSERT INTO retention.blob (document_id, tenant_id, sealed) VALUES (@DocumentId, @TenantId, @Sealed)",
-            new { DocumentId = documentId, TenantId = tenantId, Sealed = sealedBytes }, transaction, cancellationToken: cancellationToken));
+        await using var owned = transaction is null ? await db.OpenConnectionAsync(cancellationToken) : null;
+        var write = Insert(tenantId, documentId, sealedBytes);
+        await using var command = new NpgsqlCommand(write.Sql, owned ?? transaction!.Connection, transaction);
+        write.Bind(command.Parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public ValueTask<DeferredWrite?> PrepareAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<DeferredWrite?>(new DeferredWrite(
-            "INSERT INTO retention.blob (document_id, tenant_id, sealed) VALUES ($1, $2, $3)", [documentId, tenantId, sealedBytes]));
+        ValueTask.FromResult<DeferredWrite?>(Insert(tenantId, documentId, sealedBytes));
 
     public async Task<byte[]?> GetAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using Dapper;
 using GmoSign.Grains.Ports;
+using GmoSign.Platform.Database;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -75,12 +76,7 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
         batch.BatchCommands.Add(command);
         foreach (var write in commit.Writes ?? [])
         {
-            var extra = new NpgsqlBatchCommand(write.Sql);
-            foreach (var value in write.Parameters)
-            {
-                extra.Parameters.Add(new NpgsqlParameter { Value = value });
-            }
-            batch.BatchCommands.Add(extra);
+            batch.BatchCommands.Add(write.ToBatchCommand());
         }
         var p = command.Parameters;
         p.AddWithValue(row.EnvelopeId);
