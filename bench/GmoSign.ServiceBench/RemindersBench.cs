@@ -6,19 +6,18 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Npgsql;
 using NpgsqlTypes;
-using Orleans.Runtime;
 
 /// <summary>
-/// Reminders at scale (bench/reminders.sh): <c>total</c> open envelopes, each with its pending deadline reminder in
-/// PostgreSQL, of which <c>due</c> have a reminder due within one minute; the host is restarted in the middle of that
-/// minute. Reports the host's memory (RSS) with every reminder loaded, while and after they fire, and once idle
-/// envelopes are deactivated; whether every due reminder went out exactly once; and the delay from due time to the
-/// reminder's audit entry (p50, p99, max).
+/// Reminders at scale (bench/reminders.sh): <c>total</c> open envelopes, each with a pending reminder (its stored next
+/// deadline, <c>signing.envelope.deadline_at</c>, which the hosts' deadline sweep carries out), of which <c>due</c>
+/// have a reminder due within one minute; the host is restarted in the middle of that minute. Reports the host's
+/// memory (RSS) with every envelope open, while and after the reminders go out, and once idle envelopes are
+/// deactivated; whether every due reminder went out exactly once; and the delay from due time to the reminder's audit
+/// entry (p50, p99, max).
 ///
-/// One envelope is made through the API; the others are copies of its stored row and reminder (new ids, same
-/// tenant, document and recipient), written with COPY while the host is stopped — making 100,000 envelopes through the
-/// API would take most of an hour on two cores. The copy's reminder row is checked against the real one: the grain
-/// id and its ring hash (which decides the host that fires it) must come out exactly as Orleans wrote them.
+/// One envelope is made through the API; the others are copies of its stored row (new ids, same tenant, document and
+/// recipient), written with COPY while the host is stopped — making 100,000 envelopes through the API would take most
+/// of an hour on two cores.
 /// </summary>
 internal static class RemindersBench
 {
@@ -46,30 +45,26 @@ internal static class RemindersBench
         Prototype prototype;
         await using (var read = db.CreateCommand("""
             SELECT e.tenant_id, e.version, e.status, e.title, e.sender_user_id, e.created_at, e.state::text,
-                   r.service_id, r.grain_id, r.period_ms, r.grain_hash
-            FROM signing.envelope e JOIN orleans_reminder r ON r.reminder_name = 'deadline' AND r.grain_id LIKE '%' || replace($1::text, '-', '') || '%'
-            WHERE e.envelope_id = $1
+                   e.deadline_at
+            FROM signing.envelope e WHERE e.envelope_id = $1
             """))
         {
             read.Parameters.AddWithValue(prototypeId);
             await using var row = await read.ExecuteReaderAsync();
             if (!await row.ReadAsync())
             {
-                throw new InvalidOperationException("The prototype envelope or its deadline reminder is not stored.");
+                throw new InvalidOperationException("The prototype envelope is not stored.");
             }
             prototype = new Prototype(row.GetGuid(0), row.GetInt64(1), row.GetInt16(2), row.GetString(3), row.GetGuid(4), row.GetFieldValue<DateTimeOffset>(5),
-                row.GetString(6), row.GetString(7), row.GetString(8), row.GetInt64(9), row.GetInt32(10));
+                row.GetString(6), row.IsDBNull(7) ? null : row.GetFieldValue<DateTimeOffset>(7));
         }
-        var grainType = GrainType.Create(prototype.GrainId[..prototype.GrainId.IndexOf('/')]);
-        var check = GrainIdOf(grainType, prototypeId);
-        if (check.ToString() != prototype.GrainId || (int)check.GetUniformHashCode() != prototype.GrainHash)
+        if (prototype.DeadlineAt is null)
         {
-            throw new InvalidOperationException($"Orleans wrote grain id {prototype.GrainId} (hash {prototype.GrainHash}); this benchmark computes " +
-                $"{check} (hash {(int)check.GetUniformHashCode()}): the copies would not be found by their reminder service.");
+            throw new InvalidOperationException("The prototype envelope has no stored deadline: nothing would remind it.");
         }
 
         // 2. Stop the host, write the copies: every reminder due in a week, then the chosen ones within one minute.
-        Console.WriteLine($"stopping the host, writing {total - 1:N0} copies of the prototype's row and reminder …");
+        Console.WriteLine($"stopping the host, writing {total - 1:N0} copies of the prototype's row …");
         await StopAsync(hostPid);
         var state = JsonNode.Parse(prototype.State)!.AsObject();
         var now = DateTimeOffset.UtcNow;
@@ -98,23 +93,6 @@ internal static class RemindersBench
                 }
                 await copy.CompleteAsync();
             }
-            await using (var copy = await conn.BeginBinaryImportAsync(
-                "COPY orleans_reminder (service_id, grain_id, reminder_name, start_time, period_ms, grain_hash, version) FROM STDIN (FORMAT BINARY)"))
-            {
-                foreach (var id in ids)
-                {
-                    var grain = GrainIdOf(grainType, id);
-                    await copy.StartRowAsync();
-                    await copy.WriteAsync(prototype.ServiceId, NpgsqlDbType.Text);
-                    await copy.WriteAsync(grain.ToString(), NpgsqlDbType.Text);
-                    await copy.WriteAsync("deadline", NpgsqlDbType.Text);
-                    await copy.WriteAsync(farDue, NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(prototype.PeriodMs, NpgsqlDbType.Bigint);
-                    await copy.WriteAsync((int)grain.GetUniformHashCode(), NpgsqlDbType.Integer);
-                    await copy.WriteAsync(0, NpgsqlDbType.Integer);
-                }
-                await copy.CompleteAsync();
-            }
         }
         // The window opens 100 s from now (after the host's start); due times spread evenly over one minute.
         var windowStart = DateTimeOffset.UtcNow.AddSeconds(100);
@@ -135,29 +113,17 @@ internal static class RemindersBench
                 update.CommandTimeout = 300;
                 await update.ExecuteNonQueryAsync();
             }
-            await using (var update = new NpgsqlCommand("""
-                UPDATE orleans_reminder r SET start_time = d.at FROM unnest($1::text[], $2::timestamptz[]) AS d(grain_id, at)
-                WHERE r.service_id = $3 AND r.grain_id = d.grain_id AND r.reminder_name = 'deadline'
-                """, conn, tx))
-            {
-                update.Parameters.AddWithValue(dueIds.Select(id => GrainIdOf(grainType, id).ToString()).ToArray());
-                update.Parameters.AddWithValue(dueAt);
-                update.Parameters.AddWithValue(prototype.ServiceId);
-                update.CommandTimeout = 300;
-                await update.ExecuteNonQueryAsync();
-            }
             await tx.CommitAsync();
         }
-        await using (var analyze = db.CreateCommand("ANALYZE signing.envelope; ANALYZE orleans_reminder"))
+        await using (var analyze = db.CreateCommand("ANALYZE signing.envelope"))
         {
             await analyze.ExecuteNonQueryAsync();
         }
         var open = await ScalarAsync<long>(db, "SELECT count(*) FROM signing.envelope WHERE deadline_at IS NOT NULL");
-        var pending = await ScalarAsync<long>(db, "SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'deadline'");
-        Console.WriteLine($"written in {seed.Elapsed.TotalSeconds:0.0} s: {open:N0} open envelopes, {pending:N0} pending deadline reminders; " +
+        Console.WriteLine($"written in {seed.Elapsed.TotalSeconds:0.0} s: {open:N0} open envelopes, each with a pending reminder; " +
                           $"{due:N0} due between {windowStart:HH:mm:ss} and {windowStart + window:HH:mm:ss} UTC");
 
-        // 3. Start the host: every reminder is read at start.
+        // 3. Start the host.
         RunningHost? host = null;
         try
         {
@@ -174,7 +140,7 @@ internal static class RemindersBench
 
         async Task MeasureAsync()
         {
-        Console.WriteLine($"host started in {host.StartSeconds:0.0} s; RSS {Rss(host.Process)} MiB with {pending:N0} reminders loaded");
+        Console.WriteLine($"host started in {host.StartSeconds:0.0} s; RSS {Rss(host.Process)} MiB with {open:N0} envelopes open");
 
         // 4. Restart it in the middle of the window.
         await Delay(windowStart + window / 2 - DateTimeOffset.UtcNow);
@@ -228,11 +194,9 @@ internal static class RemindersBench
     }
 
     private sealed record Prototype(Guid TenantId, long Version, short Status, string Title, Guid SenderUserId, DateTimeOffset CreatedAt, string State,
-        string ServiceId, string GrainId, long PeriodMs, int GrainHash);
+        DateTimeOffset? DeadlineAt);
 
     private sealed record RunningHost(Process Process, double StartSeconds);
-
-    private static GrainId GrainIdOf(GrainType type, Guid id) => GrainId.Create(type, GrainIdKeyExtensions.CreateGuidKey(id));
 
     /// <summary>The prototype's state with another id and its schedule: sent an hour ago, one reminder a day before expiry.</summary>
     private static string StateOf(JsonObject prototype, Guid id, DateTimeOffset sentAt, DateTimeOffset reminderAt)

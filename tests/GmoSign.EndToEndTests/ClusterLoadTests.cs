@@ -16,13 +16,12 @@ public sealed class ThreeHostCollection
 }
 
 /// <summary>
-/// Three hosts with a fast deadline clock: a test "day" lasts <see cref="Day"/>, and every open envelope's deadline
-/// reminder ticks as often, so reminders come due while a test watches.
+/// Three hosts with a fast deadline clock: a test "day" lasts <see cref="Day"/>, so reminders come due while a test
+/// watches (the hosts' deadline sweeps look every second).
 /// </summary>
 public sealed class LoadCluster() : HostCluster(new Dictionary<string, string>
 {
     ["GmoSign__Signing__DayLengthOverride"] = Day.ToString("c", CultureInfo.InvariantCulture),
-    ["GmoSign__Signing__DeadlineCheckPeriod"] = Day.ToString("c", CultureInfo.InvariantCulture),
 })
 {
     public static readonly TimeSpan Day = TimeSpan.FromSeconds(4);
@@ -30,7 +29,8 @@ public sealed class LoadCluster() : HostCluster(new Dictionary<string, string>
 
 /// <summary>
 /// The cluster under signing load (issue #12): one host killed (SIGKILL) loses no acknowledged signature, signs nothing
-/// twice, and the deadline reminders of envelopes whose grains it held fire exactly once on the others; a rolling
+/// twice, and the deadlines of envelopes whose grains it held — and of its share of the sweep — are carried out exactly
+/// once on the others; a rolling
 /// restart (SIGTERM, exit, start again, one host at a time) loses nothing either, finishes the calls a stopping host
 /// had in flight, and clients see no error but UNAVAILABLE — which a retry with the same request id answers.
 /// </summary>
@@ -83,8 +83,8 @@ public sealed class ClusterLoadTests(LoadCluster cluster, ITestOutputHelper outp
         }
 
         // Twelve envelopes nobody signs, sent through the three hosts just before the kill: a reminder every "day",
-        // expiry after eight — their reminders run on well past the kill. About a third of their grains, and of their
-        // reminders, are the victim's.
+        // expiry after eight — their reminders run on well past the kill. About a third of their grains, and of the
+        // sweep's share, are the victim's.
         var watched = new List<string>();
         for (var i = 0; i < 12; i++)
         {
@@ -96,7 +96,7 @@ public sealed class ClusterLoadTests(LoadCluster cluster, ITestOutputHelper outp
             watched.Add(envelope.EnvelopeId);
         }
 
-        // The victim holds envelope grains: their deadline reminders fire there (a firing runs in the grain's activation).
+        // The victim holds envelope grains: their deadlines are carried out there (in the grain's activation).
         await Eventually.HoldsAsync(async () => await ReminderFiringsAsync(cluster.Host(victim)) > 0,
             "deadline reminders fired in envelope grains on the host about to be killed", TimeSpan.FromSeconds(60));
 

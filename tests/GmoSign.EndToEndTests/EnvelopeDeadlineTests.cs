@@ -6,16 +6,15 @@ using EnvelopeStatus = GmoSign.Signing.V1.EnvelopeStatus;
 namespace GmoSign.EndToEndTests;
 
 /// <summary>
-/// Reminders and expiry are Orleans reminders in PostgreSQL (docs/architecture.md, "Envelopes"): with a test "day" of two seconds,
-/// reminders go out on schedule, an envelope expires exactly once, and both still happen when no host ran at the
-/// moment they were due.
+/// Reminders and expiry are carried out by the hosts' deadline sweep from each envelope's stored next deadline
+/// (docs/architecture.md, "Envelopes"): with a test "day" of two seconds, reminders go out on schedule, an envelope
+/// expires exactly once, and both still happen when no host ran at the moment they were due.
 /// </summary>
 public sealed class EnvelopeDeadlineTests
 {
     private static readonly Dictionary<string, string> FastDays = new()
     {
         ["GmoSign__Signing__DayLengthOverride"] = "00:00:02",
-        ["GmoSign__Signing__DeadlineCheckPeriod"] = "00:00:02",
         ["GmoSign__Signing__LinkValidityAfterEnd"] = "00:00:03",
     };
 
@@ -39,7 +38,15 @@ public sealed class EnvelopeDeadlineTests
             restartDraft.ExpiryDays = 2;
             restartDraft.RemindersOff = true;
             var acrossRestart = await Envelopes.SendAsync(platform.Channel, admin, restartDraft);
-            Assert.Equal(2, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'deadline'"));
+            // The stored next deadlines: the first reminder "day", and the second envelope's expiry; no Orleans reminder.
+            async Task<DateTimeOffset?> DeadlineOf(string envelopeId) => await platform.Database.ScalarAsync<DateTime?>(
+                "SELECT deadline_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(envelopeId)) is { } at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+            var watchedSentAt = await platform.Database.ScalarAsync<DateTime>(
+                "SELECT (state->>'SentAt')::timestamptz FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(watched.EnvelopeId));
+            Assert.Equal(new DateTimeOffset(watchedSentAt, TimeSpan.Zero) + TimeSpan.FromSeconds(2), await DeadlineOf(watched.EnvelopeId));
+            Assert.Equal(new DateTimeOffset(await platform.Database.ScalarAsync<DateTime>("SELECT expires_at FROM signing.envelope WHERE envelope_id = $1",
+                Guid.Parse(acrossRestart.EnvelopeId)), TimeSpan.Zero), await DeadlineOf(acrossRestart.EnvelopeId));
+            Assert.Equal(0, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'deadline'"));
 
             // Nothing runs when the second envelope's deadline passes.
             await platform.StopAsync();
@@ -104,16 +111,15 @@ public sealed class EnvelopeDeadlineTests
             }, admin).ResponseAsync);
             Assert.Equal(StatusCode.FailedPrecondition, link.StatusCode);
 
-            // The reminder is gone once the envelope ended, and later firings changed nothing.
-            await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<long>(
-                "SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'deadline'") == 0, "the deadline reminders were removed");
+            // Ended envelopes have no deadline left, and later looks changed nothing.
+            Assert.Null(await DeadlineOf(watched.EnvelopeId));
+            Assert.Null(await DeadlineOf(acrossRestart.EnvelopeId));
             // …and the recipient's link has run out (it opened the expired envelope only for a while: LinkValidityAfterEnd).
             await Eventually.PassedAsync(platform.Database, "SELECT (state->>'EndedAt')::timestamptz + interval '3 seconds' FROM signing.envelope WHERE envelope_id = $1",
                 Guid.Parse(watched.EnvelopeId), "the link's validity after the end ran out");
             var stale = await Calls.FailsAsync(() => signing.OpenEnvelopeAsync(new OpenEnvelopeRequest(), watchedLink).ResponseAsync);
             Assert.Equal(StatusCode.Unauthenticated, stale.StatusCode);
             Assert.Equal(1, await Count(watched.EnvelopeId, "expired"));
-            Assert.Equal(0, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'deadline'"));
         }
         finally
         {
@@ -122,10 +128,10 @@ public sealed class EnvelopeDeadlineTests
     }
 
     /// <summary>
-    /// A deadline reminder due while no host runs is not fired late by Orleans: it waits for its next period (an hour
-    /// here, as in production). The deadline sweep finds such envelopes by <c>signing.envelope.deadline_at</c> and has
-    /// their grains carry them out within seconds of the restart — the expiry once, the missed reminders as one — and the
-    /// reminders after that fire on time again.
+    /// Deadlines that came while no host ran are carried out within seconds of the restart — the expiry once, the
+    /// missed reminders as one — and the reminders after that go out on time again. A stored deadline that is not the
+    /// envelope's own (as migration 0009 leaves every open envelope's, or one written under other settings) is
+    /// corrected by the first look, without sending anything.
     /// </summary>
     [Fact]
     public async Task Deadlines_missed_while_no_host_ran_are_carried_out_within_seconds_of_the_restart_not_a_period_later()
@@ -133,7 +139,6 @@ public sealed class EnvelopeDeadlineTests
         var platform = PlatformFixture.With(new Dictionary<string, string>
         {
             ["GmoSign__Signing__DayLengthOverride"] = "00:00:02",
-            ["GmoSign__Signing__DeadlineCheckPeriod"] = "01:00:00",
         });
         await platform.InitializeAsync();
         try
@@ -153,7 +158,15 @@ public sealed class EnvelopeDeadlineTests
             Assert.NotNull(await platform.Database.ScalarAsync<DateTime?>(
                 "SELECT deadline_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(toExpire.EnvelopeId)));
 
+            // Expires after 30 "days", no reminders: nothing is due while the test runs.
+            var far = Envelopes.Draft("遠い期限", Envelopes.Signer("未署名の人", 1));
+            far.ExpiryDays = 30;
+            far.RemindersOff = true;
+            var farAway = await Envelopes.SendAsync(platform.Channel, admin, far);
+
             await platform.StopAsync();
+            // As migration 0009 leaves it: the stored deadline says "now".
+            await platform.Database.ExecuteAsync("UPDATE signing.envelope SET deadline_at = now() WHERE envelope_id = $1", Guid.Parse(farAway.EnvelopeId));
             await Eventually.PassedAsync(platform.Database, "SELECT expires_at + interval '1 second' FROM signing.envelope WHERE envelope_id = $1",
                 Guid.Parse(toExpire.EnvelopeId), "the first envelope's expiry passed while no host ran");
             await platform.StartAgainAsync();
@@ -176,7 +189,14 @@ public sealed class EnvelopeDeadlineTests
                 "SELECT deadline_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(toRemind.EnvelopeId));
             Assert.True(new DateTimeOffset(next, TimeSpan.Zero) > restartedAt, "the next deadline lies ahead");
             Assert.Equal(1, await Count(toExpire.EnvelopeId, "expired"));
-            Assert.Contains("that their reminders missed", platform.Host.Output);
+            // The far envelope's deadline is its expiry again, and nothing was sent or changed for it.
+            await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<bool>(
+                "SELECT deadline_at = expires_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(farAway.EnvelopeId)),
+                "the far envelope's stored deadline was corrected");
+            Assert.Equal(0, await platform.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM signing.audit_event WHERE envelope_id = $1 AND action IN ('reminder_sent', 'expired')", Guid.Parse(farAway.EnvelopeId)));
+            Assert.Equal(0, await platform.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM signing.outbox WHERE envelope_id = $1 AND kind IN ('reminder', 'expired')", Guid.Parse(farAway.EnvelopeId)));
         }
         finally
         {

@@ -60,6 +60,15 @@ public sealed class MemoryEnvelopeStore : IEnvelopeStore
     public Task<IReadOnlyList<AuditRecord>> AuditTrailAsync(Guid envelopeId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<AuditRecord>>(Of(envelopeId).SelectMany(c => c.Audit).ToList());
 
+    /// <summary>Corrected deadlines, by envelope.</summary>
+    public static ConcurrentDictionary<Guid, DateTimeOffset?> Deadlines { get; } = new();
+
+    public Task SetDeadlineAsync(Guid envelopeId, long version, DateTimeOffset? deadlineAt, CancellationToken cancellationToken)
+    {
+        Deadlines[envelopeId] = deadlineAt;
+        return Task.CompletedTask;
+    }
+
     private static void Fail(ConcurrentDictionary<Guid, int> failures, Guid id, string what)
     {
         if (failures.TryGetValue(id, out var left) && left > 0 && failures.TryUpdate(id, left - 1, left))

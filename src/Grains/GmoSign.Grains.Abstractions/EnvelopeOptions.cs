@@ -18,9 +18,6 @@ public sealed class EnvelopeOptions
     /// </summary>
     public TimeSpan? DayLengthOverride { get; set; }
 
-    /// <summary>Period of the envelope's durable deadline reminder (a safety net; each firing reschedules it).</summary>
-    public TimeSpan DeadlineCheckPeriod { get; set; } = TimeSpan.FromHours(1);
-
     /// <summary>Documents up to this size stay in the activation's memory between signatures (the sign hot path).</summary>
     public long ContentCacheBytes { get; set; } = 8 * 1024 * 1024;
 

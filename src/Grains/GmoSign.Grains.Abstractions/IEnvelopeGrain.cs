@@ -154,11 +154,11 @@ public interface IEnvelopeGrain : IGrainWithGuidKey
     Task<EnvelopeView> SetFieldsAsync(Guid tenantId, IReadOnlyList<FieldSpec> fields, Actor actor, string? requestId);
 
     /// <summary>
-    /// Sends the reminders and carries out the expiry that are due (what the deadline reminder does when it fires), then
-    /// schedules the reminder for the next deadline. The deadline sweep calls it for deadlines a reminder missed,
-    /// <paramref name="dueAt"/> being the deadline it found; a call with nothing due changes nothing.
+    /// Sends the reminders and carries out the expiry that are due. The deadline sweep calls it for the envelopes whose
+    /// stored next deadline has come, <paramref name="dueAt"/> being that deadline; a call with nothing due changes
+    /// nothing and answers false (another host's sweep was first, or the envelope ended).
     /// </summary>
-    Task CheckDeadlineAsync(DateTimeOffset dueAt);
+    Task<bool> CheckDeadlineAsync(DateTimeOffset dueAt);
 
     /// <summary>Hands a completed envelope to Retention once (the hand-over worker calls it; repeated calls do nothing more).</summary>
     Task HandOverToRetentionAsync();

@@ -90,17 +90,15 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configu
 
 var lifecycle = builder.Configuration.GetSection(LifecycleOptions.Section).Get<LifecycleOptions>() ?? new LifecycleOptions();
 builder.Services.Configure<LifecycleOptions>(builder.Configuration.GetSection(LifecycleOptions.Section));
-var envelopes = builder.Configuration.GetSection(EnvelopeOptions.Section).Get<EnvelopeOptions>() ?? new EnvelopeOptions();
 
 builder.UseOrleans(silo =>
 {
     // Tests and demonstrations run the lifecycle clock in seconds; production keeps Orleans' one-minute floor.
     silo.Configure<Orleans.Hosting.ReminderOptions>(o =>
     {
-        var shortest = lifecycle.CheckInterval < envelopes.DeadlineCheckPeriod ? lifecycle.CheckInterval : envelopes.DeadlineCheckPeriod;
-        if (shortest < o.MinimumReminderPeriod)
+        if (lifecycle.CheckInterval < o.MinimumReminderPeriod)
         {
-            o.MinimumReminderPeriod = shortest;
+            o.MinimumReminderPeriod = lifecycle.CheckInterval;
         }
     });
     const string invariant = "Npgsql";
@@ -178,6 +176,7 @@ builder.Services.AddSingleton<RateLimitInterceptor>();
 // Budgets are budget grains, one per key, so that the cluster counts each once (in memory while a grain is unreachable).
 builder.Services.AddSingleton<LocalRateBudgets>();
 builder.Services.AddSingleton<IRateBudgets, ClusterRateBudgets>();
+builder.Services.AddSingleton<GmoSign.Platform.Cluster.IClusterShare, MembershipShare>();
 builder.Services.AddGrpcReflection();
 builder.Services.AddGrpcHealthChecks()
     .AddCheck<SiloHealthCheck>("silo")

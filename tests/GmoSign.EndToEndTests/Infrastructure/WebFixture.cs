@@ -20,7 +20,6 @@ public sealed class WebFixture : IAsyncLifetime
     public PlatformFixture Platform { get; } = PlatformFixture.With(new Dictionary<string, string>
     {
         ["GmoSign__Signing__DayLengthOverride"] = Day.ToString("c"),
-        ["GmoSign__Signing__DeadlineCheckPeriod"] = "00:00:01",
         ["GmoSign__Signing__LinkValidityAfterEnd"] = LinkValidityAfterEnd.ToString("c"),
     });
 

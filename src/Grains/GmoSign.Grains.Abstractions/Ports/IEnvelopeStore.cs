@@ -83,4 +83,10 @@ public interface IEnvelopeStore
     Task CommitAsync(EnvelopeCommit commit, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<AuditRecord>> AuditTrailAsync(Guid envelopeId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Corrects the stored next deadline of the envelope at <paramref name="version"/> (a commit writes it; this is for a
+    /// stored one that is not the envelope's own, e.g. written under other settings). Nothing when the version moved on.
+    /// </summary>
+    Task SetDeadlineAsync(Guid envelopeId, long version, DateTimeOffset? deadlineAt, CancellationToken cancellationToken);
 }

@@ -10,8 +10,10 @@ namespace GmoSign.Grains.Envelopes;
 
 /// <summary>
 /// One envelope's activation: the shell around <see cref="Envelope"/>, which holds the rules. The grain loads and
-/// stores the state, asks other modules what the rules need (the tenant's contract, delegations), revises the PDFs,
-/// and keeps the deadline reminder. Each change commits state + audit entries + notifications + hand-overs in one
+/// stores the state, asks other modules what the rules need (the tenant's contract, delegations) and revises the PDFs.
+/// Deadlines (reminders to send, the expiry) are not Orleans reminders: each commit stores the next one
+/// (<c>signing.envelope.deadline_at</c>) and the hosts' deadline sweep calls <see cref="CheckDeadlineAsync"/> when it has
+/// come. Each change commits state + audit entries + notifications + hand-overs in one
 /// transaction (<see cref="IEnvelopeStore"/>); a failed commit reloads the stored state, so memory never runs ahead
 /// of the database and nothing is half-written.
 /// </summary>
@@ -25,10 +27,8 @@ internal sealed class EnvelopeGrain(
     IDelegationLookup delegations,
     IOptions<EnvelopeOptions> options,
     TimeProvider clock,
-    ILogger<EnvelopeGrain> logger) : Grain, IEnvelopeGrain, IRemindable, IIncomingGrainCallFilter
+    ILogger<EnvelopeGrain> logger) : Grain, IEnvelopeGrain, IIncomingGrainCallFilter
 {
-    internal const string DeadlineReminder = "deadline";
-
     private readonly EnvelopeOptions _options = options.Value;
 
     /// <summary>Current revisions of small documents, kept between signatures (the sign hot path reads no content from the database).</summary>
@@ -134,7 +134,6 @@ internal sealed class EnvelopeGrain(
         e.CheckSend(actor);
         var contract = await tenants.EnsureCanTransactAsync(tenantId, CancellationToken.None);
         await CommitAsync(e.Send(actor, contract.Holds(OptionCodes.CertificateSigning)), requestId);
-        await ScheduleDeadlineAsync();
         return e.View();
     }
 
@@ -151,7 +150,6 @@ internal sealed class EnvelopeGrain(
             await tenants.EnsureCanTransactAsync(tenantId, CancellationToken.None);
         }
         await CommitAsync(e.Approve(actor, approve, comment), requestId);
-        await ScheduleDeadlineAsync();
         return e.View();
     }
 
@@ -163,7 +161,6 @@ internal sealed class EnvelopeGrain(
             return e.View();
         }
         await CommitAsync(e.Void(actor, reason), requestId);
-        await ScheduleDeadlineAsync();
         return e.View();
     }
 
@@ -233,18 +230,6 @@ internal sealed class EnvelopeGrain(
             _stale = true;
             throw;
         }
-        if (e.Status == EnvelopeStatus.Completed)
-        {
-            try
-            {
-                await ScheduleDeadlineAsync(); // the deadline reminder goes
-            }
-            catch (Exception ex)
-            {
-                // The signature is durable; a reminder left behind finds the envelope ended and removes itself.
-                logger.LogWarning(ex, "The deadline reminder of completed envelope {EnvelopeId} stays until it fires", e.Id);
-            }
-        }
         return e.View();
     }
 
@@ -257,7 +242,6 @@ internal sealed class EnvelopeGrain(
         }
         var who = await AuthorizeAsync(e, access);
         await CommitAsync(e.Decline(who, reason), requestId);
-        await ScheduleDeadlineAsync();
         return e.View();
     }
 
@@ -324,48 +308,31 @@ internal sealed class EnvelopeGrain(
 
     // ---------------------------------------------------------------- deadline: reminders and expiry
 
-    public async Task ReceiveReminder(string reminderName, Orleans.Runtime.TickStatus status)
+    public async Task<bool> CheckDeadlineAsync(DateTimeOffset dueAt)
     {
-        if (reminderName != DeadlineReminder || _envelope is not { } e)
+        if (_envelope is not { } e)
         {
-            return;
+            return false;
         }
-        var late = clock.GetUtcNow() - new DateTimeOffset(DateTime.SpecifyKind(status.CurrentTickTime, DateTimeKind.Utc));
-        GmoSignMetrics.ReminderLag.Record(Math.Max(0, late.TotalSeconds), new KeyValuePair<string, object?>("by", "reminder"));
-        await CarryOutDeadlineAsync(e);
-    }
-
-    public async Task CheckDeadlineAsync(DateTimeOffset dueAt)
-    {
-        if (_envelope is not { } e || e.NextDeadline() is not { } next || next > e.Now())
+        var next = e.NextDeadline();
+        if (next is null || next > e.Now())
         {
-            return; // ended, or already carried out (by its reminder or another host's sweep)
+            // Ended, or already carried out (another host's sweep was first). When the stored deadline is not the
+            // envelope's own (written under other settings, or by an earlier version), it is corrected, or the sweep
+            // would find it again at every look.
+            if (next is not { } n || Math.Abs((n - dueAt).TotalMilliseconds) >= 1)
+            {
+                await store.SetDeadlineAsync(e.Id, e.State.Version, next, CancellationToken.None);
+            }
+            return false;
         }
-        GmoSignMetrics.ReminderLag.Record(Math.Max(0, (e.Now() - dueAt).TotalSeconds), new KeyValuePair<string, object?>("by", "sweep"));
-        await CarryOutDeadlineAsync(e);
-    }
-
-    private async Task CarryOutDeadlineAsync(Envelope e)
-    {
-        if (e.CheckDeadline() is { } change)
+        GmoSignMetrics.ReminderLag.Record(Math.Max(0, (e.Now() - dueAt).TotalSeconds));
+        if (e.CheckDeadline() is not { } change)
         {
-            await CommitAsync(change, null);
+            return false;
         }
-        await ScheduleDeadlineAsync();
-    }
-
-    private async Task ScheduleDeadlineAsync()
-    {
-        var e = _envelope!;
-        if (e.NextDeadline() is { } at)
-        {
-            var due = at - e.Now();
-            await this.RegisterOrUpdateReminder(DeadlineReminder, due < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : due, _options.DeadlineCheckPeriod);
-        }
-        else if (await this.GetReminder(DeadlineReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
+        await CommitAsync(change, null);
+        return true;
     }
 
     // ---------------------------------------------------------------- helpers

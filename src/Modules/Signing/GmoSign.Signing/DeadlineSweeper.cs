@@ -1,5 +1,6 @@
 using Dapper;
 using GmoSign.Grains;
+using GmoSign.Platform.Cluster;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -11,11 +12,14 @@ public sealed class DeadlineSweepOptions
 {
     public const string Section = "GmoSign:DeadlineSweep";
 
-    /// <summary>How often each host looks for deadlines that their reminders missed.</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>How often each host looks for envelope deadlines that have come (when the last look found none).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>A deadline counts as missed once it is this far past (its reminder normally carries it out at once).</summary>
-    public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Each host takes up its own share of the envelopes; a deadline this far past is taken up by every host, so that
+    /// the share of a host that died is carried out before the cluster has noticed.
+    /// </summary>
+    public TimeSpan TakeOverAfter { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Envelopes taken up per look, and how many of them are carried out at the same time.</summary>
     public int BatchSize { get; set; } = 500;
@@ -24,54 +28,67 @@ public sealed class DeadlineSweepOptions
 }
 
 /// <summary>
-/// Catches the deadlines (reminders to send, expiries) that the envelopes' Orleans reminders missed. A reminder due
-/// while no host could run it — the host that held it was down or restarting — is not fired late: Orleans moves it to
-/// its next period (an hour by default). Every change writes when the envelope's next deadline is due
-/// (<c>signing.envelope.deadline_at</c>); every few seconds each host asks for envelopes whose deadline passed more than
-/// a grace period ago and has their grains carry it out (<see cref="IEnvelopeGrain.CheckDeadlineAsync"/>, which also
-/// registers the next reminder). Carrying out a deadline twice changes nothing, so hosts need not divide the work;
-/// when reminders fire on time the look finds nothing.
+/// Carries out the envelopes' deadlines: the reminders to send and the expiry. Every change of an envelope stores when
+/// its next deadline is due (<c>signing.envelope.deadline_at</c>, a partial index holds only open envelopes); each
+/// host looks every second for the ones that have come, in batches, and has their grains carry them out
+/// (<see cref="IEnvelopeGrain.CheckDeadlineAsync"/>, whose commit stores the next deadline). This replaces one Orleans
+/// reminder per open envelope: a reminder firing cost a tick, an activation, a commit and a reminder write, and a
+/// tick due while no host ran was only fired a period later; a deadline here is found however long the hosts were
+/// down, and a firing is one activation and one commit.
+/// Hosts divide the envelopes by the last byte of their id (<see cref="IClusterShare"/>); a deadline past
+/// <see cref="DeadlineSweepOptions.TakeOverAfter"/> is taken up by every host. Carrying out a deadline twice changes
+/// nothing (the grain finds nothing due), so a changing membership costs at most a duplicate call.
 /// </summary>
-internal sealed class DeadlineSweeper(NpgsqlDataSource db, IGrainFactory grains, IOptions<DeadlineSweepOptions> options, TimeProvider clock,
-    ILogger<DeadlineSweeper> logger) : DeliveryLoop(options.Value.Interval, clock, logger)
+internal sealed class DeadlineSweeper(NpgsqlDataSource db, IGrainFactory grains, IClusterShare share, IOptions<DeadlineSweepOptions> options,
+    TimeProvider clock, ILogger<DeadlineSweeper> logger) : DeliveryLoop(options.Value.Interval, clock, logger)
 {
     private readonly DeadlineSweepOptions _settings = options.Value;
 
-    private sealed record Missed(Guid EnvelopeId, DateTimeOffset DeadlineAt);
+    private sealed record Due(Guid EnvelopeId, DateTimeOffset DeadlineAt);
 
     protected override async Task<int> DeliverBatchAsync(CancellationToken cancellationToken)
     {
-        List<Missed> missed;
+        // The host's clock, which the grains also judge by: what this look finds is due for them too.
+        var now = Clock.GetUtcNow();
+        var (index, hosts) = share.Current();
+        List<Due> due;
         await using (var connection = db.CreateConnection())
         {
-            missed = (await connection.QueryAsync<Missed>(new CommandDefinition("""
+            due = (await connection.QueryAsync<Due>(new CommandDefinition("""
                 SELECT envelope_id, deadline_at FROM signing.envelope
-                WHERE deadline_at < now() - make_interval(secs => @GraceSeconds)
+                WHERE deadline_at <= @Now AND (get_byte(uuid_send(envelope_id), 15) % @Hosts = @Index OR deadline_at <= @TakeOver)
                 ORDER BY deadline_at LIMIT @Limit
-                """, new { GraceSeconds = _settings.Grace.TotalSeconds, Limit = _settings.BatchSize }, cancellationToken: cancellationToken))).AsList();
+                """, new { Now = now, TakeOver = now - _settings.TakeOverAfter, Hosts = hosts, Index = index, Limit = _settings.BatchSize },
+                cancellationToken: cancellationToken))).AsList();
         }
-        if (missed.Count == 0)
+        if (due.Count == 0)
         {
             return 0;
         }
-        Logger.LogInformation("Carrying out {Count} envelope deadlines that their reminders missed (the oldest due {Oldest:O})", missed.Count,
-            missed[0].DeadlineAt);
-        var failed = 0;
-        await Parallel.ForEachAsync(missed, new ParallelOptions { MaxDegreeOfParallelism = _settings.Parallelism, CancellationToken = cancellationToken },
+        var (carried, failed) = (0, 0);
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _settings.Parallelism, CancellationToken = cancellationToken },
             async (item, _) =>
             {
                 try
                 {
-                    await grains.GetGrain<IEnvelopeGrain>(item.EnvelopeId).CheckDeadlineAsync(item.DeadlineAt);
+                    if (await grains.GetGrain<IEnvelopeGrain>(item.EnvelopeId).CheckDeadlineAsync(item.DeadlineAt))
+                    {
+                        Interlocked.Increment(ref carried);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Left for the next look; the envelope's own reminder may carry it out meanwhile.
+                    // Left for the next look.
                     Interlocked.Increment(ref failed);
-                    Logger.LogWarning(ex, "The missed deadline of envelope {EnvelopeId} could not be carried out yet", item.EnvelopeId);
+                    Logger.LogWarning(ex, "The deadline of envelope {EnvelopeId} could not be carried out yet", item.EnvelopeId);
                 }
             });
-        // A full batch may have more behind it; a batch with failures waits for the next look instead of spinning.
-        return failed == 0 && missed.Count == _settings.BatchSize ? missed.Count : 0;
+        if (due[0].DeadlineAt < now - _settings.TakeOverAfter)
+        {
+            Logger.LogInformation("Carried out {Carried} of {Count} envelope deadlines, the oldest due {Oldest:O}", carried, due.Count, due[0].DeadlineAt);
+        }
+        // A full batch may have more behind it. A batch with failures, or one whose grains found nothing due (another
+        // host was first), waits for the next look instead of spinning.
+        return failed == 0 && carried > 0 && due.Count == _settings.BatchSize ? due.Count : 0;
     }
 }

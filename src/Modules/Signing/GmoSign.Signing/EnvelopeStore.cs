@@ -131,6 +131,15 @@ internal sealed class EnvelopeStore(NpgsqlDataSource db) : IEnvelopeStore
             """, new { EnvelopeId = envelopeId }, cancellationToken: cancellationToken))).AsList();
     }
 
+    public async Task SetDeadlineAsync(Guid envelopeId, long version, DateTimeOffset? deadlineAt, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("UPDATE signing.envelope SET deadline_at = $3 WHERE envelope_id = $1 AND version = $2");
+        command.Parameters.AddWithValue(envelopeId);
+        command.Parameters.AddWithValue(version);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?> { TypedValue = deadlineAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static void AddText(NpgsqlParameterCollection p, IEnumerable<string?> values) =>
         p.Add(new NpgsqlParameter { Value = values.Select(v => (object?)v ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
 

@@ -1,5 +1,6 @@
 using GmoSign.Grains;
 using GmoSign.Platform.Database;
+using GmoSign.Platform.Cluster;
 using GmoSign.Platform.Security;
 using GmoSign.Grains.Ports;
 using GmoSign.Signing.V1;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GmoSign.Signing;
 
@@ -103,6 +105,7 @@ public static class SigningModule
         services.Configure<HandOverOptions>(configuration.GetSection(HandOverOptions.Section));
         services.AddHostedService<HandOverWorker>();
         services.Configure<DeadlineSweepOptions>(configuration.GetSection(DeadlineSweepOptions.Section));
+        services.TryAddSingleton<IClusterShare, SingleHostShare>();
         services.AddHostedService<DeadlineSweeper>();
         services.AddHostedService<SigningGauges>();
         services.Configure<ContentSweepOptions>(configuration.GetSection(ContentSweepOptions.Section));
