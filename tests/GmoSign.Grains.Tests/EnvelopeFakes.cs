@@ -100,8 +100,14 @@ public sealed class MemoryContent : IDocumentContent, IContentWrites
         return Task.CompletedTask;
     }
 
-    public Task<byte[]?> GetAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken) =>
-        Task.FromResult(Items.TryGetValue((tenantId, contentId), out var bytes) ? bytes : null);
+    /// <summary>How often each content was read.</summary>
+    public static ConcurrentDictionary<Guid, int> Reads { get; } = new();
+
+    public Task<byte[]?> GetAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken)
+    {
+        Reads.AddOrUpdate(contentId, 1, (_, n) => n + 1);
+        return Task.FromResult(Items.TryGetValue((tenantId, contentId), out var bytes) ? bytes : null);
+    }
 
     public Task DeleteAsync(Guid tenantId, Guid contentId, CancellationToken cancellationToken)
     {

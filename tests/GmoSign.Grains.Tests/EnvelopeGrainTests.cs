@@ -71,6 +71,33 @@ public sealed class EnvelopeGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_uploaded_document_handed_over_with_its_bytes_is_signed_without_reading_it_back()
+    {
+        async Task<(Guid ContentId, EnvelopeView Signed)> SignOne(bool withBytes)
+        {
+            var id = Guid.NewGuid();
+            var grain = Grain(id);
+            await grain.CreateAsync(new EnvelopeDraft(Tenant, $"create-{id}", "秘密保持契約", "",
+                [new RecipientSpec("Aoki", "aoki@example.jp", false, 1, null, false, null), new RecipientSpec("Baba", "baba@example.jp", false, 2, null, false, null)],
+                [], [], new RetentionSpec("contract", null, 0, "JPY", null, []), false, 30, [], 0, Sender));
+            var contentId = Guid.NewGuid();
+            var original = Encoding.UTF8.GetBytes("%PDF-1.7 uploaded");
+            MemoryContent.Items[(Tenant, contentId)] = original;
+            await grain.AddDocumentAsync(Tenant, new NewDocument(Guid.NewGuid(), contentId, "nda.pdf", original.Length,
+                System.Security.Cryptography.SHA256.HashData(original), null) { Content = withBytes ? original : null }, Sender);
+            var sent = await grain.SendAsync(Tenant, Sender, "send-1");
+            return (contentId, await grain.SignAsync(Link(sent, "Aoki"), "sign-aoki", []));
+        }
+
+        var (kept, signed) = await SignOne(withBytes: true);
+        Assert.Equal(0, MemoryContent.Reads.GetValueOrDefault(kept));
+        Assert.Equal("%PDF-1.7 uploaded|sig:Signature1:aoki@example.jp", Content(signed));
+        var (read, signedAfterRead) = await SignOne(withBytes: false);
+        Assert.Equal(1, MemoryContent.Reads.GetValueOrDefault(read));
+        Assert.Equal("%PDF-1.7 uploaded|sig:Signature1:aoki@example.jp", Content(signedAfterRead));
+    }
+
+    [Fact]
     public async Task A_change_the_store_did_not_take_is_not_remembered_even_when_the_reload_fails_too()
     {
         var (id, sent) = await SentAsync("Aoki");

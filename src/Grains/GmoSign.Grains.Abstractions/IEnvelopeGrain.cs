@@ -93,7 +93,14 @@ public sealed record NewDocument(
     [property: Id(2)] string FileName,
     [property: Id(3)] long SizeBytes,
     [property: Id(4)] byte[] Sha256,
-    [property: Id(5)] string? RequestId);
+    [property: Id(5)] string? RequestId)
+{
+    /// <summary>
+    /// The stored bytes themselves, when the caller has them at hand (an upload): the activation keeps them for the
+    /// first signature instead of reading them back. Null: read from storage when needed.
+    /// </summary>
+    [Id(6)] public byte[]? Content { get; init; }
+}
 
 /// <summary>
 /// A recipient acting: through their signing link (the link already identified them) or a tenant user's session

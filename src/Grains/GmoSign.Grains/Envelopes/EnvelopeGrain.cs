@@ -97,6 +97,15 @@ internal sealed class EnvelopeGrain(
         if (e.AddDocument(document, actor) is { } change)
         {
             await CommitAsync(change, null);
+            // The uploaded bytes stay for the first signature while the envelope is small enough to keep.
+            if (e.State.Documents.Sum(d => d.SizeBytes) > _options.ContentCacheBytes)
+            {
+                _contentCache.Clear();
+            }
+            else if (document.Content is { } bytes)
+            {
+                _contentCache[document.ContentId] = bytes;
+            }
         }
         return e.View();
     }

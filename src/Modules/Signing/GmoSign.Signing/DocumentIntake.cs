@@ -69,7 +69,8 @@ internal sealed class DocumentIntake(IGrainFactory grains, IDocumentContent cont
         try
         {
             var envelope = await grains.GetGrain<IEnvelopeGrain>(envelopeId).AddDocumentAsync(tenantId,
-                new NewDocument(documentId, contentId, fileName, bytes.Length, SHA256.HashData(bytes), requestId), EnvelopeRequests.ActorOf(caller));
+                new NewDocument(documentId, contentId, fileName, bytes.Length, SHA256.HashData(bytes), requestId) { Content = bytes },
+                EnvelopeRequests.ActorOf(caller));
             var document = envelope.Documents.First(d => d.DocumentId == documentId);
             if (document.ContentId != contentId)
             {
