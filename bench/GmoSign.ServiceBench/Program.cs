@@ -140,6 +140,14 @@ foreach (var clients in concurrencies)
     await MeasureFor("GetEnvelope (tenant user's session)", clients, TimeSpan.FromSeconds(3), i =>
         signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = ids[i % ids.Length] }, admin).ResponseAsync);
 }
+// The floor of any RPC on this machine: the health check does no work (no credentials, no grain, no database), so
+// this is what the gRPC client and server and their HTTP/2 connection cost on these cores.
+var health = new Grpc.Health.V1.Health.HealthClient(channel);
+foreach (var clients in concurrencies)
+{
+    await MeasureFor("gRPC health check (an RPC doing no work)", clients, TimeSpan.FromSeconds(3), _ =>
+        health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest()).ResponseAsync);
+}
 
 async Task MeasureFor(string name, int clients, TimeSpan duration, Func<int, Task> call)
 {
@@ -327,6 +335,8 @@ foreach (var clients in concurrencies)
     Ratio($"first signer / PostgreSQL INSERT commit, {clients} clients", ("SignEnvelope, first of two signers", clients), ("PostgreSQL single-row INSERT commit", clients));
     Ratio($"last signer / first signer, {clients} clients", ("SignEnvelope, last signer (completes)", clients), ("SignEnvelope, first of two signers", clients));
     Ratio($"GetEnvelope / PostgreSQL SELECT by key, {clients} clients", ("GetEnvelope (tenant user's session)", clients), ("PostgreSQL single-row SELECT by key", clients));
+    Ratio($"gRPC health check / PostgreSQL SELECT by key, {clients} clients", ("gRPC health check (an RPC doing no work)", clients), ("PostgreSQL single-row SELECT by key", clients));
+    Ratio($"GetEnvelope / gRPC health check, {clients} clients", ("GetEnvelope (tenant user's session)", clients), ("gRPC health check (an RPC doing no work)", clients));
 }
 
 void Ratio(string name, (string, int) of, (string, int) to)

@@ -113,8 +113,29 @@ public sealed class ClusterBudgetTests(BudgetCluster cluster) : IClassFixture<Bu
             Assert.Equal((StatusCode.Unauthenticated, "UNAUTHENTICATED"), (refused.StatusCode, Calls.ErrorInfo(refused).Reason));
         }
 
-        // An API key revoked through host 1: refused on hosts 0 and 2 by the next call.
+        // A user disabled through host 1 (another tenant: each has ten calls here): its session, known to every host, is
+        // refused on hosts 0, 2 and 1 by the next call; the administrator's own session goes on everywhere.
+        var (_, _, third) = await NewTenantAsync();
+        var thirdAdmin = Calls.Bearer(await Calls.LoginAsync(cluster.Channel(2), third.AdminLogin, third.AdminPassword));
+        var member = await Accounts(cluster.Channel(2)).CreateUserAsync(new CreateUserRequest
+        {
+            LoginId = $"member-{Guid.NewGuid():N}@customer.example.jp", DisplayName = "無効化される人", Role = UserRole.Member,
+        }, thirdAdmin);
+        var memberSession = Calls.Bearer(await Calls.LoginAsync(cluster.Channel(0), member.User.LoginId, member.InitialPassword));
+        for (var host = 0; host < HostCluster.Size; host++)
+        {
+            await Accounts(cluster.Channel(host)).WhoAmIAsync(new WhoAmIRequest(), memberSession);
+        }
+        await Accounts(cluster.Channel(1)).DeactivateUserAsync(new DeactivateUserRequest { UserId = member.User.UserId }, thirdAdmin);
+        foreach (var host in new[] { 0, 2, 1 })
+        {
+            var refused = await Calls.FailsAsync(() => Accounts(cluster.Channel(host)).WhoAmIAsync(new WhoAmIRequest(), memberSession).ResponseAsync);
+            Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+            Assert.Equal(third.TenantId, (await Accounts(cluster.Channel(host)).WhoAmIAsync(new WhoAmIRequest(), thirdAdmin)).TenantId);
+        }
+
         var admin = Calls.Bearer(await Calls.LoginAsync(cluster.Channel(2), tenant.AdminLogin, tenant.AdminPassword));
+        // An API key revoked through host 1: refused on hosts 0 and 2 by the next call.
         var created = await Accounts(cluster.Channel(2)).CreateApiKeyAsync(new CreateApiKeyRequest { Name = "基幹システム連携" }, admin);
         var key = Calls.ApiKey(created.Secret);
         Assert.Equal(tenant.TenantId, (await Accounts(cluster.Channel(0)).WhoAmIAsync(new WhoAmIRequest(), key)).TenantId);

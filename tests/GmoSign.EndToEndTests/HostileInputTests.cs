@@ -83,6 +83,9 @@ public sealed class HostileInputTests
             KnownIds["reseller_id"] = platform.ResellerId;
             KnownIds["user_id"] = me.UserId;
             KnownIds["document_id"] = envelope.Documents.Count > 0 ? envelope.Documents[0].DocumentId : Guid.NewGuid().ToString();
+            // The setup's own background work (the hand-over of the send to usage) is done before rows are counted.
+            await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<long>("SELECT count(*) FROM signing.handover") == 0,
+                "the setup's hand-overs were carried out");
             var rows = new RowCounter(platform.Database);
             var invoker = platform.Channel.CreateCallInvoker();
             var problems = new List<string>();

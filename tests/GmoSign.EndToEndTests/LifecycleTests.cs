@@ -102,6 +102,7 @@ public sealed class LifecycleTests(PlatformFixture platform)
 
         // A seat freed by deactivation can be used again; the deactivated user's session stops working.
         var memberToken = await Calls.LoginAsync(platform.Channel, member.User.LoginId, member.InitialPassword);
+        await platform.Accounts.WhoAmIAsync(new WhoAmIRequest(), Calls.Bearer(memberToken)); // the host now knows the session
         await platform.Accounts.DeactivateUserAsync(new DeactivateUserRequest { UserId = member.User.UserId }, Calls.Bearer(adminToken));
         var revoked = await Calls.FailsAsync(() => platform.Accounts.WhoAmIAsync(new WhoAmIRequest(), Calls.Bearer(memberToken)).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, revoked.StatusCode);

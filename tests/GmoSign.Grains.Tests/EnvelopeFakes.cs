@@ -171,6 +171,8 @@ public sealed class ActiveTenants : ITenantContracts
     public Task<TenantView?> GetAsync(Guid tenantId, CancellationToken cancellationToken) => Task.FromResult<TenantView?>(View(tenantId));
 
     public Task<TenantView> EnsureCanTransactAsync(Guid tenantId, CancellationToken cancellationToken) => Task.FromResult(View(tenantId));
+
+    public Task ForgetSessionsAsync(Guid tenantId, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 public sealed class NoDelegations : IDelegationLookup

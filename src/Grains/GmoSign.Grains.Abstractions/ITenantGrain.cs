@@ -68,6 +68,12 @@ public sealed record TenantSnapshot(
     [property: Id(18)] DateTimeOffset CreatedAt,
     [property: Id(19)] long Version)
 {
+    /// <summary>
+    /// Changes whenever a session of the tenant's users may have been revoked or changed, and with every activation of
+    /// the tenant grain: hosts keep a session they read only while it is the same.
+    /// </summary>
+    [Id(20)] public Guid SessionEpoch { get; init; }
+
     /// <summary>The plan's seats plus the extra-seats option.</summary>
     public int Seats => PlanSeats + (Options.TryGetValue("extra_seats", out var extra) ? extra : 0);
 }
@@ -105,4 +111,7 @@ public interface ITenantGrain : IGrainWithGuidKey
 
     /// <summary>Records consent to a terms version; the version with the latest effective date is kept.</summary>
     Task<TenantSnapshot> RecordTermsConsentAsync(string version, DateTimeOffset effectiveAt);
+
+    /// <summary>A new <see cref="TenantSnapshot.SessionEpoch"/>: called after a session or user change was stored.</summary>
+    Task ForgetSessionsAsync();
 }

@@ -210,12 +210,21 @@ internal sealed class TenantGrain(
         }
     }
 
+    /// <summary>In memory only: a new activation starts a new epoch, so nothing read under an older one is trusted.</summary>
+    private Guid _sessionEpoch = Guid.NewGuid();
+
+    public Task ForgetSessionsAsync()
+    {
+        _sessionEpoch = Guid.NewGuid();
+        return Task.CompletedTask;
+    }
+
     private TenantSnapshot Snapshot()
     {
         var s = state.State;
         return new TenantSnapshot(this.GetPrimaryKey(), s.ResellerId, s.Customer, s.Plan, s.PlanSeats,
             new Dictionary<string, int>(s.Options, StringComparer.Ordinal), s.Status, s.StatusReason, s.TermStart, s.TermEnd,
             s.TermMonths, s.NonRenewal, s.Renewals, s.TerminationKind, s.TerminatedAt, s.ExportUntil,
-            s.ScheduledTerminationAt, s.AcceptedTermsVersion, s.CreatedAt, s.Version);
+            s.ScheduledTerminationAt, s.AcceptedTermsVersion, s.CreatedAt, s.Version) { SessionEpoch = _sessionEpoch };
     }
 }

@@ -31,7 +31,10 @@ internal sealed class AccountStore(NpgsqlDataSource db)
         "u.user_id, u.kind::int AS kind, u.tenant_id, u.login_id, u.display_name, u.password_hash, u.roles, u.failed_logins, u.locked_until, " +
         "u.totp_secret, u.totp_pending_secret, u.totp_last_step, u.created_at, u.status = 1 AS active";
 
-    private sealed record SessionFlags(Guid SessionId, bool EnrollmentOnly);
+    private sealed record SessionFlags(Guid SessionId, bool EnrollmentOnly, DateTimeOffset ExpiresAt);
+
+    /// <summary>A session that is in force: its user, and until when it lasts unless revoked.</summary>
+    public sealed record FoundSession(UserAccount User, Guid SessionId, bool EnrollmentOnly, DateTimeOffset ExpiresAt);
 
     public async Task<UserAccount?> FindByLoginAsync(string loginId, CancellationToken cancellationToken)
     {
@@ -71,16 +74,16 @@ internal sealed class AccountStore(NpgsqlDataSource db)
         }, cancellationToken: cancellationToken));
     }
 
-    public async Task<(UserAccount User, Guid SessionId, bool EnrollmentOnly)?> FindSessionAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<FoundSession?> FindSessionAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = db.CreateConnection();
-        var found = await connection.QueryAsync<UserAccount, SessionFlags, (UserAccount User, Guid SessionId, bool EnrollmentOnly)>(new CommandDefinition($"""
-            SELECT {UserColumns}, s.session_id, s.enrollment_only
+        var found = await connection.QueryAsync<UserAccount, SessionFlags, FoundSession>(new CommandDefinition($"""
+            SELECT {UserColumns}, s.session_id, s.enrollment_only, s.expires_at
             FROM accounts.session s JOIN accounts.user_account u ON u.user_id = s.user_id
             WHERE s.token_hash = @TokenHash AND s.revoked_at IS NULL AND s.expires_at > @Now AND u.status = 1
             """, new { TokenHash = tokenHash, Now = now }, cancellationToken: cancellationToken),
-            (user, session) => (user, session.SessionId, session.EnrollmentOnly), splitOn: "session_id");
-        return found.FirstOrDefault() is { User: not null } first ? first : null;
+            (user, session) => new FoundSession(user, session.SessionId, session.EnrollmentOnly, session.ExpiresAt), splitOn: "session_id");
+        return found.FirstOrDefault(f => f.User is not null);
     }
 
     public async Task RevokeSessionAsync(Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)

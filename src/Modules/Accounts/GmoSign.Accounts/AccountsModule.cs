@@ -51,6 +51,7 @@ public static class AccountsModule
         services.Configure<AccountsOptions>(configuration.GetSection(AccountsOptions.Section));
         services.AddSingleton<AccountStore>();
         services.AddSingleton<Passwords>();
+        services.AddSingleton<SessionCache>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<TenantUserStore>();
         services.AddSingleton<TenantAdministration>();

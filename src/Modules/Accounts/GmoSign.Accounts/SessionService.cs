@@ -16,6 +16,7 @@ internal sealed class SessionService(
     Passwords passwords,
     ITenantContracts tenants,
     IpAllowList ipAllowList,
+    SessionCache sessions,
     IOptions<AccountsOptions> options,
     TimeProvider clock) : ICredentialResolver
 {
@@ -94,30 +95,57 @@ internal sealed class SessionService(
         return new SignedIn(token, expiresAt, ToCaller(user, sessionId, enrollmentOnly));
     }
 
-    public Task LogoutAsync(Caller caller, CancellationToken cancellationToken) =>
-        caller.SessionId is { } id && Guid.TryParse(id, out var sessionId)
-            ? store.RevokeSessionAsync(sessionId, clock.GetUtcNow(), cancellationToken)
-            : Task.CompletedTask;
+    public async Task LogoutAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        if (caller.SessionId is { } id && Guid.TryParse(id, out var sessionId))
+        {
+            await store.RevokeSessionAsync(sessionId, clock.GetUtcNow(), cancellationToken);
+            if (caller.TenantId is { } tenantId)
+            {
+                await tenants.ForgetSessionsAsync(tenantId, cancellationToken);
+            }
+        }
+    }
 
     public async ValueTask<Caller?> ResolveAsync(CredentialType type, string credential, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         if (type == CredentialType.Bearer && credential.StartsWith(TokenPrefix + "_", StringComparison.Ordinal))
         {
-            var found = await store.FindSessionAsync(SecretTokens.Hash(credential), now, cancellationToken);
-            if (found is not { } session)
+            var hash = SecretTokens.Hash(credential);
+            var key = SessionCache.KeyOf(hash);
+            if (sessions.TryGet(key, out var known))
             {
-                return null;
-            }
-            if (session.User.Kind == CallerKind.TenantUser)
-            {
-                var tenant = await tenants.GetAsync(session.User.TenantId!.Value, cancellationToken);
-                if (tenant is null || !tenant.CanSignIn(now))
+                if (known.ExpiresAt <= now)
+                {
+                    sessions.Forget(key);
+                    return null;
+                }
+                // The tenant is read on every call anyway (its contract decides sign-in); its session epoch says
+                // whether anything revoked or changed a session of its users since this one was read.
+                var current = await tenants.GetAsync(known.TenantId, cancellationToken);
+                if (current is null || !current.CanSignIn(now))
                 {
                     return null;
                 }
+                return current.SessionEpoch == known.Epoch ? known.Caller : await ReadSessionAsync(hash, key, now, current.SessionEpoch, cancellationToken);
             }
-            return ToCaller(session.User, session.SessionId, session.EnrollmentOnly);
+            var found = await store.FindSessionAsync(hash, now, cancellationToken);
+            if (found is null)
+            {
+                return null;
+            }
+            if (found.User.Kind != CallerKind.TenantUser)
+            {
+                return ToCaller(found.User, found.SessionId, found.EnrollmentOnly);
+            }
+            var tenant = await tenants.GetAsync(found.User.TenantId!.Value, cancellationToken);
+            if (tenant is null || !tenant.CanSignIn(now))
+            {
+                return null;
+            }
+            // Remembered only from a read made after the epoch was: a revocation between the two reads bumps it.
+            return await ReadSessionAsync(hash, key, now, tenant.SessionEpoch, cancellationToken);
         }
         if (type == CredentialType.ApiKey && credential.StartsWith(ApiKeyPrefix + "_", StringComparison.Ordinal))
         {
@@ -135,6 +163,20 @@ internal sealed class SessionService(
             return new Caller(CallerKind.Integration, null, k.TenantId, null, [], k.Name, null);
         }
         return null;
+    }
+
+    /// <summary>Reads a tenant user's session (after its tenant's <paramref name="epoch"/>) and remembers it under that epoch.</summary>
+    private async Task<Caller?> ReadSessionAsync(byte[] hash, SessionCache.Key key, DateTimeOffset now, Guid epoch, CancellationToken cancellationToken)
+    {
+        var found = await store.FindSessionAsync(hash, now, cancellationToken);
+        if (found is not { User: { Kind: CallerKind.TenantUser, TenantId: { } tenantId } })
+        {
+            sessions.Forget(key);
+            return found is null ? null : ToCaller(found.User, found.SessionId, found.EnrollmentOnly);
+        }
+        var caller = ToCaller(found.User, found.SessionId, found.EnrollmentOnly);
+        sessions.Remember(key, new SessionCache.Entry(tenantId, epoch, found.ExpiresAt, caller));
+        return caller;
     }
 
     private async Task<DomainException> FailedAsync(UserAccount user, DateTimeOffset now, DomainException error, CancellationToken cancellationToken)

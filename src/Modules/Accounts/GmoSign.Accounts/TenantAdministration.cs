@@ -70,6 +70,7 @@ internal sealed class TenantAdministration(
         {
             throw DomainException.NotFound("User", "ユーザー", "user_id");
         }
+        await tenants.ForgetSessionsAsync(tenant.TenantId, cancellationToken); // its sessions were revoked with it
     }
 
     public async Task SetTwoFactorPolicyAsync(Caller caller, bool required, CancellationToken cancellationToken)

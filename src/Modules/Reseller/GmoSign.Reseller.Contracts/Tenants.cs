@@ -29,6 +29,9 @@ public sealed record TenantView(
     DateTimeOffset? ExportUntil,
     string Name = "")
 {
+    /// <summary>Changes whenever a session of the tenant's users may have been revoked or changed (see <see cref="ITenantContracts.ForgetSessionsAsync"/>).</summary>
+    public Guid SessionEpoch { get; init; }
+
     public bool Holds(string option) => Options.TryGetValue(option, out var quantity) && quantity > 0;
 
     /// <summary>Sending and signing need an active contract (a suspended tenant may read and export only).</summary>
@@ -53,6 +56,12 @@ public interface ITenantContracts
     /// operator's reason, or <c>TENANT_TERMINATED</c>) unless the tenant's contract is active; NOT_FOUND if none.
     /// </summary>
     Task<TenantView> EnsureCanTransactAsync(Guid tenantId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After a change to the tenant's sessions or users was stored (a logout, a disabled user, a confirmed second
+    /// factor): gives the tenant a new <see cref="TenantView.SessionEpoch"/>, so that every host reads its sessions again.
+    /// </summary>
+    Task ForgetSessionsAsync(Guid tenantId, CancellationToken cancellationToken);
 }
 
 /// <summary>

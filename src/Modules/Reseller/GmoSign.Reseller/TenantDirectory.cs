@@ -52,8 +52,11 @@ internal sealed class TenantContracts(IGrainFactory grains) : ITenantContracts
         return tenant is null
             ? null
             : new TenantView(tenant.TenantId, tenant.ResellerId, (TenantLifecycleStatus)tenant.Status, tenant.StatusReason,
-                tenant.Seats, tenant.Options, tenant.ExportUntil, tenant.Customer.Name);
+                tenant.Seats, tenant.Options, tenant.ExportUntil, tenant.Customer.Name) { SessionEpoch = tenant.SessionEpoch };
     }
+
+    public Task ForgetSessionsAsync(Guid tenantId, CancellationToken cancellationToken) =>
+        grains.GetGrain<GmoSign.Grains.ITenantGrain>(tenantId).ForgetSessionsAsync();
 }
 
 /// <summary>The rules other modules apply to a tenant's contract.</summary>
