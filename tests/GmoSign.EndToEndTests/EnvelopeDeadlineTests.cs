@@ -163,10 +163,16 @@ public sealed class EnvelopeDeadlineTests
             far.ExpiryDays = 30;
             far.RemindersOff = true;
             var farAway = await Envelopes.SendAsync(platform.Channel, admin, far);
+            // Due with the first, but its stored state cannot be read (its grain fails every time).
+            var unreadable = Envelopes.Draft("読めない状態", Envelopes.Signer("未署名の人", 1));
+            unreadable.ExpiryDays = 3;
+            unreadable.RemindersOff = true;
+            var broken = await Envelopes.SendAsync(platform.Channel, admin, unreadable);
 
             await platform.StopAsync();
             // As migration 0009 leaves it: the stored deadline says "now".
             await platform.Database.ExecuteAsync("UPDATE signing.envelope SET deadline_at = now() WHERE envelope_id = $1", Guid.Parse(farAway.EnvelopeId));
+            await platform.Database.ExecuteAsync("UPDATE signing.envelope SET state = '[]'::jsonb WHERE envelope_id = $1", Guid.Parse(broken.EnvelopeId));
             await Eventually.PassedAsync(platform.Database, "SELECT expires_at + interval '1 second' FROM signing.envelope WHERE envelope_id = $1",
                 Guid.Parse(toExpire.EnvelopeId), "the first envelope's expiry passed while no host ran");
             await platform.StartAgainAsync();
@@ -189,6 +195,12 @@ public sealed class EnvelopeDeadlineTests
                 "SELECT deadline_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(toRemind.EnvelopeId));
             Assert.True(new DateTimeOffset(next, TimeSpan.Zero) > restartedAt, "the next deadline lies ahead");
             Assert.Equal(1, await Count(toExpire.EnvelopeId, "expired"));
+            // The broken envelope's deadline was put back (GmoSign:DeadlineSweep:RetryAfter, 30 s) instead of being tried at
+            // every look ahead of the others.
+            await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<bool>(
+                "SELECT deadline_at > now() + interval '10 seconds' FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(broken.EnvelopeId)),
+                "the failing envelope's deadline was put back");
+            Assert.Contains("trying again in", platform.Host.Output);
             // The far envelope's deadline is its expiry again, and nothing was sent or changed for it.
             await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<bool>(
                 "SELECT deadline_at = expires_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(farAway.EnvelopeId)),

@@ -121,10 +121,10 @@ internal sealed class AccountsGrpcService(
         }
         var step = Totp.Verify(pending, request.Code, clock.GetUtcNow(), null)
             ?? throw DomainException.Invalid("code", "is not the current code of the authenticator", "認証アプリの現在のコードと一致しません");
-        await accounts.ConfirmTotpAsync(user.UserId, step, context.CancellationToken);
+        await accounts.ConfirmTotpAsync(user.UserId, step, CancellationToken.None);
         if (user.TenantId is { } tenantId)
         {
-            await tenants.ForgetSessionsAsync(tenantId, context.CancellationToken); // its enrollment-only sessions are lifted
+            await tenants.ForgetSessionsAsync(tenantId, CancellationToken.None); // its enrollment-only sessions are lifted
         }
         return new ConfirmTotpEnrollmentResponse();
     }

@@ -99,10 +99,11 @@ internal sealed class SessionService(
     {
         if (caller.SessionId is { } id && Guid.TryParse(id, out var sessionId))
         {
-            await store.RevokeSessionAsync(sessionId, clock.GetUtcNow(), cancellationToken);
+            // Not cancelled half-way: once the row is revoked, the other hosts must hear of it.
+            await store.RevokeSessionAsync(sessionId, clock.GetUtcNow(), CancellationToken.None);
             if (caller.TenantId is { } tenantId)
             {
-                await tenants.ForgetSessionsAsync(tenantId, cancellationToken);
+                await tenants.ForgetSessionsAsync(tenantId, CancellationToken.None);
             }
         }
     }
@@ -128,7 +129,9 @@ internal sealed class SessionService(
                 {
                     return null;
                 }
-                return current.SessionEpoch == known.Epoch ? known.Caller : await ReadSessionAsync(hash, key, now, current.SessionEpoch, cancellationToken);
+                return current.SessionEpoch == known.Epoch && now - known.ReadAt < SessionCache.MaxAge
+                    ? known.Caller
+                    : await ReadSessionAsync(hash, key, now, current.SessionEpoch, cancellationToken);
             }
             var found = await store.FindSessionAsync(hash, now, cancellationToken);
             if (found is null)
@@ -175,7 +178,7 @@ internal sealed class SessionService(
             return found is null ? null : ToCaller(found.User, found.SessionId, found.EnrollmentOnly);
         }
         var caller = ToCaller(found.User, found.SessionId, found.EnrollmentOnly);
-        sessions.Remember(key, new SessionCache.Entry(tenantId, epoch, found.ExpiresAt, caller));
+        sessions.Remember(key, new SessionCache.Entry(tenantId, epoch, found.ExpiresAt, now, caller));
         return caller;
     }
 

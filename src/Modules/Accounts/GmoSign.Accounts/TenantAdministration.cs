@@ -66,11 +66,14 @@ internal sealed class TenantAdministration(
             throw DomainException.Precondition("CANNOT_DEACTIVATE_SELF", "You cannot deactivate yourself.", "自分自身を無効にすることはできません。");
         }
         var tenant = await AdministrableTenantAsync(caller, cancellationToken);
-        if (!await users.DeactivateAsync(tenant.TenantId, userId, clock.GetUtcNow(), cancellationToken))
+        var deactivated = await users.DeactivateAsync(tenant.TenantId, userId, clock.GetUtcNow(), CancellationToken.None);
+        // Its sessions were revoked with it: every host reads them again. Also when the user was already inactive, so
+        // that a retry after a failed bump still brings it.
+        await tenants.ForgetSessionsAsync(tenant.TenantId, CancellationToken.None);
+        if (!deactivated)
         {
             throw DomainException.NotFound("User", "ユーザー", "user_id");
         }
-        await tenants.ForgetSessionsAsync(tenant.TenantId, cancellationToken); // its sessions were revoked with it
     }
 
     public async Task SetTwoFactorPolicyAsync(Caller caller, bool required, CancellationToken cancellationToken)

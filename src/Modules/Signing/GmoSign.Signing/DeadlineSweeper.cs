@@ -21,6 +21,12 @@ public sealed class DeadlineSweepOptions
     /// </summary>
     public TimeSpan TakeOverAfter { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A deadline whose grain failed is put back by this much, so that envelopes that keep failing do not stay at the
+    /// head of every look and hold up the others.
+    /// </summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Envelopes taken up per look, and how many of them are carried out at the same time.</summary>
     public int BatchSize { get; set; } = 500;
 
@@ -78,9 +84,10 @@ internal sealed class DeadlineSweeper(NpgsqlDataSource db, IGrainFactory grains,
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Left for the next look.
                     Interlocked.Increment(ref failed);
-                    Logger.LogWarning(ex, "The deadline of envelope {EnvelopeId} could not be carried out yet", item.EnvelopeId);
+                    Logger.LogWarning(ex, "The deadline of envelope {EnvelopeId} could not be carried out yet; trying again in {RetryAfter}",
+                        item.EnvelopeId, _settings.RetryAfter);
+                    await PutBackAsync(item);
                 }
             });
         if (due[0].DeadlineAt < now - _settings.TakeOverAfter)
@@ -90,5 +97,22 @@ internal sealed class DeadlineSweeper(NpgsqlDataSource db, IGrainFactory grains,
         // A full batch may have more behind it. A batch with failures, or one whose grains found nothing due (another
         // host was first), waits for the next look instead of spinning.
         return failed == 0 && carried > 0 && due.Count == _settings.BatchSize ? due.Count : 0;
+    }
+
+    /// <summary>Moves a failed deadline back by <see cref="DeadlineSweepOptions.RetryAfter"/>, unless a commit wrote another meanwhile.</summary>
+    private async Task PutBackAsync(Due item)
+    {
+        try
+        {
+            await using var connection = db.CreateConnection();
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE signing.envelope SET deadline_at = @Retry WHERE envelope_id = @EnvelopeId AND deadline_at = @DeadlineAt",
+                new { Retry = Clock.GetUtcNow() + _settings.RetryAfter, item.EnvelopeId, item.DeadlineAt }));
+        }
+        catch (Exception ex)
+        {
+            // The database itself is failing: the deadline stays where it is, for the next look.
+            Logger.LogWarning(ex, "The deadline of envelope {EnvelopeId} could not be put back", item.EnvelopeId);
+        }
     }
 }

@@ -69,7 +69,11 @@ internal sealed class DocumentIntake(IGrainFactory grains, IDocumentContent cont
         try
         {
             var envelope = await grains.GetGrain<IEnvelopeGrain>(envelopeId).AddDocumentAsync(tenantId,
-                new NewDocument(documentId, contentId, fileName, bytes.Length, SHA256.HashData(bytes), requestId) { Content = bytes },
+                new NewDocument(documentId, contentId, fileName, bytes.Length, SHA256.HashData(bytes), requestId)
+                {
+                    // Only what the activation may keep travels in the grain call (a grain on another host gets a copy).
+                    Content = bytes.Length <= _limits.ContentCacheBytes ? bytes : null,
+                },
                 EnvelopeRequests.ActorOf(caller));
             var document = envelope.Documents.First(d => d.DocumentId == documentId);
             if (document.ContentId != contentId)

@@ -132,9 +132,7 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, IRa
     private async Task<Budget?> AdmitAsync(ServerCallContext context, object? request)
     {
         var caller = context.GetCaller();
-        // The operator is not limited; nor is the health check, which load balancers and probes call from one address
-        // (often a proxy's, shared with every anonymous caller behind it) and which reads a status kept in memory.
-        if (caller.Kind == CallerKind.Operator || context.Method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal))
+        if (caller.Kind == CallerKind.Operator)
         {
             return null;
         }
