@@ -57,8 +57,14 @@ public sealed class MemoryEnvelopeStore : IEnvelopeStore
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<AuditRecord>> AuditTrailAsync(Guid envelopeId, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<AuditRecord>>(Of(envelopeId).SelectMany(c => c.Audit).ToList());
+    /// <summary>How often each envelope's trail was read back.</summary>
+    public static ConcurrentDictionary<Guid, int> TrailReads { get; } = new();
+
+    public Task<IReadOnlyList<AuditRecord>> AuditTrailAsync(Guid envelopeId, CancellationToken cancellationToken)
+    {
+        TrailReads.AddOrUpdate(envelopeId, 1, (_, n) => n + 1);
+        return Task.FromResult<IReadOnlyList<AuditRecord>>(Of(envelopeId).SelectMany(c => c.Audit).ToList());
+    }
 
     /// <summary>Corrected deadlines, by envelope.</summary>
     public static ConcurrentDictionary<Guid, DateTimeOffset?> Deadlines { get; } = new();

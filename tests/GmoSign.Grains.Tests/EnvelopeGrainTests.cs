@@ -64,10 +64,12 @@ public sealed class EnvelopeGrainTests(ClusterFixture fixture)
         Assert.Equal(done.Documents.Single().ContentId, archived.Documents.Single().ContentId);
         Assert.Equal(commits.Count + 1, MemoryEnvelopeStore.Of(id).Count); // the hand-over is recorded once
 
-        // The certificate of completion lists every audit entry, the completion included.
+        // The certificate of completion lists every audit entry, the completion included — from the activation's own
+        // record of what it stored (it created the envelope), without reading the trail back.
         var certificate = Encoding.UTF8.GetString(MemoryContent.Items[(Tenant, done.CertificateContentId!.Value)]);
         Assert.StartsWith("created - ", certificate);
         Assert.Contains("completed - system", certificate);
+        Assert.Equal(0, MemoryEnvelopeStore.TrailReads.GetValueOrDefault(id));
     }
 
     [Fact]
@@ -136,6 +138,10 @@ public sealed class EnvelopeGrainTests(ClusterFixture fixture)
         Assert.Equal(signed.Version, again.Version);
         Assert.Equal("%PDF-1.7 original|sig:Signature1:aoki@example.jp|ts:ArchiveTimestamp", Content(again));
         Assert.Single(MemoryEnvelopeStore.Of(id), c => c.Audit.Any(a => a.Action == "signed"));
+        // The failed commit made the activation reload: it no longer knew the whole trail and read it back once.
+        Assert.Equal(1, MemoryEnvelopeStore.TrailReads.GetValueOrDefault(id));
+        var certificate = Encoding.UTF8.GetString(MemoryContent.Items[(Tenant, again.CertificateContentId!.Value)]);
+        Assert.StartsWith("created - ", certificate);
     }
 
     [Fact]

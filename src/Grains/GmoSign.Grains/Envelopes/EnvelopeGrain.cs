@@ -36,6 +36,12 @@ internal sealed class EnvelopeGrain(
 
     private Envelope? _envelope;
 
+    /// <summary>
+    /// The audit trail as stored, when this activation knows all of it (it created the envelope, or read the trail
+    /// once): each stored change appends its entries, so completion need not read the trail back. Null: read it.
+    /// </summary>
+    private List<AuditRecord>? _trail;
+
     /// <summary>The status the database holds (for the metrics of what a stored change did).</summary>
     private EnvelopeStatus? _storedStatus;
 
@@ -63,6 +69,7 @@ internal sealed class EnvelopeGrain(
     private async Task ReloadAsync(CancellationToken cancellationToken = default)
     {
         _contentCache.Clear();
+        _trail = null;
         var stored = await store.LoadAsync(Id, cancellationToken);
         _envelope = stored is null ? null : Envelope.Restore(stored.StateJson, _options, clock);
         _storedStatus = _envelope?.Status;
@@ -79,6 +86,7 @@ internal sealed class EnvelopeGrain(
         }
         var (envelope, change) = Envelope.Create(Id, draft, _options, clock);
         _envelope = envelope;
+        _trail = [];
         try
         {
             await CommitAsync(change, requestId: null, expectedVersion: 0);
@@ -285,7 +293,8 @@ internal sealed class EnvelopeGrain(
         var stamped = await ReviseAllAsync(e, change, "timestamp", (_, bytes) => pdf.TimestampAsync(bytes, "ArchiveTimestamp", CancellationToken.None));
         e.Complete(change, stamped);
         var since = System.Diagnostics.Stopwatch.GetTimestamp();
-        var trail = (await store.AuditTrailAsync(e.Id, CancellationToken.None)).Concat(e.Chain(change, out _)).ToList();
+        _trail ??= [.. await store.AuditTrailAsync(e.Id, CancellationToken.None)];
+        var trail = _trail.Concat(e.Chain(change, out _)).ToList();
         GmoSignMetrics.RecordSignStage("trail_read", ref since);
         var certificate = await pdf.CertificateOfCompletionAsync(EnvelopeCompletion.Certificate(e.State, trail), CancellationToken.None);
         GmoSignMetrics.RecordSignStage("certificate_pdf", ref since);
@@ -452,6 +461,7 @@ internal sealed class EnvelopeGrain(
         try
         {
             await store.CommitAsync(commit, CancellationToken.None);
+            _trail?.AddRange(commit.Audit);
             CountStored(e, change);
         }
         catch
