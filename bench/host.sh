@@ -10,7 +10,8 @@ bench_host() {
   pg_provision "$root/.data/postgres-bench" 55434 >/dev/null
   [ -n "${GMOSIGN_BENCH_NO_BUILD:-}" ] || dotnet build -c Release "$root/GmoSign.sln" -v quiet -nologo >/dev/null
 
-  export ConnectionStrings__Postgres="$PG_CONNECTION"
+  # GMOSIGN_BENCH_PG_EXTRA: more connection-string settings for the host, e.g. ";Maximum Pool Size=12".
+  export ConnectionStrings__Postgres="$PG_CONNECTION${GMOSIGN_BENCH_PG_EXTRA:-}"
   export GmoSign__Retention__MasterKey="$(head -c 32 /dev/urandom | base64)"
   export GmoSign__Accounts__BootstrapOperatorLoginId="operator@bench.local"
   export GmoSign__Accounts__BootstrapOperatorPassword="Bench-Operator-Pw-1"
