@@ -145,29 +145,23 @@ public sealed class EnvelopeDeadlineTests
         {
             var tenant = await platform.NewTenantAsync("standard");
             var admin = Calls.Bearer(await Calls.LoginAsync(platform.Channel, tenant.AdminLogin, tenant.AdminPassword));
-            // Expires after 3 "days" (6 s), no reminders.
-            var expiring = Envelopes.Draft("停止中に期限切れ", Envelopes.Signer("未署名の人", 1));
-            expiring.ExpiryDays = 3;
-            expiring.RemindersOff = true;
-            var toExpire = await Envelopes.SendAsync(platform.Channel, admin, expiring);
-            // Reminded every "day" (2 s) for 30 "days".
-            var reminding = Envelopes.Draft("停止中にリマインド", Envelopes.Signer("未署名の人", 1));
-            reminding.ExpiryDays = 30;
-            reminding.ReminderEveryDays = 1;
-            var toRemind = await Envelopes.SendAsync(platform.Channel, admin, reminding);
+            // One signer who never signs; expiry after so many "days" (2 s each), reminders every so many days or none.
+            Task<Envelope> SendAsync(string title, int expiryDays, int reminderEveryDays)
+            {
+                var draft = Envelopes.Draft(title, Envelopes.Signer("未署名の人", 1));
+                draft.ExpiryDays = expiryDays;
+                draft.ReminderEveryDays = reminderEveryDays;
+                draft.RemindersOff = reminderEveryDays == 0;
+                return Envelopes.SendAsync(platform.Channel, admin, draft);
+            }
+            var toExpire = await SendAsync("停止中に期限切れ", 3, 0);
+            var toRemind = await SendAsync("停止中にリマインド", 30, 1);
             Assert.NotNull(await platform.Database.ScalarAsync<DateTime?>(
                 "SELECT deadline_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(toExpire.EnvelopeId)));
-
-            // Expires after 30 "days", no reminders: nothing is due while the test runs.
-            var far = Envelopes.Draft("遠い期限", Envelopes.Signer("未署名の人", 1));
-            far.ExpiryDays = 30;
-            far.RemindersOff = true;
-            var farAway = await Envelopes.SendAsync(platform.Channel, admin, far);
+            // Nothing is due for this one while the test runs.
+            var farAway = await SendAsync("遠い期限", 30, 0);
             // Due with the first, but its stored state cannot be read (its grain fails every time).
-            var unreadable = Envelopes.Draft("読めない状態", Envelopes.Signer("未署名の人", 1));
-            unreadable.ExpiryDays = 3;
-            unreadable.RemindersOff = true;
-            var broken = await Envelopes.SendAsync(platform.Channel, admin, unreadable);
+            var broken = await SendAsync("読めない状態", 3, 0);
 
             await platform.StopAsync();
             // As migration 0009 leaves it: the stored deadline says "now".
