@@ -139,6 +139,7 @@ public sealed class EnvelopeDeadlineTests
         var platform = PlatformFixture.With(new Dictionary<string, string>
         {
             ["GmoSign__Signing__DayLengthOverride"] = "00:00:02",
+            ["GmoSign__DeadlineSweep__RetryAfter"] = "00:00:30",
         });
         await platform.InitializeAsync();
         try
@@ -189,7 +190,7 @@ public sealed class EnvelopeDeadlineTests
                 "SELECT deadline_at FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(toRemind.EnvelopeId));
             Assert.True(new DateTimeOffset(next, TimeSpan.Zero) > restartedAt, "the next deadline lies ahead");
             Assert.Equal(1, await Count(toExpire.EnvelopeId, "expired"));
-            // The broken envelope's deadline was put back (GmoSign:DeadlineSweep:RetryAfter, 30 s) instead of being tried at
+            // The broken envelope's deadline was put back (GmoSign:DeadlineSweep:RetryAfter, 30 s here) instead of being tried at
             // every look ahead of the others.
             await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<bool>(
                 "SELECT deadline_at > now() + interval '10 seconds' FROM signing.envelope WHERE envelope_id = $1", Guid.Parse(broken.EnvelopeId)),

@@ -23,9 +23,10 @@ public sealed class DeadlineSweepOptions
 
     /// <summary>
     /// A deadline whose grain failed is put back by this much, so that envelopes that keep failing do not stay at the
-    /// head of every look and hold up the others.
+    /// head of every look and hold up the others. Short: the usual failure is passing — the grain's host died and the
+    /// cluster has not noticed yet (a few seconds) — and a reminder put back further could miss its expiry.
     /// </summary>
-    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Envelopes taken up per look, and how many of them are carried out at the same time.</summary>
     public int BatchSize { get; set; } = 500;
