@@ -115,6 +115,7 @@ internal sealed class SessionService(
         {
             var hash = SecretTokens.Hash(credential);
             var key = SessionCache.KeyOf(hash);
+            Guid tenantId;
             if (sessions.TryGet(key, out var known))
             {
                 if (known.ExpiresAt <= now)
@@ -122,33 +123,32 @@ internal sealed class SessionService(
                     sessions.Forget(key);
                     return null;
                 }
-                // The tenant is read on every call anyway (its contract decides sign-in); its session epoch says
-                // whether anything revoked or changed a session of its users since this one was read.
-                var current = await tenants.GetAsync(known.TenantId, cancellationToken);
-                if (current is null || !current.CanSignIn(now))
+                tenantId = known.TenantId;
+            }
+            else
+            {
+                var found = await store.FindSessionAsync(hash, now, cancellationToken);
+                if (found is null)
                 {
                     return null;
                 }
-                return current.SessionEpoch == known.Epoch && now - known.ReadAt < SessionCache.MaxAge
-                    ? known.Caller
-                    : await ReadSessionAsync(hash, key, now, current.SessionEpoch, cancellationToken);
+                if (found.User.Kind != CallerKind.TenantUser)
+                {
+                    return ToCaller(found.User, found.SessionId, found.EnrollmentOnly);
+                }
+                tenantId = found.User.TenantId!.Value;
             }
-            var found = await store.FindSessionAsync(hash, now, cancellationToken);
-            if (found is null)
-            {
-                return null;
-            }
-            if (found.User.Kind != CallerKind.TenantUser)
-            {
-                return ToCaller(found.User, found.SessionId, found.EnrollmentOnly);
-            }
-            var tenant = await tenants.GetAsync(found.User.TenantId!.Value, cancellationToken);
+            // The tenant is read on every call (its contract decides sign-in); its session epoch says whether anything
+            // revoked or changed a session of its users since a remembered one was read.
+            var tenant = await tenants.GetAsync(tenantId, cancellationToken);
             if (tenant is null || !tenant.CanSignIn(now))
             {
                 return null;
             }
-            // Remembered only from a read made after the epoch was: a revocation between the two reads bumps it.
-            return await ReadSessionAsync(hash, key, now, tenant.SessionEpoch, cancellationToken);
+            return known is not null && known.Epoch == tenant.SessionEpoch && now - known.ReadAt < SessionCache.MaxAge
+                ? known.Caller
+                // Remembered only from a read made after the epoch was: a revocation between the two reads bumps it.
+                : await ReadSessionAsync(hash, key, now, tenant.SessionEpoch, cancellationToken);
         }
         if (type == CredentialType.ApiKey && credential.StartsWith(ApiKeyPrefix + "_", StringComparison.Ordinal))
         {
@@ -172,13 +172,20 @@ internal sealed class SessionService(
     private async Task<Caller?> ReadSessionAsync(byte[] hash, SessionCache.Key key, DateTimeOffset now, Guid epoch, CancellationToken cancellationToken)
     {
         var found = await store.FindSessionAsync(hash, now, cancellationToken);
-        if (found is not { User: { Kind: CallerKind.TenantUser, TenantId: { } tenantId } })
+        if (found is null)
         {
             sessions.Forget(key);
-            return found is null ? null : ToCaller(found.User, found.SessionId, found.EnrollmentOnly);
+            return null;
         }
         var caller = ToCaller(found.User, found.SessionId, found.EnrollmentOnly);
-        sessions.Remember(key, new SessionCache.Entry(tenantId, epoch, found.ExpiresAt, now, caller));
+        if (found.User is { Kind: CallerKind.TenantUser, TenantId: { } tenantId })
+        {
+            sessions.Remember(key, new SessionCache.Entry(tenantId, epoch, found.ExpiresAt, now, caller));
+        }
+        else
+        {
+            sessions.Forget(key);
+        }
         return caller;
     }
 
