@@ -8,6 +8,12 @@ bench_host() {
   pg_destroy "$root/.data/postgres-bench" >/dev/null 2>&1 || true
   rm -rf "$root/.data/pki-bench"
   pg_provision "$root/.data/postgres-bench" 55434 >/dev/null
+  if [ -n "${GMOSIGN_BENCH_PG_STATEMENTS:-}" ]; then
+    # Where PostgreSQL's time goes, per statement: pg_stat_statements, dumped to .data/bench-statements.txt at exit.
+    echo "shared_preload_libraries = 'pg_stat_statements'" >> "$root/.data/postgres-bench/postgresql.conf"
+    pg_as_owner "$PG_BIN/pg_ctl" -D "$root/.data/postgres-bench" -w restart >/dev/null
+    pg_as_owner "$PG_BIN/psql" -h "$root/.data/postgres-bench" -p 55434 -U postgres -d gmosign -X -q -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+  fi
   [ -n "${GMOSIGN_BENCH_NO_BUILD:-}" ] || dotnet build -c Release "$root/GmoSign.sln" -v quiet -nologo >/dev/null
 
   # GMOSIGN_BENCH_PG_EXTRA: more connection-string settings for the host, e.g. ";Maximum Pool Size=12".
@@ -22,10 +28,18 @@ bench_host() {
   export Serilog__MinimumLevel__Default=Warning
   dotnet "$root/src/Host/GmoSign.Host/bin/Release/net10.0/GmoSign.Host.dll" >"$root/.data/bench-host.log" 2>&1 &
   bench_host_pid=$!
-  trap 'kill $bench_host_pid 2>/dev/null || true; wait $bench_host_pid 2>/dev/null || true; pg_stop "'"$root"'/.data/postgres-bench" >/dev/null 2>&1 || true' EXIT
+  trap 'kill $bench_host_pid 2>/dev/null || true; wait $bench_host_pid 2>/dev/null || true; bench_statements "'"$root"'"; pg_stop "'"$root"'/.data/postgres-bench" >/dev/null 2>&1 || true' EXIT
   for _ in $(seq 1 120); do
     if (exec 3<>/dev/tcp/127.0.0.1/5180) 2>/dev/null; then break; fi
     sleep 0.5
   done
   sleep 2
+}
+
+bench_statements() {
+  [ -n "${GMOSIGN_BENCH_PG_STATEMENTS:-}" ] || return 0
+  pg_as_owner "$PG_BIN/psql" -h "$1/.data/postgres-bench" -p 55434 -U postgres -d gmosign -X -q -c "
+    SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows,
+           wal_records, wal_bytes, left(regexp_replace(query, '\s+', ' ', 'g'), 160) AS query
+    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 40" > "$1/.data/bench-statements.txt" 2>&1 || true
 }

@@ -20,6 +20,7 @@ var bulkRows = args.Length > 5 && args[4] == "bulk" ? int.Parse(args[5]) : 0;
 var envelopes = bulkRows > 0 || (args.Length > 4 && args[4] == "reminders") ? 0 : args.Length > 4 ? int.Parse(args[4]) : 2000;
 var concurrencies = args.Length > 5 && envelopes > 0 ? args[5..].Select(int.Parse).ToArray() : [1, 8, 32, 64];
 
+await using var statsDb = NpgsqlDataSource.Create(connection);
 using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
 {
     HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
@@ -203,8 +204,25 @@ async Task<Dictionary<string, (double Sum, double Count)>> StagesAsync()
     return stages;
 }
 
+// PostgreSQL's side of a call: WAL written (records, bytes, full-page images), transactions and rows, from its
+// cumulative statistics (pg_stat_wal, pg_stat_database), read before and after a case and divided by its calls.
+async Task<double[]> PostgresCountersAsync()
+{
+    await using var command = statsDb.CreateCommand("""
+        SELECT w.wal_records::float8, w.wal_bytes::float8, w.wal_fpi::float8, d.xact_commit::float8, d.tup_inserted::float8,
+               d.tup_updated::float8, d.tup_deleted::float8, d.blks_hit::float8
+        FROM pg_stat_wal w, pg_stat_database d WHERE d.datname = current_database()
+        """);
+    await using var reader = await command.ExecuteReaderAsync();
+    await reader.ReadAsync();
+    return Enumerable.Range(0, 8).Select(reader.GetDouble).ToArray();
+}
+
 async Task Measure(string name, int clients, List<Metadata> batch)
 {
+    // Statistics reach the views when a backend reports them (at the latest after a second); wait for what is pending.
+    await Task.Delay(TimeSpan.FromSeconds(1.2));
+    var pgBefore = await PostgresCountersAsync();
     var before = await StagesAsync();
     var work = new System.Collections.Concurrent.ConcurrentQueue<Metadata>(batch);
     var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
@@ -232,6 +250,10 @@ async Task Measure(string name, int clients, List<Metadata> batch)
     {
         Console.WriteLine($"    stages (ms): {string.Join(", ", parts)}");
     }
+    await Task.Delay(TimeSpan.FromSeconds(1.2));
+    var pg = (await PostgresCountersAsync()).Zip(pgBefore, (a, b) => (a - b) / batch.Count).ToArray();
+    Console.WriteLine($"    postgres per call (background workers included): {pg[0]:0} WAL records, {pg[1] / 1024:0.0} KiB WAL, " +
+        $"{pg[2]:0.00} full-page images, {pg[3]:0.00} commits, rows {pg[4]:0.0} inserted / {pg[5]:0.0} updated / {pg[6]:0.0} deleted, {pg[7]:0} buffer hits");
 }
 
 // A login flood from one address (wrong passwords, 16 clients) next to another caller's plain call: the flood meets the

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
 using GmoSign.Signing.Pdf;
 
 namespace GmoSign.Signing.Tests;
@@ -79,6 +80,40 @@ public sealed class PdfSignerTests(SigningFixture fixture) : IClassFixture<Signi
         var pdfsig = Tools.Run("pdfsig", path);
         Assert.DoesNotContain("Signature is Valid", pdfsig.Output);
         Assert.False(OpensslAccepts(tampered, Tools.Signatures(tampered)[0], "tampered"));
+    }
+
+    [Fact]
+    public async Task The_room_reserved_for_a_signature_follows_the_containers_made_and_grows_when_one_does_not_fit()
+    {
+        // A signer of its own: the room it reserves is learnt from the containers it has made.
+        var signer = new PdfSigner(new LocalTimestampAuthority(fixture.Pki.Timestamping, TimeProvider.System), TimeProvider.System);
+        static int Room(Tools.Signature s) => (int)(s.ByteRange[2] - s.ByteRange[1] - 2) / 2;
+
+        var first = await signer.SignAsync(fixture.Samples.Read("classic.pdf"), fixture.Pki.PlatformSigner, "GmoSign-1", "x", null, null, CancellationToken.None);
+        var second = await signer.SignAsync(first, fixture.Pki.PlatformSigner, "GmoSign-2", "y", null, null, CancellationToken.None);
+        var made = Tools.Signatures(second)[1];
+        Assert.InRange(Room(made) - made.Contents.Length, 0, 1536); // the container's size and headroom, not 16 KiB of zeros
+
+        // A signer whose certificate set makes the container larger than that room: made again with room for it.
+        using var person = fixture.Pki.IssueSigner("山田 太郎", "taro@example.jp");
+        var extra = Enumerable.Range(0, 16).Select(i =>
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest($"CN=Extra {i}, O={new string('x', 400)}", key, HashAlgorithmName.SHA256);
+            return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        }).ToList();
+        var large = new SigningIdentity(person.Certificate, [.. person.Chain, .. extra]);
+        var third = await signer.SignAsync(second, large, "GmoSign-3", "山田 太郎", null, null, CancellationToken.None);
+        var big = Tools.Signatures(third)[2];
+        Assert.True(big.Contents.Length > Room(made), $"the test's container ({big.Contents.Length} bytes) should not fit {Room(made)}");
+        Assert.InRange(Room(big), big.Contents.Length, big.Contents.Length + 1536);
+        AssertIndependentlyValid(fixture.Samples.Path("room.pdf"), third, signatures: 3);
+
+        // The next signature reserves room for the largest seen.
+        var fourth = await signer.SignAsync(third, fixture.Pki.PlatformSigner, "GmoSign-4", "z", null, null, CancellationToken.None);
+        Assert.True(Room(Tools.Signatures(fourth)[3]) >= big.Contents.Length);
+        large.Key.Dispose();
+        extra.ForEach(c => c.Dispose());
     }
 
     [Fact]

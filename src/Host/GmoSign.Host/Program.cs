@@ -14,7 +14,10 @@ using Orleans.Dashboard;
 using Serilog;
 using Serilog.Formatting.Compact;
 
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the published host's own folder, wherever it is started from: appsettings.json is read from
+// there, and the configuration's change watcher watches only that folder (started from a clone's root, it watched the
+// whole tree recursively, PostgreSQL's files under .data included, and woke on every write the database made).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 HostSettings settings;
 try

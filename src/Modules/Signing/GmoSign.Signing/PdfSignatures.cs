@@ -176,7 +176,7 @@ internal sealed class PdfSignatures : IPdfSignatures, IDisposable
     /// </summary>
     public Task<byte[]> TimestampAsync(ReadOnlyMemory<byte> pdf, string fieldName, CancellationToken cancellationToken)
     {
-        var certificates = PdfSignatureVerifier.EmbeddedCertificates(pdf.ToArray()).Select(c => c.RawData).ToList();
+        var certificates = PdfSignatureVerifier.EmbeddedCertificates(pdf.ToArray());
         var crls = new List<byte[]>();
         if (_pki is not null)
         {
