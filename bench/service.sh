@@ -8,6 +8,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source bench/host.sh
 bench_host "$root"
-GMOSIGN_BENCH_METRICS=http://127.0.0.1:5182/metrics \
+GMOSIGN_BENCH_METRICS=http://127.0.0.1:5182/metrics GMOSIGN_BENCH_HOST_PID=$bench_host_pid \
   dotnet bench/GmoSign.ServiceBench/bin/Release/net10.0/GmoSign.ServiceBench.dll http://127.0.0.1:5180 operator@bench.local Bench-Operator-Pw-1 \
   "$PG_CONNECTION" "${1:-2000}" "${@:2}"

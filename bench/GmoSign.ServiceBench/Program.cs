@@ -167,6 +167,7 @@ async Task MeasureFor(string name, int clients, TimeSpan duration, Func<int, Tas
 {
     var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
     long count = 0;
+    var cpuBefore = CpuSeconds();
     var watch = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
     {
@@ -178,6 +179,9 @@ async Task MeasureFor(string name, int clients, TimeSpan duration, Func<int, Tas
         }
     }));
     Print(name, clients, count / watch.Elapsed.TotalSeconds, latencies);
+    var cpu = CpuSeconds();
+    Console.WriteLine($"    CPU per call (ms): host {(cpu.Host - cpuBefore.Host) * 1000 / count:0.000}, PostgreSQL {(cpu.Postgres - cpuBefore.Postgres) * 1000 / count:0.000}, " +
+        $"client {(cpu.Client - cpuBefore.Client) * 1000 / count:0.000}");
 }
 
 async Task<Dictionary<string, (double Sum, double Count)>> StagesAsync()
@@ -204,6 +208,43 @@ async Task<Dictionary<string, (double Sum, double Count)>> StagesAsync()
     return stages;
 }
 
+// CPU time per call, by process: the host (GMOSIGN_BENCH_HOST_PID, set by bench/service.sh), PostgreSQL's processes
+// (every process named postgres) and this client — more stable on a shared machine than the rates themselves.
+static (double Host, double Postgres, double Client) CpuSeconds()
+{
+    var hostPid = Environment.GetEnvironmentVariable("GMOSIGN_BENCH_HOST_PID");
+    double host = 0, postgres = 0;
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        var pid = Path.GetFileName(dir);
+        if (!pid.All(char.IsAsciiDigit))
+        {
+            continue;
+        }
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var seconds = (double.Parse(fields[11]) + double.Parse(fields[12])) / 100.0; // utime + stime, USER_HZ = 100
+            if (pid == hostPid)
+            {
+                host = seconds;
+            }
+            else if (name == "postgres")
+            {
+                postgres += seconds;
+            }
+        }
+        catch (IOException)
+        {
+            // The process ended while being read.
+        }
+    }
+    var self = Process.GetCurrentProcess();
+    return (host, postgres, self.TotalProcessorTime.TotalSeconds);
+}
+
 // PostgreSQL's side of a call: WAL written (records, bytes, full-page images), transactions and rows, from its
 // cumulative statistics (pg_stat_wal, pg_stat_database), read before and after a case and divided by its calls.
 async Task<double[]> PostgresCountersAsync()
@@ -224,6 +265,7 @@ async Task Measure(string name, int clients, List<Metadata> batch)
     await Task.Delay(TimeSpan.FromSeconds(1.2));
     var pgBefore = await PostgresCountersAsync();
     var before = await StagesAsync();
+    var cpuBefore = CpuSeconds();
     var work = new System.Collections.Concurrent.ConcurrentQueue<Metadata>(batch);
     var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
     var watch = Stopwatch.StartNew();
@@ -237,6 +279,9 @@ async Task Measure(string name, int clients, List<Metadata> batch)
         }
     }));
     Print(name, clients, batch.Count / watch.Elapsed.TotalSeconds, latencies);
+    var cpu = CpuSeconds();
+    Console.WriteLine($"    CPU per call (ms): host {(cpu.Host - cpuBefore.Host) * 1000 / batch.Count:0.00}, PostgreSQL {(cpu.Postgres - cpuBefore.Postgres) * 1000 / batch.Count:0.00}, " +
+        $"client {(cpu.Client - cpuBefore.Client) * 1000 / batch.Count:0.00}; machine {Environment.ProcessorCount * watch.Elapsed.TotalMilliseconds / batch.Count:0.00} core-ms per call");
     var after = await StagesAsync();
     var order = new[] { "authorize", "tenant_check", "sign_read", "sign_pdf", "sign_seal", "timestamp_read", "timestamp_pdf", "timestamp_seal",
         "trail_read", "certificate_pdf", "certificate_seal", "commit", "total" };

@@ -56,6 +56,12 @@ public sealed class EnvelopeGrainTests(ClusterFixture fixture)
         Assert.Equal(commits.Select(c => c.NewVersion), Enumerable.Range(1, commits.Count).Select(v => (long)v));
         Assert.Equal(["signed", "completed"], commits[^1].Audit.Select(a => a.Action));
         Assert.Contains(commits[^1].HandOvers!, h => h.Kind == "archive");
+        // The last signature's revision is not stored on its own: the archive timestamp's revision, which begins with
+        // every byte of it, is (with the certificate of completion and the audit trail file).
+        var stored = commits.SelectMany(c => c.Writes ?? []).Select(w => Encoding.UTF8.GetString((byte[])w.Parameters[2])).ToList();
+        Assert.Contains("%PDF-1.7 original|sig:Signature1:aoki@example.jp", stored);
+        Assert.DoesNotContain("%PDF-1.7 original|sig:Signature1:aoki@example.jp|sig:Signature2:baba@example.jp", stored);
+        Assert.Equal(3, commits[^1].Writes!.Count);
 
         await grain.HandOverToRetentionAsync();
         await grain.HandOverToRetentionAsync();

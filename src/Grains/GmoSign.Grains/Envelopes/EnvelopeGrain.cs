@@ -227,13 +227,24 @@ internal sealed class EnvelopeGrain(
         var change = new EnvelopeChange(e.Now());
         var filled = e.CheckFieldValues(who, values);
         var signed = await ReviseAllAsync(e, change, "sign", (document, bytes) =>
-            pdf.SignAsync(bytes, e.SignatureRequestFor(who, change.At, document.DocumentId, filled), CancellationToken.None));
+            pdf.SignAsync(bytes, e.SignatureRequestFor(who, change.At, document.DocumentId, filled), CancellationToken.None), store: false);
         try
         {
             e.RecordSignature(change, who, signed, filled);
             if (e.Status == EnvelopeStatus.Completed)
             {
-                await CompleteAsync(e, change);
+                // The archive timestamp revises the signed revision in the same change, and its file begins with every
+                // byte of it (an incremental update): only the time-stamped revision is stored.
+                await CompleteAsync(e, change, signed);
+            }
+            else
+            {
+                since = System.Diagnostics.Stopwatch.GetTimestamp();
+                foreach (var revision in signed)
+                {
+                    await PrepareAsync(e, change, revision.ContentId, revision.Bytes);
+                }
+                GmoSignMetrics.RecordSignStage("sign_seal", ref since);
             }
             since = System.Diagnostics.Stopwatch.GetTimestamp();
             await CommitAsync(change, requestId);
@@ -288,9 +299,10 @@ internal sealed class EnvelopeGrain(
     // ---------------------------------------------------------------- completion and hand-over
 
     /// <summary>Archive timestamps, then the certificate of completion and the audit trail file, which include this change's entries.</summary>
-    private async Task CompleteAsync(Envelope e, EnvelopeChange change)
+    private async Task CompleteAsync(Envelope e, EnvelopeChange change, IReadOnlyList<DocumentRevision> signed)
     {
-        var stamped = await ReviseAllAsync(e, change, "timestamp", (_, bytes) => pdf.TimestampAsync(bytes, "ArchiveTimestamp", CancellationToken.None));
+        var stamped = await ReviseAllAsync(e, change, "timestamp", (_, bytes) => pdf.TimestampAsync(bytes, "ArchiveTimestamp", CancellationToken.None),
+            sources: signed);
         e.Complete(change, stamped);
         var since = System.Diagnostics.Stopwatch.GetTimestamp();
         _trail ??= [.. await store.AuditTrailAsync(e.Id, CancellationToken.None)];
@@ -387,20 +399,25 @@ internal sealed class EnvelopeGrain(
     /// the state is not changed.
     /// </summary>
     /// <param name="stage">"sign" or "timestamp": the stages the time is counted under (<c>…_read</c>, <c>…_pdf</c>, <c>…_seal</c>).</param>
+    /// <param name="store">false: the caller seals the new revisions for the change itself, or lets a later revision in the same change replace them.</param>
+    /// <param name="sources">revisions made earlier in the same change and not stored: read from here, not from the store.</param>
     private async Task<DocumentRevision[]> ReviseAllAsync(Envelope e, EnvelopeChange change, string stage,
-        Func<DocumentState, ReadOnlyMemory<byte>, Task<byte[]>> revise)
+        Func<DocumentState, ReadOnlyMemory<byte>, Task<byte[]>> revise, bool store = true, IReadOnlyList<DocumentRevision>? sources = null)
     {
         var (readStage, pdfStage, sealStage) = (stage + "_read", stage + "_pdf", stage + "_seal");
         var revisions = await Task.WhenAll(e.State.Documents.Select(async d =>
         {
             var since = System.Diagnostics.Stopwatch.GetTimestamp();
-            var content = await ContentAsync(e, d);
+            var content = sources?.FirstOrDefault(r => r.ContentId == d.ContentId)?.Bytes ?? await ContentAsync(e, d);
             GmoSignMetrics.RecordSignStage(readStage, ref since);
             var revised = await revise(d, content);
             GmoSignMetrics.RecordSignStage(pdfStage, ref since);
             var contentId = Guid.NewGuid();
-            await PrepareAsync(e, change, contentId, revised);
-            GmoSignMetrics.RecordSignStage(sealStage, ref since);
+            if (store)
+            {
+                await PrepareAsync(e, change, contentId, revised);
+                GmoSignMetrics.RecordSignStage(sealStage, ref since);
+            }
             return new DocumentRevision(d.DocumentId, contentId, revised);
         }));
         // The new revisions replace the old ones in the cache while the envelope is small enough to keep.
