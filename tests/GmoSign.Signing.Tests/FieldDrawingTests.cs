@@ -93,10 +93,22 @@ public sealed class FieldDrawingTests(SigningFixture fixture) : IClassFixture<Si
         var large = font.Subset(["契約書に基づき、甲と乙は以下のとおり合意した。Agreement between the parties 0123456789"]);
         Assert.True(small.Program.Length < large.Program.Length);
         Assert.True(large.Program.Length < new FileInfo(font.Path).Length / 20, $"subset is {large.Program.Length} bytes");
+        // No hinting: the font's instruction tables stay out of the subset.
+        var tables = TableTags(large.Program);
+        Assert.Contains("glyf", tables);
+        Assert.DoesNotContain("fpgm", tables);
+        Assert.DoesNotContain("prep", tables);
         Assert.Equal("<", small.Hex("契約")[..1]);
         Assert.Equal(2 * 4 + 2, small.Hex("契約").Length);
         Assert.NotEqual(small.Hex("契"), small.Hex("約"));
         Assert.True(large.Width("AAAA", 10) < large.Width("契約書類", 10)); // proportional Latin, full-width kanji
+    }
+
+    /// <summary>The table tags of a TrueType file (its table directory: numTables at offset 4, 16-byte records from 12).</summary>
+    private static List<string> TableTags(byte[] font)
+    {
+        var count = (font[4] << 8) | font[5];
+        return Enumerable.Range(0, count).Select(i => System.Text.Encoding.ASCII.GetString(font, 12 + 16 * i, 4)).ToList();
     }
 
     [Fact]
@@ -109,5 +121,9 @@ public sealed class FieldDrawingTests(SigningFixture fixture) : IClassFixture<Si
         Assert.Contains("業務委託契約書", Tools.Run("pdftotext", path, "-").Output);
         var fonts = Tools.Run("pdffonts", path).Output;
         Assert.Matches(@"\+ipagp\s+CID TrueType\s+Identity-H\s+yes\s+yes\s+yes", fonts);
+        // The font program and its ToUnicode map are stored compressed; poppler decoded both above (the text came back).
+        var program = System.Text.RegularExpressions.Regex.Match(System.Text.Encoding.Latin1.GetString(pdf), @"/Length1 (\d+) /Filter /FlateDecode /Length (\d+)");
+        Assert.True(program.Success, "the font program is not Flate-compressed");
+        Assert.True(int.Parse(program.Groups[2].Value) < int.Parse(program.Groups[1].Value), program.Value);
     }
 }

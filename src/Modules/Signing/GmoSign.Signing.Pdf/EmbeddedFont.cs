@@ -114,6 +114,9 @@ public sealed class EmbeddedFont : IDisposable
             }
             try
             {
+                // Without hinting (the TrueType instructions and the fpgm, prep and cvt tables): PDF readers render
+                // the outlines without them, and every revision that draws text carries its subset.
+                hb_subset_input_set_flags(input, hb_subset_input_get_flags(input) | SubsetNoHinting);
                 var unicodes = hb_subset_input_unicode_set(input);
                 foreach (var codepoint in codepoints)
                 {
@@ -196,6 +199,9 @@ public sealed class EmbeddedFont : IDisposable
     [DllImport(HarfBuzz)] private static extern IntPtr hb_subset_input_create_or_fail();
     [DllImport(HarfBuzz)] private static extern void hb_subset_input_destroy(IntPtr input);
     [DllImport(HarfBuzz)] private static extern IntPtr hb_subset_input_unicode_set(IntPtr input);
+    [DllImport(HarfBuzz)] private static extern uint hb_subset_input_get_flags(IntPtr input);
+    [DllImport(HarfBuzz)] private static extern void hb_subset_input_set_flags(IntPtr input, uint flags);
+    private const uint SubsetNoHinting = 0x1; // HB_SUBSET_FLAGS_NO_HINTING
     [DllImport(HarfBuzz)] private static extern void hb_set_add(IntPtr set, uint codepoint);
     [DllImport(HarfBuzz)] private static extern IntPtr hb_subset_plan_create_or_fail(IntPtr face, IntPtr input);
     [DllImport(HarfBuzz)] private static extern void hb_subset_plan_destroy(IntPtr plan);
@@ -269,8 +275,20 @@ public sealed class FontSubset
 
     private static byte[] Ascii(string text) => Encoding.ASCII.GetBytes(text);
 
-    private static byte[] Stream(string entries, byte[] data) =>
-        [.. Ascii($"<< {entries}/Length {data.Length} >>\nstream\n"), .. data, .. "\nendstream"u8];
+    /// <summary>
+    /// A stream object, Flate-compressed (ISO 32000 §7.4.4: zlib format): every revision that draws text carries its
+    /// own subset, and the stored revisions, their encryption and the database's log all grow with it.
+    /// </summary>
+    private static byte[] Stream(string entries, byte[] data)
+    {
+        using var compressed = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zlib.Write(data);
+        }
+        var body = compressed.ToArray();
+        return [.. Ascii($"<< {entries}/Filter /FlateDecode /Length {body.Length} >>\nstream\n"), .. body, .. "\nendstream"u8];
+    }
 
     private string ToUnicodeMap()
     {
