@@ -5,14 +5,18 @@ namespace GmoSign.Signing.Pdf;
 /// each as an incremental revision so that every earlier signature stays valid. Stamps and field values are drawn in
 /// <paramref name="font"/>, embedded as a subset (none: the readers' own Japanese font).
 /// </summary>
-public sealed class PdfSigner(ITimestampAuthority timestamps, TimeProvider clock, EmbeddedFont? font = null)
+/// <param name="containerGuess">Room for the part of a container not known in advance, until the first one is made.</param>
+public sealed class PdfSigner(ITimestampAuthority timestamps, TimeProvider clock, EmbeddedFont? font = null, int containerGuess = 4 * 1024)
 {
     // The room reserved for the container in /Contents is written twice over (hex) into every revision, and every
-    // revision is stored whole, so room never used is paid for in storage, encryption and the commit's WAL. Each kind
-    // of container reserves what the largest one seen so far took plus headroom; one that does not fit is made again
-    // with enough room (the signature covers the reserved length, so it cannot simply be moved).
-    private readonly ContainerRoom _signatureRoom = new(initial: 8 * 1024);
-    private readonly ContainerRoom _timestampRoom = new(initial: 4 * 1024);
+    // revision is stored whole, so room never used is paid for in storage, encryption and the commit's WAL. A CMS
+    // container holds the signer's certificates, known before signing (and chosen by whoever names the signer: a long
+    // name makes a long certificate), and the rest — signed attributes, the signature, the timestamp token with the
+    // authority's chain — whose size is learnt: the room is the certificates plus the largest rest seen plus headroom.
+    // One signer's long certificate therefore never widens the room of the signatures after it. A container that does
+    // not fit is made again with room for it (the signature covers the reserved length, so it cannot simply be moved).
+    private readonly ContainerRoom _signatureRoom = new(containerGuess);
+    private readonly ContainerRoom _timestampRoom = new(containerGuess);
 
     public async Task<byte[]> SignAsync(ReadOnlyMemory<byte> pdf, SigningIdentity signer, string fieldName, string? signerName, string? reason,
         string? location, CancellationToken cancellationToken, IReadOnlyList<string>? appearance = null, int appearanceSlot = 0,
@@ -26,39 +30,40 @@ public sealed class PdfSigner(ITimestampAuthority timestamps, TimeProvider clock
             Marks = marks ?? [],
             Font = font,
         };
-        return await _signatureRoom.FillAsync(room => PdfIncrementalWriter.Prepare(pdf, info, room),
+        var certificates = signer.Certificate.RawDataMemory.Length + signer.Chain.Sum(c => c.RawDataMemory.Length);
+        return await _signatureRoom.FillAsync(certificates, room => PdfIncrementalWriter.Prepare(pdf, info, room),
             async prepared => await CadesSignature.CreateAsync(prepared.Digest(), signer, timestamps, cancellationToken));
     }
 
     public async Task<byte[]> AddDocumentTimestampAsync(ReadOnlyMemory<byte> pdf, string fieldName, CancellationToken cancellationToken)
     {
         var info = new PdfSignatureInfo(fieldName, clock.GetUtcNow(), DocumentTimestamp: true);
-        return await _timestampRoom.FillAsync(room => PdfIncrementalWriter.Prepare(pdf, info, room),
+        return await _timestampRoom.FillAsync(0, room => PdfIncrementalWriter.Prepare(pdf, info, room),
             async prepared => await timestamps.TimestampAsync(prepared.Digest(), cancellationToken));
     }
 }
 
 /// <summary>
-/// How many bytes to reserve for one kind of signature container: the largest seen so far plus headroom (ECDSA
-/// signatures, serial numbers and times vary by a few bytes; another timestamp authority's chain by more), or the
-/// initial guess before any was made. A container that does not fit is made again with room for it.
+/// How many bytes to reserve for one kind of signature container: what is known of this one (its certificates) plus
+/// the largest remainder seen so far (or the first guess before any) plus headroom — ECDSA signatures, serial numbers
+/// and times vary by a few bytes, another timestamp authority's chain by more. A container that does not fit is made
+/// again with room for it.
 /// </summary>
-internal sealed class ContainerRoom(int initial)
+internal sealed class ContainerRoom(int firstGuess)
 {
     private const int Headroom = 1024;
     private const int Limit = 256 * 1024;
-    private int _largest;
+    private int _largestRest = -1;
 
-    public int Current => Volatile.Read(ref _largest) is > 0 and var largest ? RoundUp(largest + Headroom) : initial;
-
-    public async Task<byte[]> FillAsync(Func<int, PreparedSignature> prepare, Func<PreparedSignature, Task<byte[]>> make)
+    public async Task<byte[]> FillAsync(int known, Func<int, PreparedSignature> prepare, Func<PreparedSignature, Task<byte[]>> make)
     {
-        var room = Current;
+        var rest = Volatile.Read(ref _largestRest);
+        var room = Math.Min(Limit, RoundUp(known + (rest >= 0 ? rest + Headroom : firstGuess)));
         while (true)
         {
             var prepared = prepare(room);
             var container = await make(prepared);
-            Observe(container.Length);
+            Observe(Math.Max(0, container.Length - known));
             if (container.Length <= prepared.Capacity)
             {
                 return prepared.Complete(container);
@@ -67,16 +72,16 @@ internal sealed class ContainerRoom(int initial)
             {
                 throw new InvalidOperationException($"The signature container ({container.Length} bytes) exceeds {Limit} bytes.");
             }
-            room = Math.Min(Limit, Math.Max(room * 2, RoundUp(container.Length + Headroom)));
+            room = Math.Min(Limit, RoundUp(container.Length + Headroom));
         }
     }
 
-    private void Observe(int length)
+    private void Observe(int rest)
     {
-        var seen = Volatile.Read(ref _largest);
-        while (length > seen)
+        var seen = Volatile.Read(ref _largestRest);
+        while (rest > seen)
         {
-            var was = Interlocked.CompareExchange(ref _largest, length, seen);
+            var was = Interlocked.CompareExchange(ref _largestRest, rest, seen);
             if (was == seen)
             {
                 return;
