@@ -121,6 +121,23 @@ public sealed class PdfSignerTests(SigningFixture fixture) : IClassFixture<Signi
         extra.ForEach(c => c.Dispose());
     }
 
+    [Fact]
+    public async Task Text_that_looks_like_a_byte_range_is_not_taken_for_a_signature()
+    {
+        // What a sender's upload or a signer's field value may hold: numbers past long, ranges into ordinary text.
+        var original = fixture.Samples.Read("classic.pdf");
+        var bait = "\n% /ByteRange [0 1 2 3] /ByteRange [0 99999999999999999999 1 2] /ByteRange [0 12 20 5] /Contents <zz>\n"u8.ToArray();
+        var signed = await fixture.Signer.SignAsync(original.Concat(bait).ToArray(), fixture.Pki.PlatformSigner, "GmoSign-1", "x", null, null, CancellationToken.None);
+
+        var verified = Assert.Single(PdfSignatureVerifier.Verify(signed, [fixture.Pki.Root]));
+        Assert.True(verified.DigestMatches && verified.SignatureValid && verified.CertificateTrusted, verified.ToString());
+        var certificates = PdfSignatureVerifier.EmbeddedCertificates(signed);
+        Assert.Contains(certificates, c => c.AsSpan().SequenceEqual(fixture.Pki.PlatformSigner.Certificate.RawData));
+        Assert.Equal(certificates.Count, certificates.Select(Convert.ToBase64String).Distinct().Count());
+        var stamped = await fixture.Signer.AddDocumentTimestampAsync(signed, "GmoSign-DocTimeStamp", CancellationToken.None);
+        Assert.Equal(2, PdfSignatureVerifier.Verify(stamped, [fixture.Pki.Root]).Count);
+    }
+
     private sealed class CountingTimestampAuthority(ITimestampAuthority inner) : ITimestampAuthority
     {
         private int _calls;

@@ -24,5 +24,15 @@ public sealed class EnvelopeOptions
     /// <summary>After an envelope ends, recipients' links still open it (to read the outcome, download) this long.</summary>
     public TimeSpan LinkValidityAfterEnd { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// SignEnvelope calls a host carries out at once (0: four per core); the rest wait in arrival order. A signature is
+    /// CPU work on the host and in PostgreSQL: beyond a few per core more at once only lengthens every one of them and
+    /// spreads the waits unevenly, while a queue served in order keeps each call's latency close to the mean.
+    /// </summary>
+    public int MaxConcurrentSigns { get; set; }
+
+    /// <summary>SignEnvelope calls that may wait for their turn on a host; the next is answered UNAVAILABLE (retry).</summary>
+    public int SignQueueLimit { get; set; } = 1000;
+
     public TimeSpan Day => DayLengthOverride ?? TimeSpan.FromDays(1);
 }

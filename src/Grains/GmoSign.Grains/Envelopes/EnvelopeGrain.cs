@@ -400,7 +400,7 @@ internal sealed class EnvelopeGrain(
     /// </summary>
     /// <param name="stage">"sign" or "timestamp": the stages the time is counted under (<c>…_read</c>, <c>…_pdf</c>, <c>…_seal</c>).</param>
     /// <param name="store">false: the caller seals the new revisions for the change itself, or lets a later revision in the same change replace them.</param>
-    /// <param name="sources">revisions made earlier in the same change and not stored: read from here, not from the store.</param>
+    /// <param name="sources">each document's revision made earlier in the same change and not stored: read from here, not from the store.</param>
     private async Task<DocumentRevision[]> ReviseAllAsync(Envelope e, EnvelopeChange change, string stage,
         Func<DocumentState, ReadOnlyMemory<byte>, Task<byte[]>> revise, bool store = true, IReadOnlyList<DocumentRevision>? sources = null)
     {
@@ -408,7 +408,7 @@ internal sealed class EnvelopeGrain(
         var revisions = await Task.WhenAll(e.State.Documents.Select(async d =>
         {
             var since = System.Diagnostics.Stopwatch.GetTimestamp();
-            var content = sources?.FirstOrDefault(r => r.ContentId == d.ContentId)?.Bytes ?? await ContentAsync(e, d);
+            var content = sources?.FirstOrDefault(r => r.DocumentId == d.DocumentId)?.Bytes ?? await ContentAsync(e, d);
             GmoSignMetrics.RecordSignStage(readStage, ref since);
             var revised = await revise(d, content);
             GmoSignMetrics.RecordSignStage(pdfStage, ref since);

@@ -256,11 +256,14 @@ public sealed class FontSubset
     /// <paramref name="first"/>, the one resources name), its CIDFontType2 descendant, the font descriptor, the font
     /// program and the ToUnicode map.
     /// </summary>
+    private (byte[] Program, byte[] ToUnicode)? _streams;
+
     public IReadOnlyList<(long Number, byte[] Body)> Objects(long first)
     {
         var (type0, cidFont, descriptor, program, toUnicode) = (first, first + 1, first + 2, first + 3, first + 4);
         var widths = string.Join(' ', _glyphs.Values.DistinctBy(g => g.Cid).OrderBy(g => g.Cid).Select(g => $"{g.Cid} [{g.Width}]"));
-        var unicodeMap = Encoding.ASCII.GetBytes(ToUnicodeMap());
+        // Compressed once per subset (subsets are cached per set of characters), not once per revision.
+        var (programStream, unicodeStream) = _streams ??= (Stream($"/Length1 {Program.Length} ", Program), Stream("", Encoding.ASCII.GetBytes(ToUnicodeMap())));
         return
         [
             (type0, Ascii($"<< /Type /Font /Subtype /Type0 /BaseFont /{BaseFont} /Encoding /Identity-H /DescendantFonts [{cidFont} 0 R] /ToUnicode {toUnicode} 0 R >>")),
@@ -268,8 +271,8 @@ public sealed class FontSubset
                 + $"/FontDescriptor {descriptor} 0 R /CIDToGIDMap /Identity /DW 1000 /W [{widths}] >>")),
             (descriptor, Ascii($"<< /Type /FontDescriptor /FontName /{BaseFont} /Flags 4 /FontBBox [0 {_font.Descent} 1000 {_font.Ascent}] /ItalicAngle 0 "
                 + $"/Ascent {_font.Ascent} /Descent {_font.Descent} /CapHeight {_font.CapHeight} /StemV 80 /FontFile2 {program} 0 R >>")),
-            (program, Stream($"/Length1 {Program.Length} ", Program)),
-            (toUnicode, Stream("", unicodeMap)),
+            (program, programStream),
+            (toUnicode, unicodeStream),
         ];
     }
 

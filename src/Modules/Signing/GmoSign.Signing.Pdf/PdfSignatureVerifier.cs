@@ -63,14 +63,15 @@ public static partial class PdfSignatureVerifier
     public static List<byte[]> EmbeddedCertificates(byte[] pdf)
     {
         var text = Encoding.Latin1.GetString(pdf);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var found = new List<byte[]>();
         foreach (var (_, range) in SignedRanges(text, pdf.Length))
         {
             try
             {
-                foreach (var certificate in CmsCertificates(HexContents(text, (int)range[1], (int)range[2])))
+                foreach (var certificate in CmsCertificates(HexContents(text, (int)range[1], (int)range[2])).Take(MaxCertificatesPerContainer))
                 {
-                    if (!found.Exists(known => known.AsSpan().SequenceEqual(certificate.Span)))
+                    if (found.Count < MaxCertificates && seen.Add(Convert.ToBase64String(SHA256.HashData(certificate.Span))))
                     {
                         found.Add(certificate.ToArray());
                     }
@@ -83,6 +84,10 @@ public static partial class PdfSignatureVerifier
         }
         return found;
     }
+
+    // A document's signatures carry a handful of certificates each; a container (or a file) claiming more is hostile.
+    private const int MaxCertificatesPerContainer = 50;
+    private const int MaxCertificates = 200;
 
     /// <summary>
     /// ContentInfo { contentType, [0] EXPLICIT SignedData { version, digestAlgorithms, encapContentInfo,
@@ -106,9 +111,8 @@ public static partial class PdfSignatureVerifier
             var set = signedData.ReadSetOf(skipSortOrderValidation: true, certificatesTag);
             while (set.HasData)
             {
-                var isCertificate = set.PeekTag() == Asn1Tag.Sequence; // other choices (attribute certificates) are tagged
                 var encoded = set.ReadEncodedValue();
-                if (isCertificate)
+                if (LooksLikeCertificate(encoded))
                 {
                     certificates.Add(encoded);
                 }
@@ -117,17 +121,43 @@ public static partial class PdfSignatureVerifier
         return certificates;
     }
 
+    /// <summary>Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, signatureAlgorithm SEQUENCE, signature BIT STRING } (other choices are tagged).</summary>
+    private static bool LooksLikeCertificate(ReadOnlyMemory<byte> encoded)
+    {
+        var outer = new AsnReader(encoded, AsnEncodingRules.BER);
+        if (outer.PeekTag() != Asn1Tag.Sequence)
+        {
+            return false;
+        }
+        var certificate = outer.ReadSequence();
+        if (!certificate.HasData || certificate.PeekTag() != Asn1Tag.Sequence)
+        {
+            return false;
+        }
+        certificate.ReadEncodedValue();
+        if (!certificate.HasData || certificate.PeekTag() != Asn1Tag.Sequence)
+        {
+            return false;
+        }
+        certificate.ReadEncodedValue();
+        return certificate.HasData && certificate.PeekTag() == Asn1Tag.PrimitiveBitString;
+    }
+
     /// <summary>Each signature's /ByteRange that is well formed: from the file's start, around its /Contents, within the file.</summary>
     private static IEnumerable<(Match Match, long[] Range)> SignedRanges(string text, long length)
     {
         foreach (Match match in ByteRangePattern().Matches(text))
         {
+            // The numbers come from the file (and may stand in any text it holds): too large ones, ranges outside the
+            // file and ranges whose gap is not a hex string are not signatures.
             var range = new long[4];
+            var parsed = true;
             for (var i = 0; i < 4; i++)
             {
-                range[i] = long.Parse(match.Groups[i + 1].Value, CultureInfo.InvariantCulture);
+                parsed &= long.TryParse(match.Groups[i + 1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out range[i]);
             }
-            if (range[0] == 0 && range[1] > 0 && range[2] > range[1] && range[2] + range[3] <= length)
+            if (parsed && range[0] == 0 && range[1] > 0 && range[2] > range[1] + 1 && range[2] <= length && range[3] <= length - range[2]
+                && text[(int)range[1]] == '<' && text[(int)range[2] - 1] == '>')
             {
                 yield return (match, range);
             }
@@ -225,7 +255,15 @@ public static partial class PdfSignatureVerifier
     private static byte[] HexContents(string text, int start, int end)
     {
         var hex = text[start..end].Trim().TrimStart('<').TrimEnd('>');
-        var bytes = Convert.FromHexString(hex.Length % 2 == 0 ? hex : hex + "0");
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromHexString(hex.Length % 2 == 0 ? hex : hex + "0");
+        }
+        catch (FormatException)
+        {
+            return []; // not hex: read as an unreadable signature
+        }
         var length = DerLength(bytes);
         return length > 0 ? bytes[..length] : bytes;
     }

@@ -23,6 +23,7 @@ namespace GmoSign.Signing;
 internal sealed class SigningGrpcService(
     IGrainFactory grains,
     IOptions<EnvelopeOptions> options,
+    SignAdmission admission,
     EnvelopeRequests requests,
     DocumentIntake intake,
     UploadSessions uploads,
@@ -316,6 +317,7 @@ internal sealed class SigningGrpcService(
         var (envelopeId, access) = EnvelopeRequests.Access(context.GetCaller(), request.EnvelopeId, request.RecipientId, request.AccessCode);
         var requestId = Check.RequestId(request.RequestId);
         var values = request.FieldValues.Select(v => new FieldValueInput(v.Name, v.Value)).ToList();
+        using var turn = await admission.EnterAsync(context.CancellationToken);
         var state = await Envelope(envelopeId).SignAsync(access, requestId, values);
         return new SignEnvelopeResponse { Envelope = Mapping.ToProto(state, forRecipient: access.ViaLink) };
     }

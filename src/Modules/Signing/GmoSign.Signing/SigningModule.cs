@@ -79,6 +79,7 @@ public static class SigningModule
         DapperConventions.Apply();
         services.Configure<EnvelopeOptions>(configuration.GetSection(EnvelopeOptions.Section));
         services.Configure<SigningKeysOptions>(configuration.GetSection(SigningKeysOptions.Section));
+        services.AddSingleton<SignAdmission>();
         services.AddSingleton<EnvelopeStore>();
         services.AddSingleton<IEnvelopeStore>(sp => sp.GetRequiredService<EnvelopeStore>());
         services.AddSingleton<PdfSignatures>();
