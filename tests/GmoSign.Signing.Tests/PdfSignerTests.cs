@@ -138,6 +138,43 @@ public sealed class PdfSignerTests(SigningFixture fixture) : IClassFixture<Signi
         Assert.Equal(2, PdfSignatureVerifier.Verify(stamped, [fixture.Pki.Root]).Count);
     }
 
+    [Fact]
+    public async Task A_signature_container_without_a_signer_is_reported_unreadable()
+    {
+        var signed = await fixture.Signer.SignAsync(fixture.Samples.Read("classic.pdf"), fixture.Pki.PlatformSigner, "GmoSign-1", "x", null, null, CancellationToken.None);
+        // SignedData with no certificates and an empty signerInfos set, written over the real container.
+        var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteObjectIdentifier("1.2.840.113549.1.7.2");
+            using (writer.PushSequence(new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 0)))
+            using (writer.PushSequence())
+            {
+                writer.WriteInteger(1);
+                using (writer.PushSetOf())
+                {
+                }
+                using (writer.PushSequence())
+                {
+                    writer.WriteObjectIdentifier("1.2.840.113549.1.7.1");
+                }
+                using (writer.PushSetOf())
+                {
+                }
+            }
+        }
+        var range = Tools.Signatures(signed)[0].ByteRange;
+        var hex = System.Text.Encoding.ASCII.GetBytes(Convert.ToHexString(writer.Encode()));
+        var hostile = signed.ToArray();
+        Array.Fill(hostile, (byte)'0', (int)range[1] + 1, (int)(range[2] - range[1] - 2));
+        hex.CopyTo(hostile, range[1] + 1);
+
+        var verified = Assert.Single(PdfSignatureVerifier.Verify(hostile, [fixture.Pki.Root]));
+        Assert.False(verified.SignatureValid);
+        Assert.Equal("unreadable signature", verified.CertificateStatus);
+        Assert.Empty(PdfSignatureVerifier.EmbeddedCertificates(hostile));
+    }
+
     private sealed class CountingTimestampAuthority(ITimestampAuthority inner) : ITimestampAuthority
     {
         private int _calls;

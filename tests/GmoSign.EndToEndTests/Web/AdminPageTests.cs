@@ -75,7 +75,15 @@ public sealed class AdminPageTests(WebFixture web)
         await page.Locator("#require-totp").CheckAsync();
         await Expect(page.Locator("#require-totp")).ToBeCheckedAsync();
         var adminSession = Calls.Bearer(await page.EvaluateAsync<string>("JSON.parse(sessionStorage.getItem('gmosign.session')).token"));
-        Assert.True((await Platform.Accounts.GetSecuritySettingsAsync(new GmoSign.Accounts.V1.GetSecuritySettingsRequest(), adminSession)).TotpRequired);
+        // The box shows the new state at once; the page saves it in the background (the box is disabled meanwhile).
+        var saved = false;
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); !saved && wait.Elapsed < TimeSpan.FromSeconds(15); await Task.Delay(100))
+        {
+            saved = (await Platform.Accounts.GetSecuritySettingsAsync(new GmoSign.Accounts.V1.GetSecuritySettingsRequest(), adminSession)).TotpRequired;
+        }
+        Assert.True(saved, "the page's two-factor switch did not reach the server within 15 s");
+        await Expect(page.Locator("#require-totp")).ToBeEnabledAsync();
+        await Expect(page.Locator("#require-totp")).ToBeCheckedAsync();
 
         // A signing delegation to the new user.
         await page.Locator("#delegation-until").FillAsync(DateTime.UtcNow.AddDays(60).ToString("yyyy-MM-dd"));

@@ -164,17 +164,32 @@ public static partial class PdfSignatureVerifier
         }
     }
 
+    /// <summary>
+    /// A CMS signature; a container that decodes but is not what a signature holds (no signer, attributes without
+    /// values, malformed inner DER) is an unreadable signature, not a failure of the verification.
+    /// </summary>
     private static SignatureVerification VerifyCms(string? field, string subFilter, byte[] signed, byte[] container, X509Certificate2Collection anchors,
         bool covers, string dictionary)
     {
-        var cms = new SignedCms(new ContentInfo(signed), detached: true);
         try
         {
-            cms.Decode(container);
+            return VerifyCmsContainer(field, subFilter, signed, container, anchors, covers, dictionary)
+                ?? new SignatureVerification(field ?? "", subFilter, "", null, false, false, false, "unreadable signature", false, false, null, covers, null);
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is CryptographicException or AsnContentException or ArgumentOutOfRangeException)
         {
             return new SignatureVerification(field ?? "", subFilter, "", null, false, false, false, "unreadable signature", false, false, null, covers, null);
+        }
+    }
+
+    private static SignatureVerification? VerifyCmsContainer(string? field, string subFilter, byte[] signed, byte[] container,
+        X509Certificate2Collection anchors, bool covers, string dictionary)
+    {
+        var cms = new SignedCms(new ContentInfo(signed), detached: true);
+        cms.Decode(container);
+        if (cms.SignerInfos.Count == 0)
+        {
+            return null;
         }
         var signer = cms.SignerInfos[0];
         var certificate = signer.Certificate;
