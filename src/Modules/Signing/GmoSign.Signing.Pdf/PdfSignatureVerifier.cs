@@ -171,15 +171,17 @@ public static partial class PdfSignatureVerifier
     private static SignatureVerification VerifyCms(string? field, string subFilter, byte[] signed, byte[] container, X509Certificate2Collection anchors,
         bool covers, string dictionary)
     {
+        SignatureVerification? verification;
         try
         {
-            return VerifyCmsContainer(field, subFilter, signed, container, anchors, covers, dictionary)
-                ?? new SignatureVerification(field ?? "", subFilter, "", null, false, false, false, "unreadable signature", false, false, null, covers, null);
+            verification = VerifyCmsContainer(field, subFilter, signed, container, anchors, covers, dictionary);
         }
         catch (Exception ex) when (ex is CryptographicException or AsnContentException or ArgumentOutOfRangeException)
         {
-            return new SignatureVerification(field ?? "", subFilter, "", null, false, false, false, "unreadable signature", false, false, null, covers, null);
+            verification = null;
         }
+        return verification
+            ?? new SignatureVerification(field ?? "", subFilter, "", null, false, false, false, "unreadable signature", false, false, null, covers, null);
     }
 
     private static SignatureVerification? VerifyCmsContainer(string? field, string subFilter, byte[] signed, byte[] container,
