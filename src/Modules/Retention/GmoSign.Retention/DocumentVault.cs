@@ -13,9 +13,10 @@ public sealed class MasterKeyException(string message) : Exception(message);
 
 /// <summary>
 /// Encryption at rest (Art. 4-5): each tenant has its own 256-bit data key, stored only wrapped by the master key;
-/// documents are sealed with AES-256-GCM under the tenant key (random 96-bit nonce, the document id as associated
-/// data so a sealed blob cannot be moved to another document). Deleting the wrapped key makes every copy of the
-/// tenant's documents unreadable (crypto-shredding). Unwrapped keys are cached in memory for the hot path.
+/// documents are compressed when that pays and sealed with AES-256-GCM under the tenant key (random 96-bit nonce, the
+/// document id as associated data so a sealed blob cannot be moved to another document; <see cref="SealedContent"/>).
+/// Deleting the wrapped key makes every copy of the tenant's documents unreadable (crypto-shredding). Unwrapped keys
+/// are cached in memory for the hot path.
 /// </summary>
 internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blobs, IOptions<RetentionOptions> options) : IKeyDerivation
 {
@@ -64,10 +65,10 @@ internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blob
     }
 
     public async Task<byte[]> SealAsync(Guid tenantId, Guid documentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
-        SealedBox.Seal(await TenantKeyAsync(tenantId, create: true, cancellationToken), plaintext.Span, documentId.ToByteArray());
+        SealedContent.Seal(await TenantKeyAsync(tenantId, create: true, cancellationToken), documentId, plaintext.Span);
 
     public async Task<byte[]> OpenAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, CancellationToken cancellationToken) =>
-        SealedBox.Open(await TenantKeyAsync(tenantId, create: false, cancellationToken), sealedBytes, documentId.ToByteArray());
+        SealedContent.Open(await TenantKeyAsync(tenantId, create: false, cancellationToken), documentId, sealedBytes);
 
     /// <summary>A stored document's plaintext, or null when its sealed bytes are gone.</summary>
     public async Task<byte[]?> ReadAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken) =>
