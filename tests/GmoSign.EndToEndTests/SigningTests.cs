@@ -425,8 +425,24 @@ public sealed class SigningTests(PlatformFixture platform)
         Assert.Equal(before, await Envelopes.DownloadAsync(platform.Channel, admin, sent.EnvelopeId, documentId));
         var done = await Envelopes.OpenAndSignAsync(platform.Channel, await Envelopes.LinkAsync(platform.Channel, admin, sent, "乙"));
         Assert.Equal(EnvelopeStatus.Completed, done.Status);
-        var verified = await Envelopes.VerifyAsync(platform.Channel, admin, await Envelopes.DownloadAsync(platform.Channel, admin, sent.EnvelopeId, documentId));
-        Assert.True(verified.AllValid);
+        var signed = await Envelopes.DownloadAsync(platform.Channel, admin, sent.EnvelopeId, documentId);
+        Assert.True((await Envelopes.VerifyAsync(platform.Channel, admin, signed)).AllValid);
+
+        // The later revisions are stored as what each adds to the one before (never a whole copy again), so the revisions
+        // they continue stay through a sweep, and the document still reads back whole.
+        var deltas = await platform.Database.ScalarAsync<long>("SELECT count(*) FROM retention.blob WHERE tenant_id = $1 AND base_id IS NOT NULL", tenant);
+        Assert.True(deltas >= 1, "the completing revision is stored as a delta");
+        await platform.Database.ExecuteAsync("UPDATE retention.blob SET created_at = now() - interval '2 hours' WHERE tenant_id = $1", tenant);
+        var second = Guid.NewGuid();
+        await platform.Database.ExecuteAsync(
+            "INSERT INTO retention.blob (document_id, tenant_id, sealed, created_at) VALUES ($1, $2, '\\x00', now() - interval '2 hours')", second, tenant);
+        await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM retention.blob WHERE document_id = $1", second) == 0, "a later sweep ran");
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("""
+            SELECT count(*) FROM retention.blob c WHERE c.tenant_id = $1 AND c.base_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM retention.blob b WHERE b.document_id = c.base_id)
+            """, tenant));
+        Assert.Equal(signed, await Envelopes.DownloadAsync(platform.Channel, admin, sent.EnvelopeId, documentId));
     }
 
     [Fact]

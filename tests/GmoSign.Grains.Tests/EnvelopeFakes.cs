@@ -91,8 +91,15 @@ public sealed class MemoryContent : IDocumentContent, IContentWrites
     public static ConcurrentDictionary<(Guid Tenant, Guid Content), byte[]> Items { get; } = new();
 
     /// <summary>Content is kept only when the change that carries its write is committed.</summary>
-    public Task<DeferredWrite?> PrepareAsync(Guid tenantId, Guid contentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
-        Task.FromResult<DeferredWrite?>(new DeferredWrite(WriteStatement, [tenantId, contentId, plaintext.ToArray()]));
+    /// <summary>The stored content each prepared content said it begins with.</summary>
+    public static ConcurrentDictionary<Guid, ContentBase?> Extends { get; } = new();
+
+    public Task<DeferredWrite?> PrepareAsync(Guid tenantId, Guid contentId, ReadOnlyMemory<byte> plaintext, ContentBase? extends,
+        CancellationToken cancellationToken)
+    {
+        Extends[contentId] = extends;
+        return Task.FromResult<DeferredWrite?>(new DeferredWrite(WriteStatement, [tenantId, contentId, plaintext.ToArray()]));
+    }
 
     public static void Apply(DeferredWrite write)
     {

@@ -62,6 +62,16 @@ public sealed class EnvelopeGrainTests(ClusterFixture fixture)
         Assert.Contains("%PDF-1.7 original|sig:Signature1:aoki@example.jp", stored);
         Assert.DoesNotContain("%PDF-1.7 original|sig:Signature1:aoki@example.jp|sig:Signature2:baba@example.jp", stored);
         Assert.Equal(3, commits[^1].Writes!.Count);
+        // Each stored revision names the stored one it begins with (the store may keep only what it adds): the
+        // time-stamped revision continues Aoki's, which continues the upload; the certificate stands alone.
+        var stamped = MemoryContent.Extends[done.Documents.Single().ContentId]!;
+        var aoki = MemoryContent.Items[(Tenant, stamped.ContentId)];
+        Assert.Equal("%PDF-1.7 original|sig:Signature1:aoki@example.jp", Encoding.UTF8.GetString(aoki));
+        Assert.Equal(aoki.Length, stamped.Length);
+        var upload = MemoryContent.Extends[stamped.ContentId]!;
+        Assert.Equal("%PDF-1.7 original", Encoding.UTF8.GetString(MemoryContent.Items[(Tenant, upload.ContentId)]));
+        Assert.Equal("%PDF-1.7 original".Length, upload.Length);
+        Assert.Null(MemoryContent.Extends[done.CertificateContentId!.Value]);
 
         await grain.HandOverToRetentionAsync();
         await grain.HandOverToRetentionAsync();

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using GmoSign.Grains.Ports;
 using GmoSign.Platform.Security;
 using GmoSign.Retention;
 
@@ -75,6 +76,22 @@ public sealed class SealedContentTests
         var changed = sealedBytes.ToArray();
         changed[^1] ^= 1;
         Assert.ThrowsAny<CryptographicException>(() => SealedContent.Open(Key, id, changed));
+    }
+
+    [Fact]
+    public void A_delta_opens_only_over_the_base_it_was_sealed_over()
+    {
+        var id = Guid.NewGuid();
+        var extends = new ContentBase(Guid.NewGuid(), 20_000);
+        var added = SignedLike();
+        var sealedBytes = SealedContent.Seal(Key, id, added, extends);
+        Assert.Equal(added, SealedContent.Open(Key, id, sealedBytes, extends));
+        // Another base, another length, or read as whole content: refused (a delta cannot be moved under another document).
+        Assert.ThrowsAny<CryptographicException>(() => SealedContent.Open(Key, id, sealedBytes, extends with { ContentId = Guid.NewGuid() }));
+        Assert.ThrowsAny<CryptographicException>(() => SealedContent.Open(Key, id, sealedBytes, extends with { Length = 19_999 }));
+        Assert.ThrowsAny<CryptographicException>(() => SealedContent.Open(Key, id, sealedBytes));
+        // And whole content cannot be read as a delta.
+        Assert.ThrowsAny<CryptographicException>(() => SealedContent.Open(Key, id, SealedContent.Seal(Key, id, added), extends));
     }
 
     [Fact]

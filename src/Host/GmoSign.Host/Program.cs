@@ -58,6 +58,12 @@ if (dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare == 0)
 // the sign path. Nothing here leaves session state behind: no SET, LISTEN or cursor outlives its call, and the one
 // session advisory lock (the schema migrator's) is released explicitly.
 dataSourceBuilder.ConnectionStringBuilder.NoResetOnClose = true;
+// A change's batch (the state, its rows and a sealed revision of a few KiB) leaves in one send, not one per 8 KiB
+// (Npgsql's default buffer): each send is a system call here and a wake-up in PostgreSQL.
+if (dataSourceBuilder.ConnectionStringBuilder.WriteBufferSize == 8192)
+{
+    dataSourceBuilder.ConnectionStringBuilder.WriteBufferSize = 64 * 1024;
+}
 var dataSource = dataSourceBuilder.Build();
 try
 {

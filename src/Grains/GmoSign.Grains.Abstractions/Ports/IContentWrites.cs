@@ -11,5 +11,13 @@ public interface IContentWrites
     /// Seals the content and returns its write for the change's transaction; a blob store outside PostgreSQL stores the
     /// bytes at once and returns null (an unstored change then leaves them to the content sweep).
     /// </summary>
-    Task<DeferredWrite?> PrepareAsync(Guid tenantId, Guid contentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken);
+    /// <param name="extends">
+    /// stored content the plaintext begins with (a PDF revision begins with every byte of the one before it): the store
+    /// may keep only what follows and read the rest from there. Null: the plaintext stands alone.
+    /// </param>
+    Task<DeferredWrite?> PrepareAsync(Guid tenantId, Guid contentId, ReadOnlyMemory<byte> plaintext, ContentBase? extends,
+        CancellationToken cancellationToken);
 }
+
+/// <summary>Stored content (<paramref name="ContentId"/>) whose <paramref name="Length"/> bytes another content begins with.</summary>
+public sealed record ContentBase(Guid ContentId, int Length);

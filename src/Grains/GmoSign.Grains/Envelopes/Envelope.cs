@@ -863,7 +863,11 @@ internal sealed class Envelope
 }
 
 /// <summary>A new revision of a document (signed or time-stamped), already stored under <see cref="ContentId"/>.</summary>
-internal sealed record DocumentRevision(Guid DocumentId, Guid ContentId, byte[] Bytes);
+internal sealed record DocumentRevision(Guid DocumentId, Guid ContentId, byte[] Bytes)
+{
+    /// <summary>The stored revision these bytes begin with (the content store may keep only what they add).</summary>
+    public ContentBase? Extends { get; init; }
+}
 
 /// <summary>Who acts for a recipient: the recipient (through the link or as the tenant user) or a delegate for the <see cref="Principal"/>.</summary>
 internal sealed record RecipientActor(RecipientState Recipient, Actor Actor, string? Principal);

@@ -242,7 +242,7 @@ internal sealed class EnvelopeGrain(
                 since = System.Diagnostics.Stopwatch.GetTimestamp();
                 foreach (var revision in signed)
                 {
-                    await PrepareAsync(e, change, revision.ContentId, revision.Bytes);
+                    await PrepareAsync(e, change, revision.ContentId, revision.Bytes, revision.Extends);
                 }
                 GmoSignMetrics.RecordSignStage("sign_seal", ref since);
             }
@@ -408,17 +408,25 @@ internal sealed class EnvelopeGrain(
         var revisions = await Task.WhenAll(e.State.Documents.Select(async d =>
         {
             var since = System.Diagnostics.Stopwatch.GetTimestamp();
-            var content = sources?.FirstOrDefault(r => r.DocumentId == d.DocumentId)?.Bytes ?? await ContentAsync(e, d);
+            var source = sources?.FirstOrDefault(r => r.DocumentId == d.DocumentId);
+            var content = source?.Bytes ?? await ContentAsync(e, d);
             GmoSignMetrics.RecordSignStage(readStage, ref since);
             var revised = await revise(d, content);
             GmoSignMetrics.RecordSignStage(pdfStage, ref since);
+            // The stored revision this one begins with: the document's current one, or the one an unstored source
+            // (made earlier in this change) began with. Checked, not assumed: anything else is stored whole.
+            var extends = source is null ? new ContentBase(d.ContentId, content.Length) : source.Extends;
+            if (extends is not null && !(revised.Length > content.Length && revised.AsSpan(0, content.Length).SequenceEqual(content)))
+            {
+                extends = null;
+            }
             var contentId = Guid.NewGuid();
             if (store)
             {
-                await PrepareAsync(e, change, contentId, revised);
+                await PrepareAsync(e, change, contentId, revised, extends);
                 GmoSignMetrics.RecordSignStage(sealStage, ref since);
             }
-            return new DocumentRevision(d.DocumentId, contentId, revised);
+            return new DocumentRevision(d.DocumentId, contentId, revised) { Extends = extends };
         }));
         // The new revisions replace the old ones in the cache while the envelope is small enough to keep.
         var keep = e.State.Documents.Sum(d => d.SizeBytes) <= _options.ContentCacheBytes;
@@ -437,9 +445,9 @@ internal sealed class EnvelopeGrain(
     }
 
     /// <summary>Seals content for the change's transaction (grain turns run one at a time, so the list needs no lock).</summary>
-    private async Task PrepareAsync(Envelope e, EnvelopeChange change, Guid contentId, byte[] bytes)
+    private async Task PrepareAsync(Envelope e, EnvelopeChange change, Guid contentId, byte[] bytes, ContentBase? extends = null)
     {
-        if (await contentWrites.PrepareAsync(e.TenantId, contentId, bytes, CancellationToken.None) is { } write)
+        if (await contentWrites.PrepareAsync(e.TenantId, contentId, bytes, extends, CancellationToken.None) is { } write)
         {
             change.Writes.Add(write);
         }

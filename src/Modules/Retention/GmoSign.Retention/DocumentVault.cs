@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Dapper;
+using GmoSign.Grains.Ports;
 using GmoSign.Platform.Security;
 using GmoSign.Retention.Contracts;
 using Microsoft.Extensions.Options;
@@ -64,17 +65,41 @@ internal sealed class DocumentVault(NpgsqlDataSource db, IDocumentBlobStore blob
         }
     }
 
-    public async Task<byte[]> SealAsync(Guid tenantId, Guid documentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
-        SealedContent.Seal(await TenantKeyAsync(tenantId, create: true, cancellationToken), documentId, plaintext.Span);
+    /// <param name="extends">the stored content the plaintext continues: only <paramref name="plaintext"/> is sealed, bound to it.</param>
+    public async Task<byte[]> SealAsync(Guid tenantId, Guid documentId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken,
+        ContentBase? extends = null) =>
+        SealedContent.Seal(await TenantKeyAsync(tenantId, create: true, cancellationToken), documentId, plaintext.Span, extends);
 
-    public async Task<byte[]> OpenAsync(Guid tenantId, Guid documentId, byte[] sealedBytes, CancellationToken cancellationToken) =>
-        SealedContent.Open(await TenantKeyAsync(tenantId, create: false, cancellationToken), documentId, sealedBytes);
-
-    /// <summary>A stored document's plaintext, or null when its sealed bytes are gone.</summary>
-    public async Task<byte[]?> ReadAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken) =>
-        await blobs.GetAsync(tenantId, documentId, cancellationToken) is { } sealedBytes
-            ? await OpenAsync(tenantId, documentId, sealedBytes, cancellationToken)
-            : null;
+    /// <summary>
+    /// A stored document's plaintext, or null when its sealed bytes are gone. A delta is read with the blobs it
+    /// continues, oldest first; a chain whose oldest blob is itself a delta (its base is gone) is damaged and throws.
+    /// </summary>
+    public async Task<byte[]?> ReadAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken)
+    {
+        var chain = await blobs.GetChainAsync(tenantId, documentId, cancellationToken);
+        if (chain.Count == 0)
+        {
+            return null;
+        }
+        if (chain[0].BaseId is { } missing)
+        {
+            throw new CryptographicException($"Content {chain[^1].DocumentId} continues content {missing}, which is gone.");
+        }
+        var key = await TenantKeyAsync(tenantId, create: false, cancellationToken);
+        var plaintext = SealedContent.Open(key, chain[0].DocumentId, chain[0].Sealed);
+        if (chain.Count == 1)
+        {
+            return plaintext;
+        }
+        var whole = new MemoryStream();
+        whole.Write(plaintext);
+        for (var i = 1; i < chain.Count; i++)
+        {
+            var extends = new ContentBase(chain[i - 1].DocumentId, checked((int)whole.Length));
+            whole.Write(SealedContent.Open(key, chain[i].DocumentId, chain[i].Sealed, extends));
+        }
+        return whole.ToArray();
+    }
 
     /// <summary>A key for one purpose, derived from the master key (HKDF-SHA256), identical on every host.</summary>
     public byte[] DeriveKey(string purpose) =>

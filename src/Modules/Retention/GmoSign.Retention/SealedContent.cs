@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using GmoSign.Grains.Ports;
 using GmoSign.Platform.Security;
 
 namespace GmoSign.Retention;
@@ -10,6 +11,10 @@ namespace GmoSign.Retention;
 /// container written in hex, with the same certificates in every signature and in the timestamp tokens, so a
 /// 1-page contract's first signed revision (13.7 KiB) seals to ≈ 2.8 KiB — less for PostgreSQL to write, log and
 /// TOAST. Content that does not shrink by an eighth (already-compressed scans and images) is stored as it is.
+/// <para>
+/// A delta (the bytes a PDF revision adds to the stored revision it begins with) is framed the same way and bound to
+/// its base by the associated data (the content id, the byte 3, the base's id and length).
+/// </para>
 /// <para>
 /// Version 2's plaintext is one mode byte — 0 stored, 1 Brotli followed by the original length (4 bytes, little
 /// endian) — then the bytes. The version is bound by the associated data (the content id, then the byte 2), so a blob
@@ -26,6 +31,7 @@ internal static class SealedContent
     private const byte Stored = 0;
     private const byte Brotli = 1;
     private const byte Version2 = 2;
+    private const byte Delta = 3;
 
     /// <summary>Brotli quality 1: about as fast as a copy for this kind of content, most of the gain.</summary>
     private const int Quality = 1;
@@ -37,15 +43,24 @@ internal static class SealedContent
 
     private const int SampleSize = 128 << 10;
 
-    public static byte[] Seal(ReadOnlySpan<byte> key, Guid contentId, ReadOnlySpan<byte> plaintext)
+    /// <param name="extends">
+    /// the stored content the plaintext continues (a delta: the plaintext is what follows that content's bytes). Its id
+    /// and length are bound into the associated data, so a delta cannot be read over another base.
+    /// </param>
+    public static byte[] Seal(ReadOnlySpan<byte> key, Guid contentId, ReadOnlySpan<byte> plaintext, ContentBase? extends = null)
     {
         var framed = Frame(plaintext);
-        return SealedBox.Seal(key, framed, AssociatedData(contentId, Version2));
+        return SealedBox.Seal(key, framed, extends is null ? AssociatedData(contentId, Version2) : DeltaData(contentId, extends));
     }
 
     /// <summary>Throws <see cref="CryptographicException"/> when the key or the content id is not the sealing one, or the content is damaged.</summary>
-    public static byte[] Open(ReadOnlySpan<byte> key, Guid contentId, ReadOnlySpan<byte> sealedBytes)
+    /// <param name="extends">for a delta: the content it was sealed over (see <see cref="Seal"/>).</param>
+    public static byte[] Open(ReadOnlySpan<byte> key, Guid contentId, ReadOnlySpan<byte> sealedBytes, ContentBase? extends = null)
     {
+        if (extends is not null)
+        {
+            return Unframe(SealedBox.Open(key, sealedBytes, DeltaData(contentId, extends)));
+        }
         byte[] framed;
         try
         {
@@ -108,6 +123,16 @@ internal static class SealedContent
         var sample = plaintext.Slice(plaintext.Length / 2 - SampleSize / 2, SampleSize);
         var output = new byte[BrotliEncoder.GetMaxCompressedLength(SampleSize)];
         return BrotliEncoder.TryCompress(sample, output, out var written, Quality, Window) && written <= SampleSize - SampleSize / 8;
+    }
+
+    private static byte[] DeltaData(Guid contentId, ContentBase extends)
+    {
+        var data = new byte[37];
+        contentId.TryWriteBytes(data);
+        data[16] = Delta;
+        extends.ContentId.TryWriteBytes(data.AsSpan(17));
+        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(33), extends.Length);
+        return data;
     }
 
     private static byte[] AssociatedData(Guid contentId, byte version)
