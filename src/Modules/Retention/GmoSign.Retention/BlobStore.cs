@@ -25,7 +25,11 @@ public interface IDocumentBlobStore
     /// </summary>
     Task<IReadOnlyList<StoredBlob>> GetChainAsync(Guid tenantId, Guid documentId, CancellationToken cancellationToken);
 
-    /// <summary>Removes one document's bytes; returns whether there were any.</summary>
+    /// <summary>
+    /// Removes one document's bytes; returns whether there were any. Bytes another blob continues are never removed on
+    /// their own (only with the whole tenant): the check is made in the deleting statement, so a revision committed
+    /// over them just before is seen.
+    /// </summary>
     Task<bool> DeleteAsync(Guid tenantId, Guid documentId, NpgsqlTransaction? transaction, CancellationToken cancellationToken);
 
     /// <summary>Removes every blob of a tenant; returns how many.</summary>
@@ -76,7 +80,10 @@ internal sealed class PostgresBlobStore(NpgsqlDataSource db) : IDocumentBlobStor
     {
         await using var owned = transaction is null ? db.CreateConnection() : null;
         return await (owned ?? transaction!.Connection!).ExecuteAsync(new CommandDefinition(
-            "DELETE FROM retention.blob WHERE document_id = @DocumentId AND tenant_id = @TenantId",
+            """
+            DELETE FROM retention.blob b WHERE b.document_id = @DocumentId AND b.tenant_id = @TenantId
+              AND NOT EXISTS (SELECT 1 FROM retention.blob c WHERE c.base_id = b.document_id)
+            """,
             new { DocumentId = documentId, TenantId = tenantId }, transaction, cancellationToken: cancellationToken)) == 1;
     }
 

@@ -82,8 +82,11 @@ internal sealed class DocumentIntake(IGrainFactory grains, IDocumentContent cont
             }
             return (document, envelope);
         }
-        catch
+        catch (DomainException)
         {
+            // The envelope refused the document: nothing names the content. Any other failure (a timeout, a lost host)
+            // may still have stored the change, and a later signature may build on the content: it stays for the
+            // content sweep, which removes it only when no envelope names it.
             await contents.DeleteAsync(tenantId, contentId, CancellationToken.None);
             throw;
         }
