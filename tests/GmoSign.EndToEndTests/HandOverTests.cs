@@ -34,7 +34,15 @@ public sealed class HandOverTests
             await platform.KillAsync();
             // Retention cannot take the envelope when the next host starts: the hand-over fails and is retried.
             await platform.Database.ExecuteAsync("ALTER TABLE retention.envelope_record RENAME TO envelope_record_away");
+            // Nor can usage be added at first: the usage rows are rolled back untouched, then put back with an error and
+            // a later attempt, and nothing is counted.
+            await platform.Database.ExecuteAsync("ALTER TABLE reseller.usage_applied RENAME TO usage_applied_away");
             await platform.StartAgainAsync(new Dictionary<string, string> { ["GmoSign__HandOver__PollInterval"] = "00:00:00.200" });
+            await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM signing.handover WHERE envelope_id = $1 AND kind = 'usage' AND last_error IS NOT NULL AND attempts >= 1",
+                envelopeId) == 3, "every usage hand-over failed once and waits for its next attempt");
+            Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT coalesce(sum(signatures), 0)::bigint FROM reseller.usage_month WHERE tenant_id = $1", tenantId));
+            await platform.Database.ExecuteAsync("ALTER TABLE reseller.usage_applied_away RENAME TO usage_applied");
 
             await Eventually.HoldsAsync(async () => await platform.Database.ScalarAsync<long>(
                 "SELECT count(*) FROM signing.handover WHERE envelope_id = $1 AND kind = 'archive' AND last_error IS NOT NULL", envelopeId) > 0,

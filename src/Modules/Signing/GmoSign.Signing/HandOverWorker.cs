@@ -22,8 +22,9 @@ public sealed class HandOverOptions
 /// <summary>
 /// Carries out the hand-overs envelope changes wrote in their own statement (<see cref="HandOver"/>): usage for
 /// billing (once per change, keyed by envelope and version) and completed envelopes to Retention (through the
-/// envelope grain; Retention ignores a repeat). Rows are claimed with a lease, so hosts of a cluster share the work
-/// and a host that dies mid-way leaves its rows to the others; a failure is retried with backoff; a done row is deleted.
+/// envelope grain; Retention ignores a repeat). Usage rows are locked in the transaction that deletes them, archive
+/// rows are claimed with a lease, so hosts of a cluster share the work and a host that dies mid-way leaves its rows to
+/// the others; a failure is retried with backoff; a done row is deleted.
 /// </summary>
 internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, IUsageRecorder usage, IOptions<HandOverOptions> options,
     TimeProvider clock, ILogger<HandOverWorker> logger) : DeliveryLoop(options.Value.PollInterval, clock, logger)
@@ -33,7 +34,54 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
 
     private sealed record Due(Guid EnvelopeId, long Version, string Kind, Guid TenantId, long EnvelopesSent, long Signatures, DateTimeOffset At, int Attempts);
 
-    protected override async Task<int> DeliverBatchAsync(CancellationToken cancellationToken)
+    protected override async Task<int> DeliverBatchAsync(CancellationToken cancellationToken) =>
+        await DeliverUsageAsync(cancellationToken) + await DeliverArchivesAsync(cancellationToken);
+
+    /// <summary>
+    /// Usage, the hand-over every change writes: the due rows are locked (not leased) in a transaction that deletes them
+    /// once the batch's usage is added (one round trip, each change's key applied once), so a usage row is inserted
+    /// and deleted and never rewritten. A host that dies in between leaves the rows unlocked and unchanged; the key
+    /// makes their second application add nothing.
+    /// </summary>
+    private async Task<int> DeliverUsageAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var due = (await connection.QueryAsync<Due>(new CommandDefinition("""
+            SELECT envelope_id, version, kind, tenant_id, envelopes_sent, signatures, at, attempts FROM signing.handover
+            WHERE kind = @Kind AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 200 FOR UPDATE SKIP LOCKED
+            """, new { Kind = HandOver.UsageKind }, transaction, cancellationToken: cancellationToken))).AsList();
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+        try
+        {
+            await usage.AddOnceAsync(due.Select(d => new KeyedUsage($"envelope:{d.EnvelopeId:N}:{d.Version}", d.TenantId, d.At, d.EnvelopesSent,
+                d.Signatures)).ToList(), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            await FailAsync(due.Select(d => d with { Attempts = d.Attempts + 1 }).ToList(), ex, cancellationToken);
+            return due.Count;
+        }
+        await DeleteAsync(connection, transaction, due);
+        await transaction.CommitAsync(CancellationToken.None);
+        return due.Count;
+    }
+
+    private static Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<Due> done) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM signing.handover h USING unnest(@EnvelopeIds::uuid[], @Versions::bigint[], @Kinds::text[]) AS d(envelope_id, version, kind)
+            WHERE h.envelope_id = d.envelope_id AND h.version = d.version AND h.kind = d.kind
+            """, new
+        {
+            EnvelopeIds = done.Select(d => d.EnvelopeId).ToArray(), Versions = done.Select(d => d.Version).ToArray(), Kinds = done.Select(d => d.Kind).ToArray(),
+        }, transaction, cancellationToken: CancellationToken.None));
+
+    /// <summary>Completed envelopes to Retention, one by one, under a lease (an archive may take a while).</summary>
+    private async Task<int> DeliverArchivesAsync(CancellationToken cancellationToken)
     {
         var due = await ClaimAsync(cancellationToken);
         if (due.Count == 0)
@@ -41,19 +89,7 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
             return 0;
         }
         var done = new List<Due>();
-        // Usage of the whole batch in one round trip (each change's key applies once), then the archives one by one.
-        var usageDue = due.Where(d => d.Kind == HandOver.UsageKind).ToList();
-        try
-        {
-            await usage.AddOnceAsync(usageDue.Select(d => new KeyedUsage($"envelope:{d.EnvelopeId:N}:{d.Version}", d.TenantId, d.At, d.EnvelopesSent,
-                d.Signatures)).ToList(), cancellationToken);
-            done.AddRange(usageDue);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            await FailAsync(usageDue, ex, cancellationToken);
-        }
-        foreach (var item in due.Where(d => d.Kind != HandOver.UsageKind))
+        foreach (var item in due)
         {
             try
             {
@@ -70,13 +106,7 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
             }
         }
         await using var connection = db.CreateConnection();
-        await connection.ExecuteAsync(new CommandDefinition("""
-            DELETE FROM signing.handover h USING unnest(@EnvelopeIds::uuid[], @Versions::bigint[], @Kinds::text[]) AS d(envelope_id, version, kind)
-            WHERE h.envelope_id = d.envelope_id AND h.version = d.version AND h.kind = d.kind
-            """, new
-        {
-            EnvelopeIds = done.Select(d => d.EnvelopeId).ToArray(), Versions = done.Select(d => d.Version).ToArray(), Kinds = done.Select(d => d.Kind).ToArray(),
-        }, cancellationToken: CancellationToken.None));
+        await DeleteAsync(connection, null, done);
         return due.Count;
     }
 
@@ -89,10 +119,13 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
             var error = ex.GetType().Name + ": " + ex.Message;
             await using var connection = db.CreateConnection();
             await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE signing.handover SET last_error = @Error, next_attempt_at = now() + @Delay WHERE envelope_id = @EnvelopeId AND version = @Version AND kind = @Kind",
+                """
+                UPDATE signing.handover SET attempts = @Attempts, last_error = @Error, next_attempt_at = now() + @Delay
+                WHERE envelope_id = @EnvelopeId AND version = @Version AND kind = @Kind
+                """,
                 new
                 {
-                    item.EnvelopeId, item.Version, item.Kind, Error = error.Length > 500 ? error[..500] : error,
+                    item.EnvelopeId, item.Version, item.Kind, item.Attempts, Error = error.Length > 500 ? error[..500] : error,
                     Delay = Backoff.After(item.Attempts, _settings.RetryBase, _settings.MaxRetryDelay),
                 }, cancellationToken: CancellationToken.None));
         }
@@ -103,10 +136,10 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
         await using var connection = db.CreateConnection();
         return (await connection.QueryAsync<Due>(new CommandDefinition("""
             UPDATE signing.handover h SET next_attempt_at = now() + @Lease, attempts = h.attempts + 1
-            FROM (SELECT envelope_id, version, kind FROM signing.handover WHERE next_attempt_at <= now()
+            FROM (SELECT envelope_id, version, kind FROM signing.handover WHERE next_attempt_at <= now() AND kind <> @UsageKind
                   ORDER BY next_attempt_at LIMIT 200 FOR UPDATE SKIP LOCKED) d
             WHERE h.envelope_id = d.envelope_id AND h.version = d.version AND h.kind = d.kind
             RETURNING h.envelope_id, h.version, h.kind, h.tenant_id, h.envelopes_sent, h.signatures, h.at, h.attempts
-            """, new { Lease }, cancellationToken: cancellationToken))).AsList();
+            """, new { Lease, UsageKind = HandOver.UsageKind }, cancellationToken: cancellationToken))).AsList();
     }
 }
