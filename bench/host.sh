@@ -26,7 +26,10 @@ bench_host() {
   export GmoSign__Management__Port=5182
   export GmoSign__RateLimit__Limit=100000000 GmoSign__RateLimit__SignerPerLink=100000000 GmoSign__RateLimit__SignerPerAddress=100000000
   export Serilog__MinimumLevel__Default=Warning
-  dotnet "$root/src/Host/GmoSign.Host/bin/Release/net10.0/GmoSign.Host.dll" >"$root/.data/bench-host.log" 2>&1 &
+  # GMOSIGN_BENCH_HOST_ENV: variables for the host process alone, e.g. "DOTNET_GCgen0size=0x4000000" (a runtime
+  # setting tried without touching the client's).
+  # shellcheck disable=SC2086
+  env ${GMOSIGN_BENCH_HOST_ENV:-} dotnet "$root/src/Host/GmoSign.Host/bin/Release/net10.0/GmoSign.Host.dll" >"$root/.data/bench-host.log" 2>&1 &
   bench_host_pid=$!
   trap 'kill $bench_host_pid 2>/dev/null || true; wait $bench_host_pid 2>/dev/null || true; bench_statements "'"$root"'"; pg_stop "'"$root"'/.data/postgres-bench" >/dev/null 2>&1 || true' EXIT
   for _ in $(seq 1 120); do

@@ -110,16 +110,44 @@ using var metricsClient = new HttpClient();
 Console.WriteLine("after each SignEnvelope line: the host's mean time per call in each stage of the envelope grain (ms), from gmosign.sign.stage");
 Console.WriteLine($"{"case",-44} {"clients",7} {"ops/s",9} {"p50 ms",8} {"p99 ms",8}");
 var rates = new Dictionary<(string Case, int Clients), double>();
-// A service runs for days: the sign path is measured warm (its code optimised by the JIT's tiers), after signing a
-// tenth of the envelopes, both signers, that are not counted.
-var warm = links.Take(links.Count / 10).ToList();
-await Parallel.ForEachAsync(warm, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (pair, ct) =>
+// A service runs for days: the sign path is measured warm, its code optimised by the JIT's tiers. Envelopes are
+// signed (both signers, not counted): a tenth, then rounds of a fiftieth until two rounds in a row cost the host's JIT
+// under 2 % of one core (at most a third of the envelopes; a tenth alone when the host's metrics are not named), then
+// the benchmark waits until the JIT's background compiler is idle. A tenth alone left the tier-1 compiler busy with 15 %
+// of the machine during the first measured case.
+var all = links.ToList();
+var (warmed, quietRounds) = (0, 0);
+while (warmed < all.Count / 3)
 {
-    await signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = Guid.NewGuid().ToString("N") }, pair.First, cancellationToken: ct);
-    await signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = Guid.NewGuid().ToString("N") }, pair.Second, cancellationToken: ct);
-});
+    var round = all.Skip(warmed).Take(warmed == 0 ? all.Count / 10 : Math.Max(16, all.Count / 50)).ToList();
+    var jitBefore = await JitSecondsAsync();
+    var roundWatch = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(round, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (pair, ct) =>
+    {
+        await signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = Guid.NewGuid().ToString("N") }, pair.First, cancellationToken: ct);
+        await signing.SignEnvelopeAsync(new SignEnvelopeRequest { RequestId = Guid.NewGuid().ToString("N") }, pair.Second, cancellationToken: ct);
+    });
+    warmed += round.Count;
+    quietRounds = await JitSecondsAsync() - jitBefore < 0.02 * roundWatch.Elapsed.TotalSeconds ? quietRounds + 1 : 0;
+    if (metricsUrl is null || quietRounds == 2)
+    {
+        break;
+    }
+}
+var jitQuiet = Stopwatch.StartNew();
+for (var last = await JitSecondsAsync(); jitQuiet.Elapsed < TimeSpan.FromSeconds(30);)
+{
+    await Task.Delay(TimeSpan.FromSeconds(1));
+    var now = await JitSecondsAsync();
+    if (now - last < 0.005)
+    {
+        break;
+    }
+    last = now;
+}
+Console.WriteLine($"warm-up: {warmed} envelopes signed by both signers, not counted; the host's JIT idle after {jitQuiet.Elapsed.TotalSeconds:0} s more");
 await Task.Delay(TimeSpan.FromSeconds(2));
-var measured = links.Skip(warm.Count).ToList();
+var measured = all.Skip(warmed).ToList();
 var share = measured.Count / concurrencies.Length;
 var groups = measured.Chunk(Math.Max(1, share)).ToList();
 for (var c = 0; c < concurrencies.Length && c < groups.Count; c++)
@@ -167,6 +195,7 @@ async Task MeasureFor(string name, int clients, TimeSpan duration, Func<int, Tas
 {
     var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
     long count = 0;
+    var jitBefore = await JitSecondsAsync();
     var cpuBefore = CpuSeconds();
     var watch = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
@@ -181,7 +210,7 @@ async Task MeasureFor(string name, int clients, TimeSpan duration, Func<int, Tas
     Print(name, clients, count / watch.Elapsed.TotalSeconds, latencies);
     var cpu = CpuSeconds();
     Console.WriteLine($"    CPU per call (ms): host {(cpu.Host - cpuBefore.Host) * 1000 / count:0.000}, PostgreSQL {(cpu.Postgres - cpuBefore.Postgres) * 1000 / count:0.000}, " +
-        $"client {(cpu.Client - cpuBefore.Client) * 1000 / count:0.000}");
+        $"client {(cpu.Client - cpuBefore.Client) * 1000 / count:0.000}; host JIT {(await JitSecondsAsync() - jitBefore) * 1000 / count:0.000}");
 }
 
 async Task<Dictionary<string, (double Sum, double Count)>> StagesAsync()
@@ -206,6 +235,23 @@ async Task<Dictionary<string, (double Sum, double Count)>> StagesAsync()
         stages[stage] = isSum ? (value, known.Count) : (known.Sum, value);
     }
     return stages;
+}
+
+// The host's JIT compilation time so far (System.Runtime's dotnet.jit.compilation_time), from its Prometheus endpoint.
+async Task<double> JitSecondsAsync()
+{
+    if (metricsUrl is not { } url)
+    {
+        return 0;
+    }
+    foreach (var line in (await metricsClient.GetStringAsync(url)).Split('\n'))
+    {
+        if (line.StartsWith("dotnet_jit_compilation_time_seconds_total{", StringComparison.Ordinal))
+        {
+            return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+    return 0;
 }
 
 // CPU time per call, by process: the host (GMOSIGN_BENCH_HOST_PID, set by bench/service.sh), PostgreSQL's processes
@@ -265,6 +311,7 @@ async Task Measure(string name, int clients, List<Metadata> batch)
     await Task.Delay(TimeSpan.FromSeconds(1.2));
     var pgBefore = await PostgresCountersAsync();
     var before = await StagesAsync();
+    var jitBefore = await JitSecondsAsync();
     var cpuBefore = CpuSeconds();
     var work = new System.Collections.Concurrent.ConcurrentQueue<Metadata>(batch);
     var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
@@ -281,7 +328,8 @@ async Task Measure(string name, int clients, List<Metadata> batch)
     Print(name, clients, batch.Count / watch.Elapsed.TotalSeconds, latencies);
     var cpu = CpuSeconds();
     Console.WriteLine($"    CPU per call (ms): host {(cpu.Host - cpuBefore.Host) * 1000 / batch.Count:0.00}, PostgreSQL {(cpu.Postgres - cpuBefore.Postgres) * 1000 / batch.Count:0.00}, " +
-        $"client {(cpu.Client - cpuBefore.Client) * 1000 / batch.Count:0.00}; machine {Environment.ProcessorCount * watch.Elapsed.TotalMilliseconds / batch.Count:0.00} core-ms per call");
+        $"client {(cpu.Client - cpuBefore.Client) * 1000 / batch.Count:0.00}; machine {Environment.ProcessorCount * watch.Elapsed.TotalMilliseconds / batch.Count:0.00} core-ms per call; " +
+        $"host JIT {(await JitSecondsAsync() - jitBefore) * 1000 / batch.Count:0.000}");
     var after = await StagesAsync();
     var order = new[] { "authorize", "tenant_check", "sign_read", "sign_pdf", "sign_seal", "timestamp_read", "timestamp_pdf", "timestamp_seal",
         "trail_read", "certificate_pdf", "certificate_seal", "commit", "total" };

@@ -91,6 +91,8 @@ public sealed class DeletionTests
                 Assert.Equal(0L, await db.ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE tenant_id = $1", id));
             }
             Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM signing.envelope WHERE tenant_id = $1", Guid.Parse(staying)));
+            // The other tenant's trail and notifications stay (deletion finds rows through the leaving tenant's envelopes).
+            Assert.True(await db.ScalarAsync<long>("SELECT count(*) FROM signing.audit_event WHERE tenant_id = $1", Guid.Parse(staying)) > 0);
 
             using var channel = host.GrpcChannel();
             var records = await new RetentionService.RetentionServiceClient(channel).ListDeletionRecordsAsync(new ListDeletionRecordsRequest(),

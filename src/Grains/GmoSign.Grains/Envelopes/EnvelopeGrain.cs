@@ -310,8 +310,8 @@ internal sealed class EnvelopeGrain(
         GmoSignMetrics.RecordSignStage("trail_read", ref since);
         var certificate = await pdf.CertificateOfCompletionAsync(EnvelopeCompletion.Certificate(e.State, trail), CancellationToken.None);
         GmoSignMetrics.RecordSignStage("certificate_pdf", ref since);
-        var certificateId = Guid.NewGuid();
-        var trailId = Guid.NewGuid();
+        var certificateId = Guid.CreateVersion7();
+        var trailId = Guid.CreateVersion7();
         await PrepareAsync(e, change, certificateId, certificate);
         await PrepareAsync(e, change, trailId, JsonSerializer.SerializeToUtf8Bytes(trail, EnvelopeChange.Json));
         GmoSignMetrics.RecordSignStage("certificate_seal", ref since);
@@ -420,7 +420,8 @@ internal sealed class EnvelopeGrain(
             {
                 extends = null;
             }
-            var contentId = Guid.NewGuid();
+            // Time-ordered: the content table's key grows at its right edge instead of touching a random index page per revision.
+            var contentId = Guid.CreateVersion7();
             if (store)
             {
                 await PrepareAsync(e, change, contentId, revised, extends);
