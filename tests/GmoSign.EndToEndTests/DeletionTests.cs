@@ -93,6 +93,7 @@ public sealed class DeletionTests
             Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM signing.envelope WHERE tenant_id = $1", Guid.Parse(staying)));
             // The other tenant's trail and notifications stay (deletion finds rows through the leaving tenant's envelopes).
             Assert.True(await db.ScalarAsync<long>("SELECT count(*) FROM signing.audit_event WHERE tenant_id = $1", Guid.Parse(staying)) > 0);
+            Assert.True(await db.ScalarAsync<long>("SELECT count(*) FROM signing.outbox WHERE tenant_id = $1", Guid.Parse(staying)) > 0);
 
             using var channel = host.GrpcChannel();
             var records = await new RetentionService.RetentionServiceClient(channel).ListDeletionRecordsAsync(new ListDeletionRecordsRequest(),

@@ -89,6 +89,21 @@ public sealed class RateLimitTests
             var link = await Envelopes.LinkAsync(platform.Channel, admin, envelope, "甲");
             var otherLink = await Envelopes.LinkAsync(platform.Channel, admin, envelope, "乙");
             var signing = new Signing.V1.SigningService.SigningServiceClient(platform.Channel);
+
+            // The budget's headers reach a caller whose call then fails (they leave with its status), and a client that
+            // streams its request gets them before it writes anything.
+            using (var missing = signing.GetEnvelopeAsync(new Signing.V1.GetEnvelopeRequest { EnvelopeId = Guid.NewGuid().ToString() }, admin))
+            {
+                Assert.NotNull((await missing.ResponseHeadersAsync).GetValue("x-ratelimit-remaining"));
+                Assert.Equal(StatusCode.NotFound, (await Calls.FailsAsync(() => missing.ResponseAsync)).StatusCode);
+            }
+            using (var upload = signing.UploadDocument(admin, deadline: DateTime.UtcNow.AddSeconds(20)))
+            {
+                var headers = await upload.ResponseHeadersAsync;
+                Assert.NotNull(headers.GetValue("x-ratelimit-limit"));
+                Assert.NotNull(headers.GetValue("x-ratelimit-remaining"));
+            }
+
             for (var i = 0; i < 4; i++)
             {
                 await signing.OpenEnvelopeAsync(new Signing.V1.OpenEnvelopeRequest(), link);

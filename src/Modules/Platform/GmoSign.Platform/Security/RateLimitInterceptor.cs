@@ -53,7 +53,7 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, IRa
     protected override async Task<TResult> InterceptAsync<TRequest, TResult>(ServerCall<TRequest> call, Func<ServerCall<TRequest>, Task<TResult>> next)
     {
         // A streamed request is admitted before its first message: its budgets cannot depend on what it says.
-        var failures = await AdmitAsync(call.Context, call.Request);
+        var failures = await AdmitAsync(call.Context, call.Request, call.Kind is MethodType.ClientStreaming or MethodType.DuplexStreaming);
         if (failures is null)
         {
             return await next(call);
@@ -130,7 +130,9 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, IRa
     }
 
     /// <summary>Admits the call or throws RESOURCE_EXHAUSTED; returns the failures-only budget to charge if the call then fails authentication.</summary>
-    private async Task<Budget?> AdmitAsync(ServerCallContext context, object? request)
+    /// <param name="streamedRequest">The client streams its request: the headers are sent at once, since the reply starts
+    /// only after the client's last message, and a client may wait for them before it writes.</param>
+    private async Task<Budget?> AdmitAsync(ServerCallContext context, object? request, bool streamedRequest)
     {
         var caller = context.GetCaller();
         if (caller.Kind == CallerKind.Operator)
@@ -167,10 +169,16 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, IRa
             { "x-ratelimit-remaining", Math.Max(0, shown.Budget.Limit - shown.Count).ToString(CultureInfo.InvariantCulture) },
             { "x-ratelimit-reset", (shown.Reset / 1000).ToString(CultureInfo.InvariantCulture) },
         };
+        if (refused is null && streamedRequest)
+        {
+            await context.WriteResponseHeadersAsync(metadata);
+            return failures;
+        }
         if (refused is null)
         {
-            // Added to the response's headers, not written ahead of it: they leave with the reply's first frame, so a
-            // call costs one write to the connection instead of two (WriteResponseHeadersAsync flushes on its own).
+            // Otherwise added to the response's headers, not written ahead of it: they leave with the reply's first
+            // frame (or with the status of a call that fails), so a call costs one write to the connection instead of
+            // two (WriteResponseHeadersAsync flushes on its own).
             var headers = context.GetHttpContext().Response.Headers;
             foreach (var entry in metadata)
             {
