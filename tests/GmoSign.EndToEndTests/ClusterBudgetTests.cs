@@ -95,6 +95,32 @@ public sealed class ClusterBudgetTests(BudgetCluster cluster) : IClassFixture<Bu
     }
 
     [Fact]
+    public async Task A_password_change_through_one_host_ends_the_users_other_sessions_on_every_host_at_once()
+    {
+        await cluster.EnsureAllServingAsync();
+        var (_, _, tenant) = await NewTenantAsync();
+        // Two sessions of one user (two devices); the other one is known to every host.
+        var changing = Calls.Bearer(await Calls.LoginAsync(cluster.Channel(0), tenant.AdminLogin, tenant.AdminPassword));
+        var other = Calls.Bearer(await Calls.LoginAsync(cluster.Channel(1), tenant.AdminLogin, tenant.AdminPassword));
+        for (var host = 0; host < HostCluster.Size; host++)
+        {
+            await Accounts(cluster.Channel(host)).WhoAmIAsync(new WhoAmIRequest(), other);
+        }
+        const string newPassword = "Changed-Password-42!";
+        await Accounts(cluster.Channel(2)).ChangePasswordAsync(new ChangePasswordRequest { CurrentPassword = tenant.AdminPassword, NewPassword = newPassword }, changing);
+        foreach (var host in new[] { 0, 1, 2 })
+        {
+            var refused = await Calls.FailsAsync(() => Accounts(cluster.Channel(host)).WhoAmIAsync(new WhoAmIRequest(), other).ResponseAsync);
+            Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        }
+        // The session that made the change goes on, and only the new password signs in.
+        Assert.Equal(tenant.TenantId, (await Accounts(cluster.Channel(1)).WhoAmIAsync(new WhoAmIRequest(), changing)).TenantId);
+        var oldPassword = await Calls.FailsAsync(() => Calls.LoginAsync(cluster.Channel(0), tenant.AdminLogin, tenant.AdminPassword));
+        Assert.Equal(StatusCode.Unauthenticated, oldPassword.StatusCode);
+        Assert.NotEmpty(await Calls.LoginAsync(cluster.Channel(2), tenant.AdminLogin, newPassword));
+    }
+
+    [Fact]
     public async Task A_logout_a_revoked_key_and_a_suspension_through_one_host_are_refused_on_the_others_at_once()
     {
         await cluster.EnsureAllServingAsync();

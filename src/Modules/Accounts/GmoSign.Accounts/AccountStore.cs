@@ -145,12 +145,22 @@ internal sealed class AccountStore(NpgsqlDataSource db)
             new { UserId = userId }, cancellationToken: cancellationToken));
     }
 
-    public async Task SetPasswordAsync(Guid userId, string passwordHash, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets the password and, in the same statement, revokes every other session of the user: whoever signed in with
+    /// the old password (a shared or stolen one, another device) is signed out; <paramref name="keepSessionId"/> (the
+    /// session that made the change) stays.
+    /// </summary>
+    public async Task SetPasswordAsync(Guid userId, string passwordHash, Guid? keepSessionId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = db.CreateConnection();
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE accounts.user_account SET password_hash = @PasswordHash WHERE user_id = @UserId",
-            new { UserId = userId, PasswordHash = passwordHash }, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            WITH changed AS (
+                UPDATE accounts.user_account SET password_hash = @PasswordHash WHERE user_id = @UserId RETURNING user_id
+            )
+            UPDATE accounts.session SET revoked_at = @At
+            WHERE user_id IN (SELECT user_id FROM changed) AND revoked_at IS NULL
+              AND session_id IS DISTINCT FROM @KeepSessionId
+            """, new { UserId = userId, PasswordHash = passwordHash, KeepSessionId = keepSessionId, At = at }, cancellationToken: cancellationToken));
     }
 
     public async Task<bool> TotpRequiredAsync(Guid tenantId, CancellationToken cancellationToken)

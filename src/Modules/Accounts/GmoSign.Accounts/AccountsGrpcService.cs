@@ -84,7 +84,14 @@ internal sealed class AccountsGrpcService(
         {
             throw DomainException.Invalid("current_password", "is wrong", "現在のパスワードが正しくありません");
         }
-        await accounts.SetPasswordAsync(user.UserId, await passwords.HashAsync(request.NewPassword, context.CancellationToken), context.CancellationToken);
+        var hash = await passwords.HashAsync(request.NewPassword, context.CancellationToken);
+        var keep = Guid.TryParse(caller.SessionId, out var current) ? current : (Guid?)null;
+        // Not cancelled half-way: once the other sessions are revoked, every host must hear of it.
+        await accounts.SetPasswordAsync(user.UserId, hash, keep, clock.GetUtcNow(), CancellationToken.None);
+        if (caller.TenantId is { } tenantId)
+        {
+            await tenants.ForgetSessionsAsync(tenantId, CancellationToken.None);
+        }
         return new ChangePasswordResponse();
     }
 
