@@ -226,7 +226,7 @@ async Task<Dictionary<string, (double Sum, double Count)>> StagesAsync()
         }
         var at = line.IndexOf("stage=\"", StringComparison.Ordinal) + 7;
         var stage = line[at..line.IndexOf('"', at)];
-        var value = double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var value = SampleValue(line);
         var known = stages.GetValueOrDefault(stage);
         stages[stage] = isSum ? (value, known.Count) : (known.Sum, value);
     }
@@ -261,11 +261,15 @@ async Task<double> JitSecondsAsync()
     {
         if (line.StartsWith("dotnet_jit_compilation_time_seconds_total{", StringComparison.Ordinal))
         {
-            return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            return SampleValue(line);
         }
     }
     return 0;
 }
+
+// The value of one Prometheus sample line: `name{labels} value`.
+static double SampleValue(string line) =>
+    double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
 // CPU time per call, by process: the host (GMOSIGN_BENCH_HOST_PID, set by bench/service.sh), PostgreSQL's processes
 // (every process named postgres) and this client — more stable on a shared machine than the rates themselves.

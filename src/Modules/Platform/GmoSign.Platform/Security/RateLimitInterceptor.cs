@@ -169,13 +169,13 @@ public sealed class RateLimitInterceptor(IOptions<RateLimitOptions> options, IRa
             { "x-ratelimit-remaining", Math.Max(0, shown.Budget.Limit - shown.Count).ToString(CultureInfo.InvariantCulture) },
             { "x-ratelimit-reset", (shown.Reset / 1000).ToString(CultureInfo.InvariantCulture) },
         };
-        if (refused is null && streamedRequest)
-        {
-            await context.WriteResponseHeadersAsync(metadata);
-            return failures;
-        }
         if (refused is null)
         {
+            if (streamedRequest)
+            {
+                await context.WriteResponseHeadersAsync(metadata);
+                return failures;
+            }
             // Otherwise added to the response's headers, not written ahead of it: they leave with the reply's first
             // frame (or with the status of a call that fails), so a call costs one write to the connection instead of
             // two (WriteResponseHeadersAsync flushes on its own).
