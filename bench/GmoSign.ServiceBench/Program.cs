@@ -155,6 +155,7 @@ for (var c = 0; c < concurrencies.Length && c < groups.Count; c++)
 
 // A tenant user's plain read: GetEnvelope with a session token, spread over the prepared envelopes.
 var ids = envelopeIds.ToArray();
+var readSeconds = double.TryParse(Environment.GetEnvironmentVariable("GMOSIGN_BENCH_READ_SECONDS"), out var s) ? s : 3;
 var warmUntil = Stopwatch.StartNew();
 while (warmUntil.Elapsed < TimeSpan.FromSeconds(2))
 {
@@ -162,7 +163,7 @@ while (warmUntil.Elapsed < TimeSpan.FromSeconds(2))
 }
 foreach (var clients in concurrencies)
 {
-    await MeasureFor("GetEnvelope (tenant user's session)", clients, TimeSpan.FromSeconds(3), i =>
+    await MeasureFor("GetEnvelope (tenant user's session)", clients, TimeSpan.FromSeconds(readSeconds), i =>
         signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = ids[i % ids.Length] }, admin).ResponseAsync);
 }
 // The floor of any RPC on this machine: a bare ASP.NET Core gRPC server in this process answering the health check

@@ -20,7 +20,7 @@ internal sealed class ClusterRateBudgets(IGrainFactory grains, LocalRateBudgets 
     {
         try
         {
-            return await grains.GetGrain<IRateBudgetGrain>(key).TakeAsync(limit, window);
+            return await grains.Reference<IRateBudgetGrain>(key).TakeAsync(limit, window);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -33,7 +33,7 @@ internal sealed class ClusterRateBudgets(IGrainFactory grains, LocalRateBudgets 
     {
         try
         {
-            return await grains.GetGrain<IRateBudgetGrain>(key).PeekAsync(limit, window);
+            return await grains.Reference<IRateBudgetGrain>(key).PeekAsync(limit, window);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -46,7 +46,7 @@ internal sealed class ClusterRateBudgets(IGrainFactory grains, LocalRateBudgets 
     {
         try
         {
-            await grains.GetGrain<IRateBudgetGrain>(key).RecordFailureAsync(limit, window);
+            await grains.Reference<IRateBudgetGrain>(key).RecordFailureAsync(limit, window);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

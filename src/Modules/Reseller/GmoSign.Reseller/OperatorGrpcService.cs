@@ -48,7 +48,7 @@ internal sealed class OperatorGrpcService(
         {
             EnsureUndecided(await applications.GetAsync(id, ct) ?? application, ApplicationState.Pending);
         }
-        var tenant = await grains.GetGrain<ITenantGrain>(tenantId).CreateAsync(new CreateTenant(
+        var tenant = await grains.Reference<ITenantGrain>(tenantId).CreateAsync(new CreateTenant(
             application.ResellerId, data.Customer, plan.Code, plan.Seats, data.TermMonths, data.Options, data.AcceptedTermsVersion));
         var password = await provisioning.ProvisionAdminAsync(tenantId, data.Customer.ContactEmail,
             data.Customer.RepresentativeName ?? data.Customer.Name, ct);
@@ -56,7 +56,7 @@ internal sealed class OperatorGrpcService(
         await contracts.RecordConsentAsync(tenantId, data.AcceptedTermsVersion, "application", null, application.SubmittedAt, ct);
         if (await termsCatalog.FindAsync(data.AcceptedTermsVersion, ct) is { } accepted)
         {
-            tenant = await grains.GetGrain<ITenantGrain>(tenantId).RecordTermsConsentAsync(accepted.Version, accepted.EffectiveAt);
+            tenant = await grains.Reference<ITenantGrain>(tenantId).RecordTermsConsentAsync(accepted.Version, accepted.EffectiveAt);
         }
         var approved = await applications.TransitionAsync(id, [ApplicationState.Approving], ApplicationState.Approved,
             caller.UserId.Value, clock.GetUtcNow(), null, note, tenantId, ct)
@@ -113,7 +113,7 @@ internal sealed class OperatorGrpcService(
     }
 
     private async Task<ResellerSnapshot> SetResellerStatusAsync(Guid resellerId, Grains.ResellerStatus status, string? reason, ServerCallContext context) =>
-        await grains.GetGrain<IResellerGrain>(resellerId).SetStatusAsync(status, reason, context.GetCaller().UserId!.Value)
+        await grains.Reference<IResellerGrain>(resellerId).SetStatusAsync(status, reason, context.GetCaller().UserId!.Value)
         ?? throw DomainException.NotFound("Reseller", "販売代理店", "reseller_id");
 
     public override async Task<SuspendTenantResponse> SuspendTenant(SuspendTenantRequest request, ServerCallContext context)
@@ -234,7 +234,7 @@ internal sealed class OperatorGrpcService(
     public override async Task<ListTermsVersionsResponse> ListTermsVersions(ListTermsVersionsRequest request, ServerCallContext context)
     {
         var response = new ListTermsVersionsResponse { Versions = { (await terms.ListAsync(context.CancellationToken)).Select(ToProto) } };
-        if (context.GetCaller().TenantId is { } tenantId && await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is { } tenant)
+        if (context.GetCaller().TenantId is { } tenantId && await grains.Reference<ITenantGrain>(tenantId).GetAsync() is { } tenant)
         {
             response.AcceptedVersion = tenant.AcceptedTermsVersion;
         }
@@ -248,7 +248,7 @@ internal sealed class OperatorGrpcService(
         var note = Check.Optional(request.Note, "note", 1000);
         var ct = context.CancellationToken;
         var existing = await contracts.GetAsync(id, ct) ?? throw DomainException.NotFound("Change request", "変更届", "change_request_id");
-        var grain = grains.GetGrain<ITenantGrain>(existing.TenantId);
+        var grain = grains.Reference<ITenantGrain>(existing.TenantId);
         var now = clock.GetUtcNow();
         ChangeRequestRecord decided;
         if (request.Confirm)

@@ -31,7 +31,7 @@ internal sealed class ResellerGrpcService(
         // The id follows from (caller, request id): a retry reaches the same grain and gets the first result.
         var resellerId = IdempotentId(caller.UserId!.Value, "RegisterReseller", requestId);
         var apiKey = SecretTokens.Create(ResellerDirectory.ApiKeyPrefix);
-        var result = await grains.GetGrain<IResellerGrain>(resellerId)
+        var result = await grains.Reference<IResellerGrain>(resellerId)
             .RegisterAsync(new RegisterReseller(name, email, SecretTokens.Hash(apiKey), caller.UserId.Value));
 
         if (!result.Created && (result.Reseller.Name != name || result.Reseller.ContactEmail != email))
@@ -47,7 +47,7 @@ internal sealed class ResellerGrpcService(
         var resellerId = Check.Id(request.ResellerId, "reseller_id");
         // A reseller sees only itself; for any other id it learns nothing, not even whether it exists.
         var visible = caller.Kind == CallerKind.Operator || caller.ResellerId == resellerId;
-        var reseller = visible ? await grains.GetGrain<IResellerGrain>(resellerId).GetAsync() : null;
+        var reseller = visible ? await grains.Reference<IResellerGrain>(resellerId).GetAsync() : null;
         return reseller is null
             ? throw DomainException.NotFound("Reseller", "販売代理店", "reseller_id")
             : new GetResellerResponse { Reseller = Mapping.ToProto(reseller) };
@@ -130,7 +130,7 @@ internal sealed class ResellerGrpcService(
             resellerScope = string.IsNullOrEmpty(request.ResellerId) ? null : Check.Id(request.ResellerId, "reseller_id");
         }
         var ids = await tenants.ListAsync(resellerScope, after, size + 1, context.CancellationToken);
-        var snapshots = await Task.WhenAll(ids.Take(size).Select(id => grains.GetGrain<ITenantGrain>(id).GetAsync()));
+        var snapshots = await Task.WhenAll(ids.Take(size).Select(id => grains.Reference<ITenantGrain>(id).GetAsync()));
         var reply = new ListTenantsResponse { Tenants = { snapshots.OfType<TenantSnapshot>().Select(Mapping.ToProto) } };
         if (ids.Count > size && snapshots[^1] is { } last)
         {

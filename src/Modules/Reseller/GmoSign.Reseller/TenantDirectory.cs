@@ -2,6 +2,7 @@ using Dapper;
 using GmoSign.Reseller.Contracts;
 using Npgsql;
 
+using GmoSign.Grains;
 using GmoSign.Grains.Ports;
 
 namespace GmoSign.Reseller;
@@ -48,7 +49,7 @@ internal sealed class TenantContracts(IGrainFactory grains) : ITenantContracts
 
     public async Task<TenantView?> GetAsync(Guid tenantId, CancellationToken cancellationToken)
     {
-        var tenant = await grains.GetGrain<GmoSign.Grains.ITenantGrain>(tenantId).GetAsync();
+        var tenant = await grains.Reference<ITenantGrain>(tenantId).GetAsync();
         return tenant is null
             ? null
             : new TenantView(tenant.TenantId, tenant.ResellerId, (TenantLifecycleStatus)tenant.Status, tenant.StatusReason,
@@ -56,7 +57,7 @@ internal sealed class TenantContracts(IGrainFactory grains) : ITenantContracts
     }
 
     public Task ForgetSessionsAsync(Guid tenantId, CancellationToken cancellationToken) =>
-        grains.GetGrain<GmoSign.Grains.ITenantGrain>(tenantId).ForgetSessionsAsync();
+        grains.Reference<ITenantGrain>(tenantId).ForgetSessionsAsync();
 }
 
 /// <summary>The rules other modules apply to a tenant's contract.</summary>

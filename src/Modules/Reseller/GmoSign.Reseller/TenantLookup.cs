@@ -14,7 +14,7 @@ internal sealed class TenantLookup(IGrainFactory grains)
     public async Task<(ITenantGrain Grain, TenantSnapshot Tenant)> FindAsync(Caller caller, string? tenantIdText, string field = "tenant_id")
     {
         var tenantId = Check.Id(tenantIdText, field);
-        var grain = grains.GetGrain<ITenantGrain>(tenantId);
+        var grain = grains.Reference<ITenantGrain>(tenantId);
         var mayAsk = caller.Kind switch
         {
             CallerKind.Operator => true,

@@ -56,7 +56,7 @@ internal sealed class TermsConsentObserver(TermsCatalog terms, ContractStore sto
         }
         if (await store.RecordConsentAsync(tenantId, current.Version, "deemed", caller.UserId, now, cancellationToken))
         {
-            await grains.GetGrain<ITenantGrain>(tenantId).RecordTermsConsentAsync(current.Version, current.EffectiveAt);
+            await grains.Reference<ITenantGrain>(tenantId).RecordTermsConsentAsync(current.Version, current.EffectiveAt);
         }
         _recorded.TryAdd((tenantId, current.Version), 0);
     }

@@ -66,7 +66,7 @@ internal sealed class BulkSendWorker(BulkSendStore store, TemplateStore template
             envelopeId = made.EnvelopeId;
             await store.RecordAsync(row, "created", envelopeId, null, null, CancellationToken.None);
         }
-        await grains.GetGrain<IEnvelopeGrain>(envelopeId!.Value).SendAsync(row.TenantId, EnvelopeRequests.ActorOf(caller), requestId);
+        await grains.Reference<IEnvelopeGrain>(envelopeId!.Value).SendAsync(row.TenantId, EnvelopeRequests.ActorOf(caller), requestId);
         await store.RecordAsync(row, "sent", envelopeId, null, null, CancellationToken.None);
     }
 

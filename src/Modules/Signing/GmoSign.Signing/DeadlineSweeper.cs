@@ -78,7 +78,7 @@ internal sealed class DeadlineSweeper(NpgsqlDataSource db, IGrainFactory grains,
             {
                 try
                 {
-                    if (await grains.GetGrain<IEnvelopeGrain>(item.EnvelopeId).CheckDeadlineAsync(item.DeadlineAt))
+                    if (await grains.Reference<IEnvelopeGrain>(item.EnvelopeId).CheckDeadlineAsync(item.DeadlineAt))
                     {
                         Interlocked.Increment(ref carried);
                     }

@@ -32,7 +32,7 @@ internal sealed class DocumentIntake(IGrainFactory grains, IDocumentContent cont
     /// <summary>The checks before any byte is read: the caller manages the envelope and it is a draft; or the document a request id added before.</summary>
     public async Task<(EnvelopeView Envelope, DocumentView? Earlier)> PrepareAsync(Caller caller, Guid tenantId, Guid envelopeId, string? requestId)
     {
-        var envelope = await grains.GetGrain<IEnvelopeGrain>(envelopeId).GetAsync(tenantId);
+        var envelope = await grains.Reference<IEnvelopeGrain>(envelopeId).GetAsync(tenantId);
         if (requestId is not null && envelope.Documents.FirstOrDefault(d => d.UploadRequestId == requestId) is { } earlier)
         {
             return (envelope, earlier);
@@ -68,7 +68,7 @@ internal sealed class DocumentIntake(IGrainFactory grains, IDocumentContent cont
         await contents.PutAsync(tenantId, contentId, bytes, ct);
         try
         {
-            var envelope = await grains.GetGrain<IEnvelopeGrain>(envelopeId).AddDocumentAsync(tenantId,
+            var envelope = await grains.Reference<IEnvelopeGrain>(envelopeId).AddDocumentAsync(tenantId,
                 new NewDocument(documentId, contentId, fileName, bytes.Length, SHA256.HashData(bytes), requestId)
                 {
                     // Only what the activation may keep travels in the grain call (a grain on another host gets a copy).

@@ -97,7 +97,7 @@ internal sealed class HandOverWorker(NpgsqlDataSource db, IGrainFactory grains, 
                 {
                     throw new InvalidOperationException($"Unknown hand-over kind '{item.Kind}'.");
                 }
-                await grains.GetGrain<IEnvelopeGrain>(item.EnvelopeId).HandOverToRetentionAsync();
+                await grains.Reference<IEnvelopeGrain>(item.EnvelopeId).HandOverToRetentionAsync();
                 done.Add(item);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

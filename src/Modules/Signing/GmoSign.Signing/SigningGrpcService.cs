@@ -465,5 +465,5 @@ internal sealed class SigningGrpcService(
         return new ListWebhookDeliveriesResponse { Deliveries = { list.Select(Mapping.ToProto) } };
     }
 
-    private IEnvelopeGrain Envelope(Guid id) => grains.GetGrain<IEnvelopeGrain>(id);
+    private IEnvelopeGrain Envelope(Guid id) => grains.Reference<IEnvelopeGrain>(id);
 }

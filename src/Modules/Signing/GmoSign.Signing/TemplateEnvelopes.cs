@@ -88,7 +88,7 @@ internal sealed partial class TemplateEnvelopes(IGrainFactory grains, EnvelopeRe
         // An id of its own kind per way of making envelopes: a request id a client reuses elsewhere (CreateEnvelope, another
         // template call, a bulk row) can never land on this envelope.
         var envelopeId = EnvelopeRequests.IdFor(caller.RequireTenant(), idKind, requestId);
-        var grain = grains.GetGrain<IEnvelopeGrain>(envelopeId);
+        var grain = grains.Reference<IEnvelopeGrain>(envelopeId);
         var envelope = await grain.CreateAsync(WithTemplate(draft, template));
         if (envelope.Status != EnvelopeStatus.Draft)
         {

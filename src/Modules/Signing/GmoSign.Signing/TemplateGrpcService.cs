@@ -138,7 +138,7 @@ internal sealed partial class TemplateGrpcService(
         EnvelopeView source;
         try
         {
-            source = await grains.GetGrain<IEnvelopeGrain>(envelopeId).GetAsync(tenantId);
+            source = await grains.Reference<IEnvelopeGrain>(envelopeId).GetAsync(tenantId);
         }
         catch (DomainException ex) when (ex.Kind == ErrorKind.NotFound)
         {
