@@ -10,7 +10,7 @@ bench_host() {
   pg_provision "$root/.data/postgres-bench" 55434 >/dev/null
   if [ -n "${GMOSIGN_BENCH_PG_STATEMENTS:-}" ]; then
     # Where PostgreSQL's time goes, per statement: pg_stat_statements, dumped to .data/bench-statements.txt at exit.
-    echo "shared_preload_libraries = 'pg_stat_statements'" >> "$root/.data/postgres-bench/postgresql.conf"
+    printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n" >> "$root/.data/postgres-bench/postgresql.conf"
     pg_as_owner "$PG_BIN/pg_ctl" -D "$root/.data/postgres-bench" -w restart >/dev/null
     pg_as_owner "$PG_BIN/psql" -h "$root/.data/postgres-bench" -p 55434 -U postgres -d gmosign -X -q -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
   fi
@@ -47,6 +47,7 @@ bench_statements() {
   [ -n "${GMOSIGN_BENCH_PG_STATEMENTS:-}" ] || return 0
   pg_as_owner "$PG_BIN/psql" -h "$1/.data/postgres-bench" -p 55434 -U postgres -d gmosign -X -q -c "
     SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows,
+           plans, round(total_plan_time::numeric, 0) AS plan_ms,
            wal_records, wal_bytes, left(regexp_replace(query, '\s+', ' ', 'g'), 160) AS query
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 40" > "$1/.data/bench-statements.txt" 2>&1 || true
 }
