@@ -1,3 +1,4 @@
+using GmoSign.Accounts.V1;
 using GmoSign.EndToEndTests.Infrastructure;
 using GmoSign.Reseller.V1;
 using GmoSign.Retention.V1;
@@ -18,7 +19,7 @@ public sealed class DeletionTests
         };
         var db = await TestDatabase.CreateAsync();
         var ports = HostPorts.Free();
-        string leaving, staying, stayingDocument;
+        string leaving, staying, stayingDocument, memberId;
         DateTimeOffset exportUntil;
         byte[] stayingContent = Documents.Pdf("stays " + Guid.NewGuid());
 
@@ -38,8 +39,9 @@ public sealed class DeletionTests
             {
                 var submitted = await resellers.SubmitApplicationAsync(new SubmitApplicationRequest
                 {
-                    RequestId = email, Plan = "light", TermMonths = 12, AntiSocialForcesDeclared = true, AcceptedTermsVersion = "v1",
+                    RequestId = email, Plan = "standard", TermMonths = 12, AntiSocialForcesDeclared = true, AcceptedTermsVersion = "v1",
                     Customer = new CustomerProfile { Name = email, Kind = CustomerKind.Organization, CorporateNumber = number, RepresentativeName = "代表", ContactEmail = email, Address = "東京都" },
+                    Options = { new OptionGrant { Code = "api_access", Quantity = 1 }, new OptionGrant { Code = "ip_restriction", Quantity = 1 } },
                 }, Calls.ApiKey(reseller.ApiKey));
                 var approved = await operatorService.ApproveApplicationAsync(new ApproveApplicationRequest { ApplicationId = submitted.Application.ApplicationId }, op);
                 return (approved.Tenant.TenantId, Calls.Bearer(await Calls.LoginAsync(channel, approved.AdminLoginId, approved.AdminInitialPassword)));
@@ -59,6 +61,18 @@ public sealed class DeletionTests
             await Envelopes.OpenAndSignAsync(channel, await Envelopes.LinkAsync(channel, leavingAdmin, signedEnvelope, "相手方"));
             await Envelopes.WaitForHandOversAsync(db, signedEnvelope.EnvelopeId);
             await Envelopes.SendAsync(channel, stayingAdmin, Envelopes.Draft("継続中の契約", Envelopes.Signer("相手方", 1)));
+            // The leaving tenant's people: a second user signed in, a delegation between the two, an API key, a security setting.
+            var accounts = new AccountsService.AccountsServiceClient(channel);
+            var member = await accounts.CreateUserAsync(new CreateUserRequest { LoginId = "member@leaving.example.jp", DisplayName = "担当者", Role = UserRole.Member }, leavingAdmin);
+            await Calls.LoginAsync(channel, "member@leaving.example.jp", member.InitialPassword);
+            memberId = member.User.UserId;
+            await accounts.GrantDelegationAsync(new GrantDelegationRequest
+            {
+                DelegateUserId = member.User.UserId, Scope = DelegationScope.All, ValidUntil = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)),
+            }, leavingAdmin);
+            await accounts.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "連携" }, leavingAdmin);
+            await accounts.SetIpAllowListAsync(new SetIpAllowListRequest { Cidrs = { "127.0.0.0/8", "::1/128" } }, leavingAdmin);
+            await accounts.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "継続" }, stayingAdmin);
 
             var terminated = (await resellers.TerminateTenantAsync(new TerminateTenantRequest { TenantId = leaving, Notice = "解約" }, Calls.ApiKey(reseller.ApiKey))).Tenant;
             exportUntil = terminated.ExportUntil.ToDateTimeOffset();
@@ -91,6 +105,15 @@ public sealed class DeletionTests
                 Assert.Equal(0L, await db.ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE tenant_id = $1", id));
             }
             Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM signing.envelope WHERE tenant_id = $1", Guid.Parse(staying)));
+            // Its people too: users (and with them their sessions), delegations and their history, API keys, security settings.
+            foreach (var table in new[] { "accounts.user_account", "accounts.delegation", "accounts.delegation_event", "accounts.api_key", "accounts.tenant_security" })
+            {
+                Assert.Equal(0L, await db.ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE tenant_id = $1", id));
+            }
+            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM accounts.session WHERE user_id = $1", Guid.Parse(memberId)));
+            Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM accounts.api_key WHERE tenant_id = $1", Guid.Parse(staying)));
+            // The contract record stays (status deleted), for the reseller's and the operator's books.
+            Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM reseller.tenant WHERE tenant_id = $1", id));
             // The other tenant's trail and notifications stay (deletion finds rows through the leaving tenant's envelopes).
             Assert.True(await db.ScalarAsync<long>("SELECT count(*) FROM signing.audit_event WHERE tenant_id = $1", Guid.Parse(staying)) > 0);
             Assert.True(await db.ScalarAsync<long>("SELECT count(*) FROM signing.outbox WHERE tenant_id = $1", Guid.Parse(staying)) > 0);

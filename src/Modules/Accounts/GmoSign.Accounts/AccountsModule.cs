@@ -60,6 +60,7 @@ public static class AccountsModule
         services.AddSingleton<Delegations>();
         services.AddSingleton<GmoSign.Grains.Ports.IDelegationLookup>(sp => sp.GetRequiredService<Delegations>());
         services.AddSingleton<GmoSign.Accounts.Contracts.ITenantUserLookup, TenantUserLookup>();
+        services.AddSingleton<ITenantDataDeletion, AccountsDataDeletion>();
         services.AddSingleton<GmoSign.Accounts.Contracts.ITenantUserProvisioning>(sp => sp.GetRequiredService<TenantAdministration>());
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<SessionService>());
         services.AddHostedService<OperatorBootstrap>();
