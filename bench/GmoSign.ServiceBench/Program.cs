@@ -268,6 +268,32 @@ async Task<double> JitSecondsAsync()
     return 0;
 }
 
+// The host's garbage collections so far (System.Runtime's dotnet.gc.collections by generation, dotnet.gc.pause.time):
+// a pause stops every thread of the host, so a case's tail latency is read next to them.
+async Task<(double PauseSeconds, double Gen0, double Gen1, double Gen2)> GcAsync()
+{
+    (double PauseSeconds, double Gen0, double Gen1, double Gen2) gc = default;
+    if (metricsUrl is not { } url)
+    {
+        return gc;
+    }
+    foreach (var line in (await metricsClient.GetStringAsync(url)).Split('\n'))
+    {
+        if (line.StartsWith("dotnet_gc_pause_time_seconds_total{", StringComparison.Ordinal))
+        {
+            gc.PauseSeconds = SampleValue(line);
+        }
+        else if (line.StartsWith("dotnet_gc_collections_total{", StringComparison.Ordinal))
+        {
+            var value = SampleValue(line);
+            if (line.Contains("\"gen0\"", StringComparison.Ordinal)) gc.Gen0 = value;
+            else if (line.Contains("\"gen1\"", StringComparison.Ordinal)) gc.Gen1 = value;
+            else if (line.Contains("\"gen2\"", StringComparison.Ordinal)) gc.Gen2 = value;
+        }
+    }
+    return gc;
+}
+
 // The value of one Prometheus sample line: `name{labels} value`.
 static double SampleValue(string line) =>
     double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
@@ -330,6 +356,7 @@ async Task Measure(string name, int clients, List<Metadata> batch)
     var pgBefore = await PostgresCountersAsync();
     var before = await StagesAsync();
     var jitBefore = await JitSecondsAsync();
+    var gcBefore = await GcAsync();
     var cpuBefore = CpuSeconds();
     var work = new System.Collections.Concurrent.ConcurrentQueue<Metadata>(batch);
     var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
@@ -348,6 +375,12 @@ async Task Measure(string name, int clients, List<Metadata> batch)
     Console.WriteLine($"    CPU per call (ms): host {(cpu.Host - cpuBefore.Host) * 1000 / batch.Count:0.00}, PostgreSQL {(cpu.Postgres - cpuBefore.Postgres) * 1000 / batch.Count:0.00}, " +
         $"client {(cpu.Client - cpuBefore.Client) * 1000 / batch.Count:0.00}; machine {Environment.ProcessorCount * watch.Elapsed.TotalMilliseconds / batch.Count:0.00} core-ms per call; " +
         $"host JIT {(await JitSecondsAsync() - jitBefore) * 1000 / batch.Count:0.000}");
+    var gc = await GcAsync();
+    if (metricsUrl is not null)
+    {
+        Console.WriteLine($"    host GC: {gc.Gen0 - gcBefore.Gen0:0} gen0, {gc.Gen1 - gcBefore.Gen1:0} gen1, {gc.Gen2 - gcBefore.Gen2:0} gen2 collections; " +
+            $"paused {(gc.PauseSeconds - gcBefore.PauseSeconds) * 1000:0} ms in all, {(gc.PauseSeconds - gcBefore.PauseSeconds) * 1000 / Math.Max(1, gc.Gen0 - gcBefore.Gen0):0.0} ms per collection");
+    }
     var after = await StagesAsync();
     var order = new[] { "authorize", "tenant_check", "sign_read", "sign_pdf", "sign_seal", "timestamp_read", "timestamp_pdf", "timestamp_seal",
         "trail_read", "certificate_pdf", "certificate_seal", "commit", "total" };
