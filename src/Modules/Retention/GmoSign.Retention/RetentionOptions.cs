@@ -14,4 +14,10 @@ public sealed class RetentionOptions
 
     /// <summary>Largest document accepted (50 MiB, as GMO Sign).</summary>
     public long MaxDocumentBytes { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>
+    /// How long an export can be resumed (its export id continues it) after its first call. Older exports answer
+    /// FAILED_PRECONDITION (EXPORT_EXPIRED) and are deleted when a later export starts.
+    /// </summary>
+    public TimeSpan ExportLifetime { get; set; } = TimeSpan.FromDays(7);
 }

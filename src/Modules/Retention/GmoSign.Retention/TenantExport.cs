@@ -17,7 +17,7 @@ namespace GmoSign.Retention;
 /// logs up to that moment); the ZIP is written deterministically (stored entries, fixed times), so a call with the
 /// export id and the bytes already received continues exactly where the interrupted one stopped.
 /// </summary>
-internal sealed class TenantExport(DocumentStore documents, DocumentVault vault, TimeProvider clock)
+internal sealed class TenantExport(DocumentStore documents, DocumentVault vault, Microsoft.Extensions.Options.IOptions<RetentionOptions> options, TimeProvider clock)
 {
     private const int ChunkSize = RetentionGrpcService.ChunkSize;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -183,12 +183,16 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
         var now = clock.GetUtcNow();
         var snapshot = new Snapshot(Guid.CreateVersion7(), tenantId, [], now);
         await using var connection = documents.DataSource.CreateConnection();
+        // Exports past their lifetime (every tenant's: the table is small) go as a new one starts, so the table holds
+        // at most the exports of one lifetime.
         var ids = (await connection.ExecuteScalarAsync<Guid[]>(new CommandDefinition("""
+            WITH expired AS (DELETE FROM retention.export WHERE created_at < @ExpiredBefore)
             INSERT INTO retention.export (export_id, tenant_id, document_ids, created_at)
             SELECT @ExportId, @TenantId, coalesce(array_agg(document_id ORDER BY stored_at, document_id), '{}'), @CreatedAt
             FROM retention.document WHERE tenant_id = @TenantId
             RETURNING document_ids
-            """, new { snapshot.ExportId, TenantId = tenantId, CreatedAt = now }, cancellationToken: cancellationToken)))!;
+            """, new { snapshot.ExportId, TenantId = tenantId, CreatedAt = now, ExpiredBefore = now - options.Value.ExportLifetime },
+            cancellationToken: cancellationToken)))!;
         return snapshot with { DocumentIds = ids };
     }
 
@@ -198,9 +202,20 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
         var found = await connection.QueryFirstOrDefaultAsync<ExportRow>(new CommandDefinition(
             "SELECT document_ids, created_at FROM retention.export WHERE export_id = @ExportId AND tenant_id = @TenantId",
             new { ExportId = exportId, TenantId = tenantId }, cancellationToken: cancellationToken));
-        return found is not null
-            ? new Snapshot(exportId, tenantId, found.DocumentIds, found.CreatedAt)
-            : throw DomainException.NotFound("Export", "エクスポート", "export_id");
+        if (found is null)
+        {
+            throw DomainException.NotFound("Export", "エクスポート", "export_id");
+        }
+        var lifetime = options.Value.ExportLifetime;
+        if (found.CreatedAt < clock.GetUtcNow() - lifetime)
+        {
+            var days = lifetime.TotalDays.ToString("0.#", CultureInfo.InvariantCulture);
+            throw new DomainException(ErrorKind.FailedPrecondition, "EXPORT_EXPIRED",
+                $"export_id: an export can be resumed for {days} day(s) after it started, and this one is older; start a new export (without export_id).",
+                $"export_id: このエクスポートは開始から{days}日を過ぎたため再開できません。export_id を指定せずに新しいエクスポートを開始してください。",
+                "export_id");
+        }
+        return new Snapshot(exportId, tenantId, found.DocumentIds, found.CreatedAt);
     }
 
     /// <summary>

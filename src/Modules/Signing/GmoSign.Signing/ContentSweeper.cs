@@ -22,9 +22,11 @@ public sealed class ContentSweepOptions
 /// Removes sealed envelope content that nothing references: revisions written by sign calls that died before their
 /// commit, and revisions a later signature superseded (each incremental revision is contained in the next). Content a
 /// retained document, an envelope record or any envelope's state references is never removed, nor anything younger
-/// than <see cref="ContentSweepOptions.Grace"/>.
+/// than <see cref="ContentSweepOptions.Grace"/>. The same pass deletes expired upload sessions and finished notifications and
+/// webhook deliveries past their keep period (<see cref="DeliveryLogPruning"/>).
 /// </summary>
-internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent contents, IOptions<ContentSweepOptions> options, TimeProvider clock,
+internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent contents, IOptions<ContentSweepOptions> options,
+    IOptions<NotificationOptions> notifications, IOptions<WebhookOptions> webhooks, TimeProvider clock,
     ILogger<ContentSweeper> logger) : DeliveryLoop(options.Value.Interval, clock, logger)
 {
     private const int Batch = 500;
@@ -41,7 +43,15 @@ internal sealed class ContentSweeper(NpgsqlDataSource db, IDocumentContent conte
         {
             Logger.LogInformation("Removed {Count} upload sessions older than {Lifetime}", uploads, UploadSessions.Lifetime);
         }
-        return removed + uploads;
+        // The same pass ends the delivery logs' growth (their keep periods: GmoSign:Notifications:KeepFor,
+        // GmoSign:Webhooks:KeepDeliveriesFor).
+        var pruned = await DeliveryLogPruning.PruneAsync(db, notifications.Value.KeepFor, webhooks.Value.KeepDeliveriesFor, Clock.GetUtcNow(),
+            cancellationToken);
+        if (pruned > 0)
+        {
+            Logger.LogInformation("Deleted {Count} finished notifications and webhook deliveries past their keep period", pruned);
+        }
+        return removed + uploads + pruned;
     }
 
     /// <summary>One pass over every loose content older than the grace period, a page at a time.</summary>

@@ -34,6 +34,11 @@ public sealed class NotificationOptions
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
     /// <summary>After this many attempts a message is marked failed.</summary>
     public int MaxAttempts { get; set; } = 10;
+    /// <summary>
+    /// A delivered or failed notification (an e-mail address, a name, the message) is kept this long after it was
+    /// written, then deleted by the hourly sweep; one still waiting for delivery is kept.
+    /// </summary>
+    public TimeSpan KeepFor { get; set; } = TimeSpan.FromDays(90);
 }
 
 /// <summary>

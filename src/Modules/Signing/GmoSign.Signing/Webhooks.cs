@@ -33,6 +33,11 @@ public sealed class WebhookOptions
     public TimeSpan RetryBase { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(6);
     public int MaxAttempts { get; set; } = 15;
+    /// <summary>
+    /// The delivery log (each event's payload, status and error) keeps a delivered or failed delivery this long after
+    /// it was written, then the hourly sweep deletes it; one still being retried is kept.
+    /// </summary>
+    public TimeSpan KeepDeliveriesFor { get; set; } = TimeSpan.FromDays(90);
 }
 
 internal sealed record WebhookEndpointRecord(Guid EndpointId, string Url, string[] Events, DateTimeOffset CreatedAt);
