@@ -120,6 +120,66 @@ public sealed class ClusterBudgetTests(BudgetCluster cluster) : IClassFixture<Bu
         Assert.NotEmpty(await Calls.LoginAsync(cluster.Channel(2), tenant.AdminLogin, newPassword));
     }
 
+    /// <summary>A channel to a host whose connections come from another loopback address (127.0.0.2): another office.</summary>
+    private GrpcChannel ChannelFrom(string address, int host)
+    {
+        var local = System.Net.IPAddress.Parse(address);
+        return GrpcChannel.ForAddress($"http://127.0.0.1:{cluster.Host(host).Ports.Grpc}", new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (context, cancellationToken) =>
+                {
+                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                    try
+                    {
+                        socket.Bind(new System.Net.IPEndPoint(local, 0));
+                        await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                },
+            },
+        });
+    }
+
+    [Fact]
+    public async Task An_IP_allow_list_set_through_one_host_refuses_other_addresses_on_every_host_at_once()
+    {
+        await cluster.EnsureAllServingAsync();
+        var (_, _, tenant) = await NewTenantAsync(new OptionGrant { Code = "ip_restriction", Quantity = 1 });
+        var admin = Calls.Bearer(await Calls.LoginAsync(cluster.Channel(0), tenant.AdminLogin, tenant.AdminPassword));
+        // Calls from 127.0.0.2 pass on every host, which so learn that the tenant has no list.
+        var elsewhere = Enumerable.Range(0, HostCluster.Size).Select(host => ChannelFrom("127.0.0.2", host)).ToArray();
+        try
+        {
+            foreach (var channel in elsewhere)
+            {
+                Assert.Equal(tenant.TenantId, (await Accounts(channel).WhoAmIAsync(new WhoAmIRequest(), admin)).TenantId);
+            }
+            // The admin allows only 127.0.0.1 through host 0 …
+            await Accounts(cluster.Channel(0)).SetIpAllowListAsync(new SetIpAllowListRequest { Cidrs = { "127.0.0.1/32" } }, admin);
+            // … and the very next call from 127.0.0.2 is refused on every host, not after a cache expires.
+            foreach (var channel in elsewhere)
+            {
+                var refused = await Calls.FailsAsync(() => Accounts(channel).WhoAmIAsync(new WhoAmIRequest(), admin).ResponseAsync);
+                Assert.Equal((StatusCode.PermissionDenied, "IP_NOT_ALLOWED"), (refused.StatusCode, Calls.ErrorInfo(refused).Reason));
+            }
+            Assert.Equal(tenant.TenantId, (await Accounts(cluster.Channel(1)).WhoAmIAsync(new WhoAmIRequest(), admin)).TenantId);
+        }
+        finally
+        {
+            foreach (var channel in elsewhere)
+            {
+                channel.Dispose();
+            }
+        }
+    }
+
     [Fact]
     public async Task A_logout_a_revoked_key_and_a_suspension_through_one_host_are_refused_on_the_others_at_once()
     {

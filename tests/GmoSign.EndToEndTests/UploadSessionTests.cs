@@ -41,6 +41,12 @@ public sealed class UploadSessionTests(PlatformFixture platform)
 
         var third = pdf.Length / 3;
         await signing.UploadChunkAsync(new UploadChunkRequest { UploadId = upload.UploadId, Offset = 0, Chunk = Bytes(pdf, 0, third) }, admin);
+        // What waits in the database is sealed: not the PDF's bytes, and longer by the nonce and tag.
+        var stored = await platform.Database.ScalarAsync<byte[]>("SELECT data FROM signing.upload_chunk WHERE upload_id = $1 AND sealed", Guid.Parse(upload.UploadId));
+        Assert.NotNull(stored);
+        Assert.True(stored.Length > third);
+        Assert.Equal(-1, stored.AsSpan().IndexOf(pdf.AsSpan(0, 64)));
+        Assert.Equal(-1, stored.AsSpan().IndexOf("%PDF"u8));
         // A gap is refused and says where to continue; a resent chunk changes nothing.
         var gap = await Calls.FailsAsync(() => signing.UploadChunkAsync(new UploadChunkRequest { UploadId = upload.UploadId, Offset = 2 * third, Chunk = Bytes(pdf, 2 * third, 10) }, admin).ResponseAsync);
         Assert.Equal(("UPLOAD_OFFSET", "offset"), Calls.ErrorInfo(gap));

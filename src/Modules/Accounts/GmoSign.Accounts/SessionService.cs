@@ -84,7 +84,7 @@ internal sealed class SessionService(
             {
                 throw DomainException.Denied("The contract of your organization has ended.", "ご契約は終了しています。");
             }
-            await ipAllowList.EnforceAsync(tenant.TenantId, ipAddress, cancellationToken);
+            await ipAllowList.EnforceAsync(tenant.TenantId, ipAddress, tenant.SessionEpoch, cancellationToken);
             enrollmentOnly = user.TotpSecret is null && await store.TotpRequiredAsync(tenant.TenantId, cancellationToken);
         }
 
@@ -163,7 +163,7 @@ internal sealed class SessionService(
             {
                 return null;
             }
-            return new Caller(CallerKind.Integration, null, k.TenantId, null, [], k.Name, null);
+            return new Caller(CallerKind.Integration, null, k.TenantId, null, [], k.Name, null) { TenantEpoch = tenant.SessionEpoch };
         }
         return null;
     }
@@ -180,6 +180,7 @@ internal sealed class SessionService(
         var caller = ToCaller(found.User, found.SessionId, found.EnrollmentOnly);
         if (found.User is { Kind: CallerKind.TenantUser, TenantId: { } tenantId })
         {
+            caller = caller with { TenantEpoch = epoch };
             sessions.Remember(key, new SessionCache.Entry(tenantId, epoch, found.ExpiresAt, now, caller));
         }
         else

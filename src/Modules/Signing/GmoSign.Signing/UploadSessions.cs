@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
 using Dapper;
 using GmoSign.Errors;
+using GmoSign.Platform.Security;
+using GmoSign.Retention.Contracts;
 using Npgsql;
 
 namespace GmoSign.Signing;
@@ -16,10 +19,14 @@ internal sealed record UploadSession(
 /// Upload sessions for clients that cannot stream a request: chunks arrive as unary calls, strictly in order, each
 /// written together with the session's new length in one statement (a chunk sent twice is accepted once; a chunk that
 /// would leave a gap or run past the announced size is refused, naming the field). Every statement is scoped by
-/// tenant, so another tenant's session id is "not found".
+/// tenant, so another tenant's session id is "not found". A chunk is sealed before it is stored (AES-GCM under a key
+/// derived from the master key, its upload id and offset as associated data), so the bytes of a document on its way in
+/// are not plaintext at rest either, and a chunk cannot be moved to another place or session.
 /// </summary>
-internal sealed class UploadSessions(NpgsqlDataSource db)
+internal sealed class UploadSessions(NpgsqlDataSource db, IKeyDerivation keys)
 {
+    private readonly Lazy<byte[]> _key = new(() => keys.DeriveKey("gmosign upload chunks v1"));
+
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
     /// <summary>Unfinished sessions one envelope may hold at once (a bound on what a client can park on the server).</summary>
@@ -27,7 +34,7 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
 
     private sealed record OpenUploads(long EnvelopeOpen, long EnvelopeBytes, long TenantBytes);
 
-    private sealed record Chunk(long Offset, byte[] Data);
+    private sealed record Chunk(long Offset, byte[] Data, bool Sealed);
 
     private const string Columns = "upload_id, tenant_id, envelope_id, file_name, size_bytes, received_bytes, request_id, document_id, created_at";
 
@@ -169,13 +176,17 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
         {
             await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
                 WITH moved AS (
-                    UPDATE signing.upload SET received_bytes = @Offset + length(@Data)
+                    UPDATE signing.upload SET received_bytes = @Offset + @Length
                     WHERE upload_id = @UploadId AND tenant_id = @TenantId AND received_bytes = @Offset AND document_id IS NULL
                     RETURNING upload_id),
                 chunk AS (
-                    INSERT INTO signing.upload_chunk (upload_id, "offset", data) SELECT upload_id, @Offset, @Data FROM moved)
+                    INSERT INTO signing.upload_chunk (upload_id, "offset", data, sealed) SELECT upload_id, @Offset, @Data, true FROM moved)
                 SELECT count(*) FROM moved
-                """, new { UploadId = uploadId, TenantId = tenantId, Offset = offset, Data = chunk.ToArray() }, cancellationToken: ct));
+                """, new
+            {
+                UploadId = uploadId, TenantId = tenantId, Offset = offset, Length = (long)chunk.Length,
+                Data = SealedBox.Seal(_key.Value, chunk.Span, ChunkData(uploadId, offset)),
+            }, cancellationToken: ct));
         }
         // Either this call or a concurrent identical one moved it; read what is there now.
         return await GetAsync(tenantId, uploadId, ct);
@@ -187,12 +198,22 @@ internal sealed class UploadSessions(NpgsqlDataSource db)
         await using var connection = db.CreateConnection();
         // Unbuffered: one chunk at a time is held besides the file being assembled.
         await foreach (var chunk in connection.QueryUnbufferedAsync<Chunk>(
-            """SELECT "offset", data FROM signing.upload_chunk WHERE upload_id = @UploadId ORDER BY "offset" """,
+            """SELECT "offset", data, sealed FROM signing.upload_chunk WHERE upload_id = @UploadId ORDER BY "offset" """,
             new { session.UploadId }).WithCancellation(ct))
         {
-            chunk.Data.CopyTo(bytes, chunk.Offset);
+            var data = chunk.Sealed ? SealedBox.Open(_key.Value, chunk.Data, ChunkData(session.UploadId, chunk.Offset)) : chunk.Data;
+            data.CopyTo(bytes, chunk.Offset);
         }
         return bytes;
+    }
+
+    /// <summary>A chunk's associated data: its upload and offset (a sealed chunk opens only in its own place).</summary>
+    private static byte[] ChunkData(Guid uploadId, long offset)
+    {
+        var data = new byte[24];
+        uploadId.TryWriteBytes(data);
+        BinaryPrimitives.WriteInt64LittleEndian(data.AsSpan(16), offset);
+        return data;
     }
 
     /// <summary>Marks the session finished (it became <paramref name="documentId"/>) and drops its chunks.</summary>

@@ -46,6 +46,13 @@ public sealed record Caller(
     /// <inheritdoc cref="EnvelopeId"/>
     public Guid? RecipientId { get; init; }
 
+    /// <summary>
+    /// For a tenant's users and integrations: the tenant's session epoch as read while resolving this call. It changes
+    /// whenever something the hosts cache about the tenant's callers changed (a revoked session, a new IP allow-list), so
+    /// a cache kept under an older epoch is read again.
+    /// </summary>
+    public Guid? TenantEpoch { get; init; }
+
     public bool HasRole(string role) => Roles.Contains(role, StringComparer.Ordinal);
 
     /// <summary>The tenant of a tenant-scoped caller; a programming error to ask otherwise.</summary>
