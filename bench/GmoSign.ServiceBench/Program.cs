@@ -155,7 +155,8 @@ for (var c = 0; c < concurrencies.Length && c < groups.Count; c++)
 
 // A tenant user's plain read: GetEnvelope with a session token, spread over the prepared envelopes.
 var ids = envelopeIds.ToArray();
-var readSeconds = double.TryParse(Environment.GetEnvironmentVariable("GMOSIGN_BENCH_READ_SECONDS"), out var s) ? s : 3;
+var readSeconds = double.TryParse(Environment.GetEnvironmentVariable("GMOSIGN_BENCH_READ_SECONDS"), System.Globalization.NumberStyles.Float,
+    System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 3;
 var warmUntil = Stopwatch.StartNew();
 while (warmUntil.Elapsed < TimeSpan.FromSeconds(2))
 {
@@ -379,7 +380,7 @@ async Task Measure(string name, int clients, List<Metadata> batch)
     if (metricsUrl is not null)
     {
         Console.WriteLine($"    host GC: {gc.Gen0 - gcBefore.Gen0:0} gen0, {gc.Gen1 - gcBefore.Gen1:0} gen1, {gc.Gen2 - gcBefore.Gen2:0} gen2 collections; " +
-            $"paused {(gc.PauseSeconds - gcBefore.PauseSeconds) * 1000:0} ms in all, {(gc.PauseSeconds - gcBefore.PauseSeconds) * 1000 / Math.Max(1, gc.Gen0 - gcBefore.Gen0):0.0} ms per collection");
+            $"paused {(gc.PauseSeconds - gcBefore.PauseSeconds) * 1000:0} ms in all, {(gc.PauseSeconds - gcBefore.PauseSeconds) * 1000 / Math.Max(1, gc.Gen0 + gc.Gen1 + gc.Gen2 - gcBefore.Gen0 - gcBefore.Gen1 - gcBefore.Gen2):0.0} ms per collection");
     }
     var after = await StagesAsync();
     var order = new[] { "authorize", "tenant_check", "sign_read", "sign_pdf", "sign_seal", "timestamp_read", "timestamp_pdf", "timestamp_seal",

@@ -120,33 +120,6 @@ public sealed class ClusterBudgetTests(BudgetCluster cluster) : IClassFixture<Bu
         Assert.NotEmpty(await Calls.LoginAsync(cluster.Channel(2), tenant.AdminLogin, newPassword));
     }
 
-    /// <summary>A channel to a host whose connections come from another loopback address (127.0.0.2): another office.</summary>
-    private GrpcChannel ChannelFrom(string address, int host)
-    {
-        var local = System.Net.IPAddress.Parse(address);
-        return GrpcChannel.ForAddress($"http://127.0.0.1:{cluster.Host(host).Ports.Grpc}", new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (context, cancellationToken) =>
-                {
-                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-                    try
-                    {
-                        socket.Bind(new System.Net.IPEndPoint(local, 0));
-                        await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-                    }
-                    catch
-                    {
-                        socket.Dispose();
-                        throw;
-                    }
-                },
-            },
-        });
-    }
-
     [Fact]
     public async Task An_IP_allow_list_set_through_one_host_refuses_other_addresses_on_every_host_at_once()
     {
@@ -154,7 +127,7 @@ public sealed class ClusterBudgetTests(BudgetCluster cluster) : IClassFixture<Bu
         var (_, _, tenant) = await NewTenantAsync(new OptionGrant { Code = "ip_restriction", Quantity = 1 });
         var admin = Calls.Bearer(await Calls.LoginAsync(cluster.Channel(0), tenant.AdminLogin, tenant.AdminPassword));
         // Calls from 127.0.0.2 pass on every host, which so learn that the tenant has no list.
-        var elsewhere = Enumerable.Range(0, HostCluster.Size).Select(host => ChannelFrom("127.0.0.2", host)).ToArray();
+        var elsewhere = Enumerable.Range(0, HostCluster.Size).Select(host => Calls.ChannelFrom(System.Net.IPAddress.Parse("127.0.0.2"), cluster.Host(host).Ports.Grpc)).ToArray();
         try
         {
             foreach (var channel in elsewhere)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using GmoSign.Accounts.V1;
 using GmoSign.EndToEndTests.Infrastructure;
 using GmoSign.Reseller.V1;
@@ -186,7 +185,7 @@ public sealed class ContractTests(PlatformFixture platform)
         Assert.Equal(["127.0.0.1/32", "2001:db8::/32"], set.Cidrs);
 
         // From 127.0.0.2 (another loopback address) sign-in and calls are refused; from 127.0.0.1 they work.
-        using var elsewhere = ChannelFrom(IPAddress.Parse("127.0.0.2"), platform.Host.Ports.Grpc);
+        using var elsewhere = Calls.ChannelFrom(IPAddress.Parse("127.0.0.2"), platform.Host.Ports.Grpc);
         var login = await Calls.FailsAsync(() => new AccountsService.AccountsServiceClient(elsewhere)
             .LoginAsync(new LoginRequest { LoginId = tenant.AdminLogin, Password = tenant.AdminPassword }).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, login.StatusCode);
@@ -256,21 +255,5 @@ public sealed class ContractTests(PlatformFixture platform)
         Assert.Equal(["revoked", "granted"], events.Events.Select(e => e.Action));
         Assert.All(events.Events, e => Assert.Equal("127.0.0.1", e.IpAddress));
         Assert.All(events.Events, e => Assert.Equal(principal.User.UserId, e.ActorUserId));
-    }
-
-    /// <summary>A gRPC channel whose connections leave from the given local address.</summary>
-    private static GrpcChannel ChannelFrom(IPAddress local, int port)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                socket.Bind(new IPEndPoint(local, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        };
-        return GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = handler });
     }
 }

@@ -101,13 +101,22 @@ public sealed class HousekeepingTests
             Assert.StartsWith("export_id: an export can be resumed for 1 day(s) after it started", expired.Status.Detail);
             Assert.Contains("start a new export", expired.Status.Detail);
 
-            // A new export starts and takes the expired one's row with it.
+            // An export started three days ago (its id holds that time), as a host of an earlier day left it.
+            var old = Guid.CreateVersion7(DateTimeOffset.UtcNow.AddDays(-3));
+            await platform.Database.ExecuteAsync("INSERT INTO retention.export (export_id, tenant_id, document_ids, created_at) VALUES ($1, $2, '{}', now() - interval '3 days')",
+                old, Guid.Parse(tenant.TenantId));
+
+            // A new export starts and takes the expired ones' rows with it.
             var again = await Documents.ExportAsync(platform.Channel, admin);
             Assert.NotEqual(first.ExportId, again.ExportId);
             Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM retention.export WHERE export_id = $1", Guid.Parse(first.ExportId)));
             Assert.Equal(1L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM retention.export WHERE export_id = $1", Guid.Parse(again.ExportId)));
-            var gone = await Assert.ThrowsAsync<RpcException>(() => Documents.ExportAsync(platform.Channel, admin, first.ExportId, first.Zip.Length));
-            Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+            Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM retention.export WHERE export_id = $1", old));
+            // Its row is gone, and it still answers as expired (the id holds its start); an id never issued is not found.
+            var gone = await Assert.ThrowsAsync<RpcException>(() => Documents.ExportAsync(platform.Channel, admin, old.ToString(), 10));
+            Assert.Equal((StatusCode.FailedPrecondition, "EXPORT_EXPIRED"), (gone.StatusCode, Calls.ErrorInfo(gone).Reason));
+            var unknown = await Assert.ThrowsAsync<RpcException>(() => Documents.ExportAsync(platform.Channel, admin, Guid.CreateVersion7().ToString(), 10));
+            Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
         }
         finally
         {

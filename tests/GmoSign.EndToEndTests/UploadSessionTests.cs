@@ -106,6 +106,31 @@ public sealed class UploadSessionTests(PlatformFixture platform)
         Assert.Equal(GmoSign.Signing.V1.EnvelopeStatus.Completed, done.Status);
     }
 
+    [Fact]
+    public async Task A_chunk_changed_in_the_database_is_refused_at_finish_and_the_session_goes()
+    {
+        var tenant = await platform.NewTenantAsync("standard");
+        var admin = Calls.Bearer(await Calls.LoginAsync(platform.Channel, tenant.AdminLogin, tenant.AdminPassword));
+        var signing = new SigningService.SigningServiceClient(platform.Channel);
+        var draft = (await signing.CreateEnvelopeAsync(Envelopes.Draft("改ざん検知", Envelopes.Signer("署名 次郎", 1)), admin)).Envelope;
+        var pdf = GmoSign.Testing.MinimalPdf.Create("Tampered " + Guid.NewGuid(), pages: 3);
+        var upload = (await signing.StartUploadAsync(new StartUploadRequest { EnvelopeId = draft.EnvelopeId, FileName = "t.pdf", SizeBytes = pdf.Length }, admin)).Upload;
+        var half = pdf.Length / 2;
+        await signing.UploadChunkAsync(new UploadChunkRequest { UploadId = upload.UploadId, Offset = 0, Chunk = Bytes(pdf, 0, half) }, admin);
+        await signing.UploadChunkAsync(new UploadChunkRequest { UploadId = upload.UploadId, Offset = half, Chunk = Bytes(pdf, half, pdf.Length - half) }, admin);
+        // One byte of the second sealed chunk changes while it waits.
+        Assert.Equal(1, await platform.Database.ExecuteAsync(
+            "UPDATE signing.upload_chunk SET data = set_byte(data, 40, get_byte(data, 40) # 1) WHERE upload_id = $1 AND \"offset\" > 0",
+            Guid.Parse(upload.UploadId)));
+
+        var damaged = await Calls.FailsAsync(() => signing.FinishUploadAsync(new FinishUploadRequest { UploadId = upload.UploadId }, admin).ResponseAsync);
+        Assert.Equal((StatusCode.FailedPrecondition, "UPLOAD_DAMAGED", "upload_id"), (damaged.StatusCode, Calls.ErrorInfo(damaged).Reason, Calls.ErrorInfo(damaged).Field));
+        // The session is gone (a retry could never succeed), and the envelope gained nothing.
+        var gone = await Calls.FailsAsync(() => signing.GetUploadAsync(new GetUploadRequest { UploadId = upload.UploadId }, admin).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+        Assert.Empty((await signing.GetEnvelopeAsync(new GetEnvelopeRequest { EnvelopeId = draft.EnvelopeId }, admin)).Envelope.Documents);
+    }
+
     // Ten unfinished sessions per envelope (the refused fake.pdf session was deleted, so the loop fills all ten).
     private const int UploadSessionsLimit = 10;
 }

@@ -35,4 +35,20 @@ public static class Calls
         var info = status.GetDetail<Google.Rpc.ErrorInfo>() ?? throw new InvalidOperationException("No ErrorInfo detail.");
         return (info.Reason, info.Metadata.TryGetValue("field", out var field) ? field : null);
     }
+
+    /// <summary>A gRPC channel whose connections leave from the given local address (e.g. 127.0.0.2: another office, on Linux's loopback).</summary>
+    public static Grpc.Net.Client.GrpcChannel ChannelFrom(System.Net.IPAddress local, int port)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                socket.Bind(new System.Net.IPEndPoint(local, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        return Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = handler });
+    }
 }

@@ -17,7 +17,8 @@ internal sealed class AccountsDataDeletion(NpgsqlDataSource db) : ITenantDataDel
     {
         await using var connection = db.CreateConnection();
         // One statement: all or nothing. The foreign keys between users and delegations are checked at its end, when
-        // both are gone; sessions go with their users (ON DELETE CASCADE).
+        // both are gone — because they are NO ACTION (RESTRICT would be checked row by row and refuse it); sessions go
+        // with their users (ON DELETE CASCADE).
         await connection.ExecuteAsync(new CommandDefinition("""
             WITH de AS (DELETE FROM accounts.delegation_event WHERE tenant_id = @TenantId),
                  d AS (DELETE FROM accounts.delegation WHERE tenant_id = @TenantId),

@@ -31,13 +31,13 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
         {
             throw DomainException.Invalid("resume_offset", "must not be negative", "負の値は指定できません");
         }
-        var snapshot = string.IsNullOrEmpty(request.ExportId)
-            ? await CreateAsync(tenantId, cancellationToken)
-            : await FindAsync(tenantId, Platform.Validation.Check.Id(request.ExportId, "export_id"), cancellationToken);
         if (string.IsNullOrEmpty(request.ExportId) && request.ResumeOffset > 0)
         {
             throw DomainException.Invalid("export_id", "is required to resume", "再開には export_id が必要です");
         }
+        var snapshot = string.IsNullOrEmpty(request.ExportId)
+            ? await CreateAsync(tenantId, cancellationToken)
+            : await FindAsync(tenantId, Platform.Validation.Check.Id(request.ExportId, "export_id"), cancellationToken);
         await documents.LogAsync(tenantId, null, "export", RetentionGrpcService.Actor(caller), caller.IpAddress, clock.GetUtcNow(), cancellationToken);
 
         var records = new List<DocumentRecord>();
@@ -183,8 +183,8 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
         var now = clock.GetUtcNow();
         var snapshot = new Snapshot(Guid.CreateVersion7(), tenantId, [], now);
         await using var connection = documents.DataSource.CreateConnection();
-        // Exports past their lifetime (every tenant's: the table is small) go as a new one starts, so the table holds
-        // at most the exports of one lifetime.
+        // Exports past their lifetime (every tenant's: the table is small) go when any tenant starts a new one: what is
+        // left is the exports of one lifetime, plus expired ones until the next export starts.
         var ids = (await connection.ExecuteScalarAsync<Guid[]>(new CommandDefinition("""
             WITH expired AS (DELETE FROM retention.export WHERE created_at < @ExpiredBefore)
             INSERT INTO retention.export (export_id, tenant_id, document_ids, created_at)
@@ -202,12 +202,13 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
         var found = await connection.QueryFirstOrDefaultAsync<ExportRow>(new CommandDefinition(
             "SELECT document_ids, created_at FROM retention.export WHERE export_id = @ExportId AND tenant_id = @TenantId",
             new { ExportId = exportId, TenantId = tenantId }, cancellationToken: cancellationToken));
-        if (found is null)
+        var lifetime = options.Value.ExportLifetime;
+        // Export ids are time-ordered (UUIDv7): one whose row is gone is told apart as expired by the time it holds.
+        if (found is null && !(exportId.Version == 7 && StartedAt(exportId) < clock.GetUtcNow() - lifetime))
         {
             throw DomainException.NotFound("Export", "エクスポート", "export_id");
         }
-        var lifetime = options.Value.ExportLifetime;
-        if (found.CreatedAt < clock.GetUtcNow() - lifetime)
+        if (found is null || found.CreatedAt < clock.GetUtcNow() - lifetime)
         {
             var days = lifetime.TotalDays.ToString("0.#", CultureInfo.InvariantCulture);
             throw new DomainException(ErrorKind.FailedPrecondition, "EXPORT_EXPIRED",
@@ -216,6 +217,19 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
                 "export_id");
         }
         return new Snapshot(exportId, tenantId, found.DocumentIds, found.CreatedAt);
+    }
+
+    /// <summary>The time a UUIDv7 holds: its first 48 bits, Unix milliseconds.</summary>
+    private static DateTimeOffset StartedAt(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        var milliseconds = 0L;
+        for (var i = 0; i < 6; i++)
+        {
+            milliseconds = milliseconds << 8 | bytes[i];
+        }
+        return DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
     }
 
     /// <summary>

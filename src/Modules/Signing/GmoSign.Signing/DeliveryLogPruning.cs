@@ -8,7 +8,9 @@ namespace GmoSign.Signing;
 /// good) and were written longer ago than their keep period are deleted, oldest first, a batch per statement. A row
 /// still waiting for an attempt stays whatever its age. Both tables' keys grow with time (identity columns), so the
 /// oldest rows are read from the primary key's start and the walk stops at the first batch that reaches a young row:
-/// no index beyond the key, no write on the path that adds rows.
+/// no index beyond the key, no write on the path that adds rows. The conditions are checked again on the row itself as
+/// it is deleted (a delivery put back to pending meanwhile stays), and one host prunes at a time (an advisory lock taken
+/// per statement: another host's statement finds it taken and ends its own walk).
 /// </summary>
 internal static class DeliveryLogPruning
 {
@@ -26,12 +28,13 @@ internal static class DeliveryLogPruning
         while (true)
         {
             var pass = await connection.QuerySingleAsync<Pass>(new CommandDefinition($"""
-                WITH head AS (
-                    SELECT {key} AS id, created_at, delivered_at IS NOT NULL OR failed_at IS NOT NULL AS ended
-                    FROM {table} WHERE {key} > @After ORDER BY {key} LIMIT @Batch),
+                WITH turn AS (SELECT pg_try_advisory_xact_lock(hashtextextended('gmosign delivery log pruning', 0)) AS mine),
+                head AS (
+                    SELECT {key} AS id, created_at FROM {table}
+                    WHERE {key} > @After AND (SELECT mine FROM turn) ORDER BY {key} LIMIT @Batch),
                 gone AS (
                     DELETE FROM {table} t USING head h
-                    WHERE t.{key} = h.id AND h.ended AND h.created_at < @Cutoff
+                    WHERE t.{key} = h.id AND t.created_at < @Cutoff AND coalesce(t.delivered_at, t.failed_at) < @Cutoff
                     RETURNING 1)
                 SELECT (SELECT count(*) FROM gone)::int AS deleted, coalesce((SELECT max(id) FROM head), 0) AS last,
                        coalesce((SELECT bool_and(created_at < @Cutoff) FROM head), false) AS all_old,

@@ -184,7 +184,7 @@ internal sealed class NotificationDispatcher(
         await using var connection = db.CreateConnection();
         await connection.ExecuteAsync(new CommandDefinition(error is null
             ? "UPDATE signing.outbox SET delivered_at = now(), last_error = NULL WHERE message_id = @Id"
-            : "UPDATE signing.outbox SET last_error = @Error, next_attempt_at = now() + @Delay, failed_at = CASE WHEN attempts >= @MaxAttempts THEN now() END WHERE message_id = @Id",
+            : "UPDATE signing.outbox SET last_error = @Error, next_attempt_at = now() + @Delay, failed_at = coalesce(failed_at, CASE WHEN attempts >= @MaxAttempts THEN now() END) WHERE message_id = @Id",
             new { m.Id, Error = error is { Length: > 500 } ? error[..500] : error, Delay = delay, _options.MaxAttempts }, cancellationToken: cancellationToken));
     }
 }

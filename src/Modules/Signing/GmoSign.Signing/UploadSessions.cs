@@ -192,6 +192,11 @@ internal sealed class UploadSessions(NpgsqlDataSource db, IKeyDerivation keys)
         return await GetAsync(tenantId, uploadId, ct);
     }
 
+    /// <summary>
+    /// The session's file, its chunks opened in order. A chunk that does not open (changed in the database, or sealed
+    /// under another master key) or does not fit deletes the session and answers FAILED_PRECONDITION UPLOAD_DAMAGED
+    /// naming <c>upload_id</c>: the client starts a new upload instead of retrying one that can never finish.
+    /// </summary>
     public async Task<byte[]> ContentAsync(UploadSession session, CancellationToken ct)
     {
         var bytes = new byte[session.ReceivedBytes];
@@ -201,10 +206,30 @@ internal sealed class UploadSessions(NpgsqlDataSource db, IKeyDerivation keys)
             """SELECT "offset", data, sealed FROM signing.upload_chunk WHERE upload_id = @UploadId ORDER BY "offset" """,
             new { session.UploadId }).WithCancellation(ct))
         {
-            var data = chunk.Sealed ? SealedBox.Open(_key.Value, chunk.Data, ChunkData(session.UploadId, chunk.Offset)) : chunk.Data;
+            byte[] data;
+            try
+            {
+                data = chunk.Sealed ? SealedBox.Open(_key.Value, chunk.Data, ChunkData(session.UploadId, chunk.Offset)) : chunk.Data;
+            }
+            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or OverflowException or ArgumentException)
+            {
+                throw await DamagedAsync(session);
+            }
+            if (chunk.Offset < 0 || chunk.Offset + data.Length > bytes.Length)
+            {
+                throw await DamagedAsync(session);
+            }
             data.CopyTo(bytes, chunk.Offset);
         }
         return bytes;
+    }
+
+    private async Task<DomainException> DamagedAsync(UploadSession session)
+    {
+        await DiscardAsync(session, CancellationToken.None);
+        return new DomainException(ErrorKind.FailedPrecondition, "UPLOAD_DAMAGED",
+            "upload_id: the stored parts of this upload cannot be read back; start a new upload.",
+            "upload_id: このアップロードの保存済みデータを読み戻せません。新しいアップロードを開始してください。", "upload_id");
     }
 
     /// <summary>A chunk's associated data: its upload and offset (a sealed chunk opens only in its own place).</summary>

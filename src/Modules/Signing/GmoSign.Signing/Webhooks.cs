@@ -207,7 +207,7 @@ internal sealed class WebhookDispatcher(NpgsqlDataSource db, WebhookEndpoints en
         await using var connection = db.CreateConnection();
         await connection.ExecuteAsync(new CommandDefinition(error is null
             ? "UPDATE signing.webhook_delivery SET delivered_at = now(), last_status = @Status, last_error = NULL WHERE delivery_id = @Id"
-            : "UPDATE signing.webhook_delivery SET last_status = @Status, last_error = @Error, next_attempt_at = now() + @Delay, failed_at = CASE WHEN attempts >= @MaxAttempts THEN now() END WHERE delivery_id = @Id",
+            : "UPDATE signing.webhook_delivery SET last_status = @Status, last_error = @Error, next_attempt_at = now() + @Delay, failed_at = coalesce(failed_at, CASE WHEN attempts >= @MaxAttempts THEN now() END) WHERE delivery_id = @Id",
             new { c.Id, Status = status, Error = error is { Length: > 500 } ? error[..500] : error, Delay = delay, _options.MaxAttempts },
             cancellationToken: CancellationToken.None));
     }
