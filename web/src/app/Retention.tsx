@@ -201,7 +201,8 @@ function ExportPanel() {
       setState("done");
     } catch (e) {
       const f = failure(e);
-      if (f.reason === "EXPORT_STALE") {
+      // A snapshot that can no longer be resumed (documents changed, or past its lifetime): the next run starts afresh.
+      if (f.reason === "EXPORT_STALE" || f.reason === "EXPORT_EXPIRED") {
         await forget(id);
         sessionStorage.removeItem(exportKey);
         setExportId("");
