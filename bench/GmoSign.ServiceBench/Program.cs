@@ -252,47 +252,38 @@ async Task<TimeSpan> JitIdleAsync()
     return waited.Elapsed;
 }
 
-// The host's JIT compilation time so far (System.Runtime's dotnet.jit.compilation_time), from its Prometheus endpoint.
-async Task<double> JitSecondsAsync()
+// The host's JIT compilation time so far (System.Runtime's dotnet.jit.compilation_time).
+async Task<double> JitSecondsAsync() => (await RuntimeAsync()).JitSeconds;
+
+// The host's runtime counters so far, from one scrape of its Prometheus endpoint (zeros when it is not named): JIT time
+// (dotnet.jit.compilation_time) and garbage collections by generation with their pause time (dotnet.gc.collections,
+// dotnet.gc.pause.time) — a pause stops every thread of the host, so a case's tail latency is read next to them.
+async Task<HostRuntime> RuntimeAsync()
 {
+    var runtime = new HostRuntime();
     if (metricsUrl is not { } url)
     {
-        return 0;
+        return runtime;
     }
     foreach (var line in (await metricsClient.GetStringAsync(url)).Split('\n'))
     {
         if (line.StartsWith("dotnet_jit_compilation_time_seconds_total{", StringComparison.Ordinal))
         {
-            return SampleValue(line);
+            runtime = runtime with { JitSeconds = SampleValue(line) };
         }
-    }
-    return 0;
-}
-
-// The host's garbage collections so far (System.Runtime's dotnet.gc.collections by generation, dotnet.gc.pause.time):
-// a pause stops every thread of the host, so a case's tail latency is read next to them.
-async Task<(double PauseSeconds, double Gen0, double Gen1, double Gen2)> GcAsync()
-{
-    (double PauseSeconds, double Gen0, double Gen1, double Gen2) gc = default;
-    if (metricsUrl is not { } url)
-    {
-        return gc;
-    }
-    foreach (var line in (await metricsClient.GetStringAsync(url)).Split('\n'))
-    {
-        if (line.StartsWith("dotnet_gc_pause_time_seconds_total{", StringComparison.Ordinal))
+        else if (line.StartsWith("dotnet_gc_pause_time_seconds_total{", StringComparison.Ordinal))
         {
-            gc.PauseSeconds = SampleValue(line);
+            runtime = runtime with { GcPauseSeconds = SampleValue(line) };
         }
         else if (line.StartsWith("dotnet_gc_collections_total{", StringComparison.Ordinal))
         {
             var value = SampleValue(line);
-            if (line.Contains("\"gen0\"", StringComparison.Ordinal)) gc.Gen0 = value;
-            else if (line.Contains("\"gen1\"", StringComparison.Ordinal)) gc.Gen1 = value;
-            else if (line.Contains("\"gen2\"", StringComparison.Ordinal)) gc.Gen2 = value;
+            if (line.Contains("\"gen0\"", StringComparison.Ordinal)) runtime = runtime with { Gen0 = value };
+            else if (line.Contains("\"gen1\"", StringComparison.Ordinal)) runtime = runtime with { Gen1 = value };
+            else if (line.Contains("\"gen2\"", StringComparison.Ordinal)) runtime = runtime with { Gen2 = value };
         }
     }
-    return gc;
+    return runtime;
 }
 
 // The value of one Prometheus sample line: `name{labels} value`.
@@ -356,8 +347,7 @@ async Task Measure(string name, int clients, List<Metadata> batch)
     await Task.Delay(TimeSpan.FromSeconds(1.2));
     var pgBefore = await PostgresCountersAsync();
     var before = await StagesAsync();
-    var jitBefore = await JitSecondsAsync();
-    var gcBefore = await GcAsync();
+    var runtimeBefore = await RuntimeAsync();
     var cpuBefore = CpuSeconds();
     var work = new System.Collections.Concurrent.ConcurrentQueue<Metadata>(batch);
     var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
@@ -373,14 +363,16 @@ async Task Measure(string name, int clients, List<Metadata> batch)
     }));
     Print(name, clients, batch.Count / watch.Elapsed.TotalSeconds, latencies);
     var cpu = CpuSeconds();
+    var runtime = await RuntimeAsync();
     Console.WriteLine($"    CPU per call (ms): host {(cpu.Host - cpuBefore.Host) * 1000 / batch.Count:0.00}, PostgreSQL {(cpu.Postgres - cpuBefore.Postgres) * 1000 / batch.Count:0.00}, " +
         $"client {(cpu.Client - cpuBefore.Client) * 1000 / batch.Count:0.00}; machine {Environment.ProcessorCount * watch.Elapsed.TotalMilliseconds / batch.Count:0.00} core-ms per call; " +
-        $"host JIT {(await JitSecondsAsync() - jitBefore) * 1000 / batch.Count:0.000}");
-    var gc = await GcAsync();
+        $"host JIT {(runtime.JitSeconds - runtimeBefore.JitSeconds) * 1000 / batch.Count:0.000}");
     if (metricsUrl is not null)
     {
-        Console.WriteLine($"    host GC: {gc.Gen0 - gcBefore.Gen0:0} gen0, {gc.Gen1 - gcBefore.Gen1:0} gen1, {gc.Gen2 - gcBefore.Gen2:0} gen2 collections; " +
-            $"paused {(gc.PauseSeconds - gcBefore.PauseSeconds) * 1000:0} ms in all, {(gc.PauseSeconds - gcBefore.PauseSeconds) * 1000 / Math.Max(1, gc.Gen0 + gc.Gen1 + gc.Gen2 - gcBefore.Gen0 - gcBefore.Gen1 - gcBefore.Gen2):0.0} ms per collection");
+        var (gen0, gen1, gen2) = (runtime.Gen0 - runtimeBefore.Gen0, runtime.Gen1 - runtimeBefore.Gen1, runtime.Gen2 - runtimeBefore.Gen2);
+        var paused = (runtime.GcPauseSeconds - runtimeBefore.GcPauseSeconds) * 1000;
+        Console.WriteLine($"    host GC: {gen0:0} gen0, {gen1:0} gen1, {gen2:0} gen2 collections; " +
+            $"paused {paused:0} ms in all, {paused / Math.Max(1, gen0 + gen1 + gen2):0.0} ms per collection");
     }
     var after = await StagesAsync();
     var order = new[] { "authorize", "tenant_check", "sign_read", "sign_pdf", "sign_seal", "timestamp_read", "timestamp_pdf", "timestamp_seal",
@@ -536,3 +528,6 @@ void Print(string name, int clients, double rate, IEnumerable<double> latencies)
 }
 
 static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
+
+/// <summary>The host's runtime counters at one moment (see RuntimeAsync).</summary>
+internal readonly record struct HostRuntime(double JitSeconds, double GcPauseSeconds, double Gen0, double Gen1, double Gen2);

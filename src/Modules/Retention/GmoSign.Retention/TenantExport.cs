@@ -204,11 +204,8 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
             new { ExportId = exportId, TenantId = tenantId }, cancellationToken: cancellationToken));
         var lifetime = options.Value.ExportLifetime;
         // Export ids are time-ordered (UUIDv7): one whose row is gone is told apart as expired by the time it holds.
-        if (found is null && !(exportId.Version == 7 && StartedAt(exportId) < clock.GetUtcNow() - lifetime))
-        {
-            throw DomainException.NotFound("Export", "エクスポート", "export_id");
-        }
-        if (found is null || found.CreatedAt < clock.GetUtcNow() - lifetime)
+        var startedAt = found?.CreatedAt ?? (exportId.Version == 7 ? StartedAt(exportId) : (DateTimeOffset?)null);
+        if (startedAt < clock.GetUtcNow() - lifetime)
         {
             var days = lifetime.TotalDays.ToString("0.#", CultureInfo.InvariantCulture);
             throw new DomainException(ErrorKind.FailedPrecondition, "EXPORT_EXPIRED",
@@ -216,7 +213,9 @@ internal sealed class TenantExport(DocumentStore documents, DocumentVault vault,
                 $"export_id: このエクスポートは開始から{days}日を過ぎたため再開できません。export_id を指定せずに新しいエクスポートを開始してください。",
                 "export_id");
         }
-        return new Snapshot(exportId, tenantId, found.DocumentIds, found.CreatedAt);
+        return found is not null
+            ? new Snapshot(exportId, tenantId, found.DocumentIds, found.CreatedAt)
+            : throw DomainException.NotFound("Export", "エクスポート", "export_id");
     }
 
     /// <summary>The time a UUIDv7 holds: its first 48 bits, Unix milliseconds.</summary>
